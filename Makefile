@@ -1,0 +1,33 @@
+# Two commands on a fresh machine with Python 3.11:
+#   make report   set up .venv, then build the default report (report/report.md, .tex, .pdf)
+#   make test     set up .venv, then run the tests (what .ci/run calls)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+CORES ?= all
+
+.PHONY: report quick test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES)
+
+quick: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES) --configfile config/quick.yaml
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/snakemake --lint
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/bench.py
+
+clean:
+	rm -rf results logs report/report.* report/references.bib .snakemake

@@ -1,0 +1,86 @@
+"""Speed and memory of the hot paths, with targets. Prints a Markdown table.
+
+    .venv/bin/python benchmarks/bench.py      (or: make bench)
+
+Targets (why): the default report must build in about 15 minutes on 2 cores,
+so one probe job (one activation: 8 inits × 6 depths × 5 seeds) should take
+well under 15 s of CPU, and the batched ensemble must beat a loop over
+per-seed models, or batching is not worth its complexity.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+from vanishing.activations import get_activation
+from vanishing.data import digits, probe_batch
+from vanishing.gradients import layer_stats
+from vanishing.models import EnsembleMLP, ensemble_loss, reference_mlp
+from vanishing.probe import run_probe
+
+INITS = ["normal", "truncated_normal", "glorot_standard", "xavier", "he", "lecun",
+         "orthogonal", "zeros"]
+DEPTHS = [2, 4, 8, 16, 32, 50]
+SEEDS = [0, 1, 2, 3, 4]
+TARGET_PROBE_JOB_S = 15.0
+TARGET_BATCH_SPEEDUP = 1.5
+
+
+def timed(fn: Callable[[], object], repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    data = digits()
+    x, y = probe_batch(data, 128)
+    x = x.double()
+
+    t_job = timed(lambda: [run_probe("tanh", i, DEPTHS, SEEDS, 64, 128) for i in INITS], 1)
+
+    act = get_activation("tanh")
+    model = EnsembleMLP(act, "xavier", 32, 64, 64, 10, list(range(16)), torch.float64)
+    refs = [reference_mlp(model, i) for i in range(16)]
+
+    def batched() -> None:
+        model.zero_grad()
+        ensemble_loss(model(x).logits, y).backward()
+
+    def looped() -> None:
+        for ref in refs:
+            ref.zero_grad()
+            torch.nn.functional.cross_entropy(ref(x), y).backward()
+
+    t_batched, t_looped = timed(batched), timed(looped)
+    t_stats = timed(lambda: layer_stats(model, x, y))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rows = [
+        ("probe job, 1 activation (8 inits × 6 depths × 5 seeds)", f"{t_job:.2f} s",
+         f"< {TARGET_PROBE_JOB_S:g} s", t_job < TARGET_PROBE_JOB_S),
+        ("forward+backward, 16 nets × 32 layers, batched", f"{t_batched * 1e3:.1f} ms", "", None),
+        ("forward+backward, 16 nets × 32 layers, loop", f"{t_looped * 1e3:.1f} ms", "", None),
+        ("batched speed-up over the loop", f"{t_looped / t_batched:.2f}×",
+         f"> {TARGET_BATCH_SPEEDUP:g}×", t_looped / t_batched > TARGET_BATCH_SPEEDUP),
+        ("layer_stats, 16 nets × 32 layers", f"{t_stats * 1e3:.1f} ms", "", None),
+        ("peak resident memory", f"{peak_mb:.0f} MB", "< 2000 MB", peak_mb < 2000),
+    ]
+    print("| measurement | value | target | met |")
+    print("|---|---|---|---|")
+    for name, value, target, met in rows:
+        print(f"| {name} | {value} | {target} | {'' if met is None else ('yes' if met else 'NO')} |")
+    print(f"\n(torch {torch.__version__}, 1 thread, float64)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""vanishing: experiments on vanishing and exploding gradients."""

@@ -1,0 +1,1 @@
+"""The claim catalogue (catalogue.yaml) and one named check function per claim."""

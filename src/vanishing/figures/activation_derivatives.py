@@ -1,0 +1,38 @@
+"""Derivatives of the activations as back-propagation sees them (autograd).
+
+Sigmoid's derivative never exceeds 1/4; tanh(n·x)'s peaks at n but narrows as
+n grows; the ReLU family is flat at 1 for x > 0 (NecroReLU shows its 0.1
+backward slope). The dotted line marks a derivative of 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from .style import save, setup
+
+PANELS = {
+    "sigmoid and tanh": ["sigmoid", "tanh", "lecun_tanh"],
+    "tanh(n·x)": ["tanh_n0.5", "tanh", "tanh_n2", "tanh_n3"],
+    "ReLU family": ["relu", "leaky_relu", "prelu", "elu", "softplus", "necro_relu"],
+}
+
+
+def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+    setup()
+    df = pd.read_csv(inputs[0])
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(12, 3.4), sharey=True)
+    for ax, (title, names) in zip(axes, PANELS.items(), strict=True):
+        sub = df[df["activation"].isin(names)]
+        sns.lineplot(sub, x="x", y="derivative", hue="activation", hue_order=names, ax=ax)
+        ax.axhline(1.0, ls=":", c="0.3", lw=1)
+        ax.set_title(title)
+        ax.set_xlabel("pre-activation x")
+        ax.legend(fontsize=7, title=None)
+    axes[0].set_ylabel("derivative f′(x)")
+    save(fig, outputs)

@@ -1,0 +1,74 @@
+"""Source D's experiment redrawn: the distribution of every entry of ∂L/∂W_l in a 4-hidden-layer
+sigmoid net with N(0, 1) weights (rows: plain and truncated normal) on the digits data, one
+panel per weight layer (layer 5 is the output layer), at the first SGD step and after training,
+pooled over seeds. Dotted lines mark the tutorial's ±0.025; each panel has its own x-range and a
+log count axis, so that the tails show.
+
+Drawn from results/studies/source_d/histograms.csv (counts on one bin grid per panel).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from .style import save, setup
+
+
+def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+    setup()
+    hist = pd.read_csv(inputs[0])
+    meta = json.loads(Path(inputs[1]).read_text())
+    hist["gradient"] = (hist["bin_left"] + hist["bin_right"]) / 2
+    last = int(hist["step"].max())
+    hist["when"] = hist["step"].map({0: "step 0", last: f"after {last} SGD steps"})
+    inits = list(dict.fromkeys(hist["init"]))
+    layers = sorted(hist["layer"].unique())
+    fig, axes = plt.subplots(
+        len(inits), len(layers), figsize=(2.3 * len(layers), 2.1 * len(inits)), squeeze=False
+    )
+    palette = dict(zip(hist["when"].unique(), sns.color_palette("colorblind", 2), strict=True))
+    for r, init in enumerate(inits):
+        for c, layer in enumerate(layers):
+            ax = axes[r][c]
+            panel = hist[(hist["init"] == init) & (hist["layer"] == layer)]
+            edges = sorted(set(panel["bin_left"]) | set(panel["bin_right"]))
+            sns.histplot(
+                data=panel,
+                x="gradient",
+                weights="count",
+                hue="when",
+                bins=edges,
+                element="step",
+                fill=True,
+                alpha=0.3,
+                palette=palette,
+                ax=ax,
+                legend=(r == 0 and c == len(layers) - 1),
+            )
+            ax.set_yscale("log")
+            tail = meta["tutorial_tail"]
+            if edges[-1] > tail:
+                for x in (-tail, tail):
+                    ax.axvline(x, color="0.3", ls=":", lw=0.8)
+            name = "output" if layer == layers[-1] else f"hidden {layer}"
+            ax.set_title(f"layer {layer} ({name})" if r == 0 else "", fontsize=8)
+            ax.set_xlabel("∂L/∂W entry" if r == len(inits) - 1 else "")
+            ax.set_ylabel(f"{init}\ncount" if c == 0 else "")
+            ax.tick_params(labelsize=6)
+    leg = axes[0][-1].get_legend()
+    if leg is not None:
+        sns.move_legend(axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1), title=None)
+    fig.suptitle(
+        f"sigmoid, {meta['depth']} hidden layers × {meta['width']}, "
+        f"digits ({meta['n_in']} inputs), batch {meta['batch_size']}, lr {meta['lr']}, "
+        f"{len(meta['seeds'])} seeds",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    save(fig, outputs)

@@ -1,0 +1,36 @@
+"""Share of randomly initialised deep, narrow ReLU networks (He init, zero
+biases) that are "born dead": their output is the same for every one of the
+Gaussian inputs, because some hidden layer is zero everywhere. One curve per
+width, with 95 % Wilson intervals over seeds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .study_xor import wilson
+from .style import save, setup
+
+
+def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+    setup()
+    df = pd.read_csv(inputs[0])
+    fig, ax = plt.subplots(figsize=(4.6, 3.3))
+    for i, (width, g) in enumerate(df.groupby("width")):
+        agg = g.groupby("depth")["born_dead"].agg(["sum", "count"])
+        rate = agg["sum"] / agg["count"]
+        ci = np.array([wilson(k, n) for k, n in zip(agg["sum"], agg["count"], strict=True)])
+        ax.plot(agg.index, rate, marker="o", color=f"C{i}", label=f"width {width}")
+        ax.fill_between(agg.index, ci[:, 0], ci[:, 1], color=f"C{i}", alpha=0.2)
+    ax.set_xscale("log")
+    ax.set_xlabel("depth (hidden layers)")
+    ax.set_ylabel("share born dead")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(title=f"n = {df.groupby(['width', 'depth']).size().iloc[0]} seeds")
+    fig.tight_layout()
+    save(fig, outputs)

@@ -1,0 +1,55 @@
+"""Exact-zero share of hidden outputs (left) and test accuracy (right) of
+ReLU and softplus MLPs on digits, versus the weight λ of an L1 penalty on the
+hidden activations, at initialisation and after training (mean over seeds,
+bars: sd).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from .style import save, setup
+
+
+def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+    setup()
+    df = pd.read_csv(inputs[0])
+    df["l1"] = df["l1"].astype(str)
+    fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.2))
+    final = df[df["phase"] == "final"]
+    order = list(dict.fromkeys(df["activation"]))
+    sns.pointplot(
+        data=final,
+        x="l1",
+        y="zero_frac",
+        hue="activation",
+        hue_order=order,
+        errorbar="sd",
+        dodge=0.2,
+        ax=axes[0],
+    )
+    init = df[df["phase"] == "init"].groupby("activation")["zero_frac"].mean()
+    for i, name in enumerate(order):
+        axes[0].axhline(init[name], ls=":", color=f"C{i}", lw=1, label=f"{name} at init")
+    axes[0].set_xlabel("L1 weight λ")
+    axes[0].set_ylabel("exact-zero share of hidden outputs")
+    axes[0].legend(fontsize=7)
+    sns.pointplot(
+        data=final,
+        x="l1",
+        y="test_accuracy",
+        hue="activation",
+        hue_order=order,
+        errorbar="sd",
+        dodge=0.2,
+        ax=axes[1],
+    )
+    axes[1].set_xlabel("L1 weight λ")
+    axes[1].set_ylabel("test accuracy (after training)")
+    fig.tight_layout()
+    save(fig, outputs)

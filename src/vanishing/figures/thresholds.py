@@ -1,0 +1,45 @@
+"""Where tanh(n·x)'s derivative drops below 1/n (±t1, vanishing side) and
+exceeds 1 (±t_explode, exploding side), against a continuous n.
+
+Between −t1 and t1 an x can still offset the 1/n of a "bad" x; the widest
+such band over continuous n is marked. Inside ±t_explode the derivative is
+above 1, so many such x in a product make it explode.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .style import save, setup
+
+
+def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+    setup()
+    curve = pd.read_csv(inputs[0])
+    curve = curve[curve["n"] <= 6]
+    maxima = json.loads(Path(inputs[1]).read_text())
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.fill_between(curve["n"], curve["t2"], curve["t1"], alpha=0.15, label="|x| < t1(n)")
+    ax.plot(curve["n"], curve["t1"], c="C0", label="t1(n): f′ = 1/n")
+    ax.plot(curve["n"], curve["t2"], c="C0", ls="--", label="t2(n) = −t1(n)")
+    ax.plot(curve["n"], curve["t_explode"], c="C3", label="t_explode(n): f′ = 1")
+    ax.plot(curve["n"], -curve["t_explode"], c="C3", ls="--")
+    n_star, t_star = maxima["t1_continuous_argmax"], maxima["t1_continuous_max"]
+    ax.plot([n_star], [t_star], "o", c="k")
+    ax.annotate(
+        f"max t1 = {t_star:.4f}\nat n = {n_star:.3f}",
+        (n_star, t_star),
+        xytext=(n_star + 0.6, t_star + 0.1),
+        fontsize=8,
+    )
+    n_int, t_int = maxima["t1_integer_argmax"], maxima["t1_integer_max"]
+    ax.plot([n_int], [t_int], "s", c="0.4")
+    ax.set_xlabel("n in tanh(n·x)")
+    ax.set_ylabel("threshold on x")
+    ax.legend(fontsize=8, loc="lower right")
+    save(fig, outputs)

@@ -1,0 +1,28 @@
+"""Shared readers for the training figures (tables only, never training)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def read(inputs: list[Path], kind: str) -> pd.DataFrame:
+    """Concatenate the inputs named ``<kind>.csv`` (steps, layers or units)."""
+    frames = [pd.read_csv(p) for p in inputs if Path(p).name == f"{kind}.csv"]
+    return pd.concat(frames, ignore_index=True)
+
+
+def hidden_mean(layers: pd.DataFrame, col: str) -> pd.DataFrame:
+    h = layers[layers["layer"] <= layers["depth"]]
+    keys = ["activation", "init", "depth", "seed", "step"]
+    return h.groupby(keys, as_index=False)[col].mean()
+
+
+def finite_loss(df: pd.DataFrame, col: str = "loss") -> pd.DataFrame:
+    """Diverged runs (NaN/Inf) are drawn at the top of a log axis, not dropped."""
+    out = df.copy()
+    top = np.nanmax(out[col].where(np.isfinite(out[col]))) if len(out) else 1.0
+    out[col] = out[col].where(np.isfinite(out[col]), top * 2)
+    return out

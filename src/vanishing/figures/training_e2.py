@@ -1,0 +1,54 @@
+"""He et al. (2015)'s deep-ReLU test on digits: training loss over SGD steps of
+ReLU MLPs with 30 hidden layers, Xavier vs He initialisation, one line per seed
+(same seeds and minibatches for both inits). Right: weight-gradient norm per layer
+at step 0 (1 = input side), median over seeds.
+
+Xavier's Var(W) = 2/(fan_in + fan_out) halves the signal's second moment at every
+ReLU layer; He's 2/fan_in keeps it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+from .style import save, setup
+from .training_common import finite_loss, read
+
+
+def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+    setup()
+    steps, layers = finite_loss(read(inputs, "steps")), read(inputs, "layers")
+    depth, width = int(steps["depth"].iloc[0]), int(steps["width"].iloc[0])
+    inits = list(dict.fromkeys(steps["init"]))  # same colour per init in both panels
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.5, 3.0))
+    sns.lineplot(
+        steps,
+        x="step",
+        y="loss",
+        hue="init",
+        hue_order=inits,
+        units="seed",
+        estimator=None,
+        lw=0.9,
+        ax=ax1,
+    )
+    ax1.set(
+        title=f"ReLU, {depth} hidden layers × {width}", xlabel="SGD step", ylabel="training loss"
+    )
+    sns.lineplot(
+        layers[layers["step"] == 0],
+        x="layer",
+        y="grad_norm",
+        hue="init",
+        hue_order=inits,
+        estimator="median",
+        errorbar=("pi", 100),
+        ax=ax2,
+        legend=False,
+    )
+    ax2.set(yscale="log", title="step 0", xlabel="layer (1 = input side)", ylabel="‖∂L/∂W‖")
+    save(fig, outputs)

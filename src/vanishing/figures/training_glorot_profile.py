@@ -1,0 +1,55 @@
+"""Glorot & Bengio's comparison: norm of the back-propagated gradient δ = ∂L/∂z
+per hidden layer (1 = input side) for tanh, sigmoid and ReLU nets with the
+"standard" init U[−1/√n, 1/√n] vs the normalized (Xavier) init, at the first and
+last logged SGD step; median over seeds, band = min–max; one row per depth.
+
+A line falling towards layer 1 means the gradient shrinks on its way to the input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import seaborn as sns
+
+from .style import save, setup
+from .training_common import read
+
+ACTS = ["tanh", "sigmoid", "relu"]
+FLOOR = 1e-30
+
+
+def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+    setup()
+    layers = read(inputs, "layers")
+    last = layers["step"].max()
+    df = layers[
+        layers["activation"].isin(ACTS)
+        & layers["init"].isin(["glorot_standard", "xavier"])
+        & layers["step"].isin([0, last])
+        & (layers["layer"] <= layers["depth"])
+    ].copy()
+    df["delta_norm"] = np.clip(df["delta_norm"], FLOOR, None)
+    df["when"] = np.where(df["step"] == 0, "step 0", f"step {last}")
+    g = sns.relplot(
+        df,
+        x="layer",
+        y="delta_norm",
+        hue="init",
+        style="when",
+        row="depth",
+        col="activation",
+        col_order=[a for a in ACTS if a in set(df["activation"])],
+        kind="line",
+        estimator="median",
+        errorbar=("pi", 100),
+        height=2.0,
+        aspect=1.3,
+        facet_kws={"sharey": False, "sharex": "row", "margin_titles": True},
+    )
+    g.set(yscale="log")
+    g.set_titles(row_template="depth {row_name}", col_template="{col_name}")
+    g.set_axis_labels("hidden layer (1 = input side)", "‖δ‖")
+    save(g.figure, outputs)

@@ -1,0 +1,77 @@
+"""tanh(n·x) during training. Top: share of hidden pre-activations x with
+|x| < t1(n), where the derivative of tanh(n·x) is still above 1/n (the "good"
+x), for n = 2, 3. Middle: mean of ln f′(x) over hidden units (the per-layer
+factor a product of derivatives picks up; n = 1 included; symlog axis). Bottom: log10 of the
+first-layer over the last-layer weight-gradient norm. Median over seeds, band =
+min–max; colour by n, line style by depth, one column per init.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .style import save, setup
+from .training_common import hidden_mean, read
+
+
+def _n(act: str) -> float:
+    return 1.0 if act == "tanh" else float(act.removeprefix("tanh_n"))
+
+
+def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+    setup()
+    layers = read(inputs, "layers")
+    layers = layers[layers["activation"].str.match(r"^tanh(_n[\d.]+)?$")].copy()
+    keys = ["activation", "init", "depth", "seed", "step"]
+    good = hidden_mean(layers, "frac_inside_t1")
+    logd = hidden_mean(layers, "mean_log_deriv")
+    first = layers[layers["layer"] == 1].set_index(keys)["grad_norm"]
+    last = layers[layers["layer"] == layers["depth"] + 1].set_index(keys)["grad_norm"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.log10(first / last).rename("log10_ratio").reset_index()
+    df = good.merge(logd, on=keys).merge(ratio, on=keys)
+    df["n"] = df["activation"].map(_n).map(lambda v: f"n = {v:g}")
+    df = df.replace([np.inf, -np.inf], np.nan)
+    inits = list(dict.fromkeys(df["init"]))
+    rows = [
+        ("frac_inside_t1", "share |x| < t1(n)"),
+        ("mean_log_deriv", "mean ln f′(x)"),
+        ("log10_ratio", "log10 ‖∇W1‖/‖∇W_out‖"),
+    ]
+    fig, axes = plt.subplots(
+        len(rows), len(inits), figsize=(3.3 * len(inits), 7.0), sharex=True, squeeze=False
+    )
+    hue_order = sorted(df["n"].unique())
+    for j, init in enumerate(inits):
+        sub = df[df["init"] == init]
+        for i, (col, label) in enumerate(rows):
+            ax = axes[i, j]
+            data = sub.dropna(subset=[col])
+            if isinstance(data, pd.DataFrame) and len(data):
+                sns.lineplot(
+                    data,
+                    x="step",
+                    y=col,
+                    hue="n",
+                    hue_order=hue_order,
+                    style="depth",
+                    estimator="median",
+                    errorbar=("pi", 100),
+                    ax=ax,
+                    legend=(i == 0 and j == len(inits) - 1),
+                )
+            ax.set(ylabel=label if j == 0 else "", xlabel="SGD step" if i == len(rows) - 1 else "")
+            if col == "mean_log_deriv":
+                # Saturated nets reach ln f′ ≈ −10^5: symlog keeps the near-zero ones legible.
+                ax.set_yscale("symlog", linthresh=1.0)
+            if i == 0:
+                ax.set_title(init)
+    if axes[0, -1].get_legend() is not None:
+        sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1))
+    save(fig, outputs)

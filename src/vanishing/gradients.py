@@ -1,0 +1,79 @@
+"""Per-layer gradient statistics of an ensemble on one batch.
+
+One row per (network, weight layer). Layer 1 is the input-side matrix, layer
+depth+1 the output matrix. "δ" is the back-propagated error ∂L/∂z at the
+layer's output pre-activation z.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import torch
+from torch import Tensor
+
+from .models import EnsembleMLP, ensemble_loss, per_model_loss
+from .theory import t1, t_explode
+
+QUANTILES = (0.5, 0.9, 0.99)
+
+
+def tanh_intervals(n: float | None) -> tuple[float, float]:
+    """(t1(n), t_explode(n)) for tanh(n·x) with n > 1; NaN where undefined."""
+    if n is None or n <= 1:
+        return math.nan, math.nan
+    return float(t1(n)), float(t_explode(n))
+
+
+def _frac_inside(z: Tensor, bound: float) -> Tensor:
+    """Per-network fraction of |z| < bound, (S,); NaN when the bound is undefined."""
+    if math.isnan(bound):
+        return torch.full((z.shape[0],), math.nan, dtype=torch.float64)
+    return (z.abs() < bound).flatten(1).double().mean(dim=1)
+
+
+def layer_stats(model: EnsembleMLP, x: Tensor, y: Tensor) -> pd.DataFrame:
+    """Forward + backward once; return tidy per-(seed, layer) statistics."""
+    model.zero_grad(set_to_none=True)
+    fwd = model(x, keep=True)
+    fwd.logits.retain_grad()
+    losses = per_model_loss(fwd.logits, y)
+    ensemble_loss(fwd.logits, y).backward()
+
+    t1_n, te_n = tanh_intervals(model.activation.tanh_n)
+    zs = [*fwd.pre, fwd.logits]
+    rows: list[pd.DataFrame] = []
+    for layer, (w, z) in enumerate(zip(model.weights, zs, strict=True), start=1):
+        g = w.grad.detach()
+        flat = g.abs().flatten(1).double()
+        qs = torch.quantile(flat, torch.tensor(QUANTILES, dtype=flat.dtype), dim=1)
+        delta = z.grad.detach().flatten(1).double()
+        zd = z.detach()
+        hidden = layer <= model.depth
+        cols = {
+            "seed": model.seeds,
+            "layer": layer,
+            "hidden": hidden,
+            "grad_norm": flat.norm(dim=1).cpu().numpy(),
+            "delta_norm": delta.norm(dim=1).cpu().numpy(),
+            "grad_abs_max": flat.amax(dim=1).cpu().numpy(),
+            "grad_exact_zero_frac": (flat == 0).double().mean(dim=1).cpu().numpy(),
+            "nonfinite": (~torch.isfinite(g)).flatten(1).any(dim=1).cpu().numpy(),
+            "pre_std": zd.flatten(1).double().std(dim=1).cpu().numpy(),
+            "loss": losses.detach().double().cpu().numpy(),
+        }
+        for q, row in zip(QUANTILES, qs, strict=True):
+            cols[f"grad_abs_q{int(q * 100)}"] = row.cpu().numpy()
+        if hidden:
+            post = fwd.post[layer - 1].detach()
+            # A unit is dead on this batch when its pre-activation is never positive.
+            cols["dead_frac"] = (zd <= 0).all(dim=1).double().mean(dim=1).cpu().numpy()
+            cols["zero_frac"] = (post == 0).flatten(1).double().mean(dim=1).cpu().numpy()
+            cols["frac_inside_t1"] = _frac_inside(zd, t1_n).cpu().numpy()
+            cols["frac_inside_explode"] = _frac_inside(zd, te_n).cpu().numpy()
+        else:
+            for c in ("dead_frac", "zero_frac", "frac_inside_t1", "frac_inside_explode"):
+                cols[c] = math.nan
+        rows.append(pd.DataFrame(cols))
+    return pd.concat(rows, ignore_index=True)

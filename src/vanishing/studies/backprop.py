@@ -1,0 +1,253 @@
+"""B8 and B13: back-propagation written out by hand, against autograd.
+
+1. manual_vs_autograd: δ-recursion on an ensemble MLP (tanh: f′ = 1 − h²,
+   ReLU: f′ = [h > 0], both read off the layer's *output* h), compared with
+   autograd's weight gradients and pre-activation gradients, per layer.
+2. never_fire: ReLU nets where one unit per chosen layer starts with a very
+   negative bias; per step its largest pre-activation and its gradient.
+3. tanh_derivative (JSON): 1 − y² vs autograd's tanh derivative (max abs
+   difference) and median timings of the derivative computed from y, from x,
+   and by autograd, plus a full hand-written backward vs autograd's.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch import Tensor
+
+from ..activations import get_activation
+from ..data import digits, probe_batch
+from ..models import EnsembleMLP, per_model_loss
+from ._small import forward_all, log, write_csv, write_json
+
+# f′ expressed through the layer output h = f(s): what the source's formulas use.
+DERIV_FROM_OUTPUT: dict[str, Callable[[Tensor], Tensor]] = {
+    "tanh": lambda h: 1 - h * h,
+    "relu": lambda h: (h > 0).to(h.dtype),
+}
+
+
+@dataclass
+class Params:
+    activations: list[str] = field(default_factory=lambda: ["tanh", "relu"])
+    depths: list[int] = field(default_factory=lambda: [1, 2, 4, 8, 16])
+    width: int = 32
+    batch_size: int = 128
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    # never-fire experiment
+    dead_bias: float = -100.0
+    dead_layers: list[int] = field(default_factory=lambda: [1, 2])
+    dead_depth: int = 3
+    dead_steps: int = 200
+    dead_lr: float = 0.05
+    # timing
+    timing_numel: int = 1_000_000
+    timing_repeats: int = 30
+
+    def validate(self) -> None:
+        for a in self.activations:
+            if a not in DERIV_FROM_OUTPUT:
+                raise ValueError(f"activations: {a!r} has no output-based derivative here")
+        if max(self.dead_layers) > self.dead_depth:
+            raise ValueError("dead_layers must be <= dead_depth")
+
+
+def manual_backward(model: EnsembleMLP, x: Tensor, y: Tensor) -> tuple[list[Tensor], list[Tensor]]:
+    """Weight gradients and ∂L/∂s per layer by the δ-recursion (row-vector
+    convention z = h Wᵀ + b). L = sum over networks of the mean cross-entropy."""
+    fwd = forward_all(model, x)
+    s, b, c = fwd.logits.shape
+    onehot = torch.nn.functional.one_hot(y, c).to(fwd.logits.dtype)
+    d_z = (torch.softmax(fwd.logits, -1) - onehot) / b  # ∂L/∂z at the output
+    fprime = DERIV_FROM_OUTPUT[model.activation.name]
+    inputs = [x.to(d_z.dtype).unsqueeze(0).expand(s, -1, -1), *fwd.post]
+    grads_w: list[Tensor] = [None] * (model.depth + 1)  # type: ignore[list-item]
+    d_pre: list[Tensor] = [None] * model.depth  # type: ignore[list-item]
+    for layer in range(model.depth, -1, -1):
+        grads_w[layer] = torch.bmm(d_z.transpose(1, 2), inputs[layer])
+        if layer == 0:
+            break
+        d_h = torch.bmm(d_z, model.weights[layer])  # δ = ∂L/∂h of the layer below
+        d_z = d_h * fprime(fwd.post[layer - 1])
+        d_pre[layer - 1] = d_z
+    return grads_w, d_pre
+
+
+def autograd_backward(
+    model: EnsembleMLP, x: Tensor, y: Tensor
+) -> tuple[list[Tensor], list[Tensor]]:
+    model.zero_grad(set_to_none=True)
+    fwd = model(x.to(model.weights[0].dtype), keep=True)
+    per_model_loss(fwd.logits, y).sum().backward()
+    return [w.grad.detach().clone() for w in model.weights], [z.grad.detach() for z in fwd.pre]
+
+
+def compare(p: Params) -> pd.DataFrame:
+    x, y = probe_batch(digits(), p.batch_size)
+    x = x.double()
+    rows = []
+    for name in p.activations:
+        init = "he" if name == "relu" else "xavier"
+        for depth in p.depths:
+            model = EnsembleMLP(
+                get_activation(name), init, depth, p.width, x.shape[1], 10, p.seeds, torch.float64
+            )
+            gw_auto, dz_auto = autograd_backward(model, x, y)
+            with torch.no_grad():
+                gw_man, dz_man = manual_backward(model, x, y)
+            for layer in range(depth + 1):
+                for kind, a, m in (("weight_grad", gw_auto, gw_man), ("delta", dz_auto, dz_man)):
+                    if kind == "delta" and layer == depth:
+                        continue
+                    diff = (a[layer] - m[layer]).flatten(1)
+                    ref = a[layer].flatten(1)
+                    for i, seed in enumerate(p.seeds):
+                        rows.append(
+                            {
+                                "activation": name,
+                                "init": init,
+                                "depth": depth,
+                                "seed": seed,
+                                "layer": layer + 1,
+                                "quantity": kind,
+                                "max_abs_diff": float(diff[i].abs().max()),
+                                "rel_diff": float(diff[i].norm() / ref[i].norm())
+                                if ref[i].norm() > 0
+                                else 0.0,
+                                "ref_norm": float(ref[i].norm()),
+                            }
+                        )
+        log.info("manual backward %s done", name)
+    return pd.DataFrame(rows)
+
+
+def never_fire(p: Params) -> pd.DataFrame:
+    ds = digits()
+    x, y = ds.x_train.double(), ds.y_train
+    model = EnsembleMLP(
+        get_activation("relu"),
+        "he",
+        p.dead_depth,
+        p.width,
+        ds.n_in,
+        ds.n_out,
+        p.seeds,
+        torch.float64,
+    )
+    with torch.no_grad():
+        for layer in p.dead_layers:
+            model.biases[layer - 1][:, 0, 0] = p.dead_bias  # unit 0 of that layer
+    opt = torch.optim.SGD(model.parameters(), lr=p.dead_lr)
+    rows = []
+    for step in range(p.dead_steps + 1):
+        opt.zero_grad(set_to_none=True)
+        fwd = model(x, keep=True)
+        loss = per_model_loss(fwd.logits, y)
+        loss.sum().backward()
+        for layer in p.dead_layers:
+            pre = fwd.pre[layer - 1].detach()[..., 0]
+            w, b = model.weights[layer - 1], model.biases[layer - 1]
+            unit_grad = torch.maximum(w.grad[:, 0, :].abs().amax(1), b.grad[:, 0, 0].abs())
+            # the other units of the same layer, to show the layer does learn
+            others = w.grad[:, 1:, :].abs().flatten(1).amax(1)
+            for i, seed in enumerate(p.seeds):
+                rows.append(
+                    {
+                        "seed": seed,
+                        "step": step,
+                        "layer": layer,
+                        "unit_pre_max": float(pre[i].max()),
+                        "unit_grad_abs_max": float(unit_grad[i]),
+                        "other_units_grad_abs_max": float(others[i]),
+                        "loss": float(loss.detach()[i]),
+                    }
+                )
+        if step < p.dead_steps:
+            opt.step()
+    return pd.DataFrame(rows)
+
+
+def _median_time(fn: Callable[[], object], repeats: int) -> tuple[float, float, float]:
+    fn()  # warm-up (allocator, dispatch caches)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    q = statistics.quantiles(times, n=4)
+    return statistics.median(times), q[0], q[2]
+
+
+def tanh_derivative(p: Params) -> dict:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(p.timing_numel, generator=g, dtype=torch.float64) * 3
+    xr = x.clone().requires_grad_(True)
+    yr = torch.tanh(xr)
+    (auto,) = torch.autograd.grad(yr, xr, torch.ones_like(yr), retain_graph=True)
+    y = yr.detach()
+    from_y = 1 - y * y
+    out = {
+        "numel": p.timing_numel,
+        "repeats": p.timing_repeats,
+        "max_abs_diff_from_y_vs_autograd": float((from_y - auto).abs().max()),
+        "max_abs_diff_sech2_vs_autograd": float((1 / torch.cosh(x) ** 2 - auto).abs().max()),
+        # PyTorch's own tanh backward keeps the output, not the input
+        "torch_tanh_saves_result": hasattr(yr.grad_fn, "_saved_result"),
+        "torch_tanh_saves_input": hasattr(yr.grad_fn, "_saved_self"),
+    }
+    ones = torch.ones_like(y)
+    methods = {
+        "from_output_1_minus_y2": lambda: 1 - y * y,
+        "from_input_1_minus_tanh2": lambda: 1 - torch.tanh(x) ** 2,
+        "from_input_sech2": lambda: 1 / torch.cosh(x) ** 2,
+        "autograd_tanh_backward": lambda: torch.autograd.grad(yr, xr, ones, retain_graph=True),
+    }
+    for name, fn in methods.items():
+        med, q1, q3 = _median_time(fn, p.timing_repeats)
+        out[f"time_{name}_median_s"], out[f"time_{name}_q1_s"], out[f"time_{name}_q3_s"] = (
+            med,
+            q1,
+            q3,
+        )
+    # a whole backward pass: the δ-recursion above vs autograd's
+    xb, yb = probe_batch(digits(), p.batch_size)
+    model = EnsembleMLP(
+        get_activation("tanh"),
+        "xavier",
+        max(p.depths),
+        p.width,
+        xb.shape[1],
+        10,
+        p.seeds,
+        torch.float64,
+    )
+
+    def manual() -> None:
+        with torch.no_grad():
+            manual_backward(model, xb.double(), yb)
+
+    def auto() -> None:
+        autograd_backward(model, xb.double(), yb)
+
+    for name, fn in (("manual_net", manual), ("autograd_net", auto)):
+        med, q1, q3 = _median_time(fn, p.timing_repeats)
+        out[f"time_{name}_median_s"], out[f"time_{name}_q1_s"], out[f"time_{name}_q3_s"] = (
+            med,
+            q1,
+            q3,
+        )
+    return out
+
+
+def run(params: dict, outputs: list[Path]) -> None:
+    p = Params(**params)
+    write_csv(compare(p), outputs[0])
+    write_csv(never_fire(p), outputs[1])
+    write_json(tanh_derivative(p), outputs[2])

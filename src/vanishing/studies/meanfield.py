@@ -1,0 +1,340 @@
+"""Mean-field χ1 against the probe grid (E1) and orthogonal vs Gaussian init (E4).
+
+E1. For every activation × init of the probe grid: σ_w² = width·Var(W) (hidden layers are
+width × width, biases are zero so σ_b² = 0), the fixed point q* of q ← σ_w² E[φ(h)²], and
+χ1 = σ_w² E[φ'(h)²] at q*, φ' being the derivative back-propagation uses (autograd: 0.1 for
+NecroReLU's x < 0, PReLU's initial slope 0.25). Expectations use a dense trapezoid rule in
+standardised units (accurate at any q, unlike Gauss-Hermite for saturating φ at large q);
+Gauss-Hermite is kept as a cross-check column. Because the first layers are not at q*, a
+second prediction follows the actual variances q_l layer by layer from the probe batch's input
+norm and fits the same least-squares slope the probe summary fits to ln‖δ‖.
+
+E4. Linear and tanh MLPs, orthogonal vs a Gaussian of the same variance (LeCun, 1/fan_in),
+over depth: first/last weight-gradient ratio on the digits batch, and the singular values of
+the Jacobian ∂z_D/∂z_1 across the hidden stack (Saxe et al. 2014; Pennington et al. 2017).
+
+Outputs, in the rule's order:
+  chi1.csv        per (activation, init): σ_w², q*, χ1 (trapezoid, Gauss-Hermite), ½ ln χ1
+  comparison.csv  per (activation, init, depth, seed): measured slope vs both predictions
+  orthogonal.csv  per (activation, init, depth, seed): gradient ratio and Jacobian spectrum
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import theory
+from ..activations import Activation, derivative, get_activation
+from ..data import digits, probe_batch
+from ..gradients import layer_stats
+from ..inits import weight_variance
+from ..models import EnsembleMLP
+from ..summaries import backward_slope
+
+log = logging.getLogger("vanishing.studies.meanfield")
+
+# q above this counts as diverged (q* = ∞): χ1 is then its large-q limit, evaluated here.
+Q_CAP = 1e30
+# q below this counts as collapsed to 0: χ1 is then σ_w² φ'(0)², evaluated here.
+Q_FLOOR = 1e-30
+
+Fn = Callable[[np.ndarray], np.ndarray]
+CMP_COLUMNS = [
+    "activation",
+    "init",
+    "depth",
+    "seed",
+    "measured_slope",
+    "pred_slope_qstar",
+    "pred_slope_trajectory",
+    "chi1",
+    "sigma_w2",
+]
+
+
+@dataclass
+class Params:
+    # The probe grid (the rule passes the config's lists; these defaults match config.yaml).
+    activations: list[str] = field(default_factory=lambda: ["tanh", "relu"])
+    inits: list[str] = field(default_factory=lambda: ["lecun", "he"])
+    width: int = 64
+    leaky_slope: float = 0.01
+    batch_size: int = 256
+    # The probe summary with the measured slopes (the rule passes its input path).
+    summary: str = ""
+    # Quadrature: trapezoid points on z in [-12, 12]; Gauss-Hermite order for the cross-check.
+    trapezoid_points: int = 4_001
+    quad_order: int = 100
+    q_iters: int = 500
+    # E4 sweep.
+    e4_activations: list[str] = field(default_factory=lambda: ["linear", "tanh"])
+    e4_inits: list[str] = field(default_factory=lambda: ["orthogonal", "lecun"])
+    e4_depths: list[int] = field(default_factory=lambda: [2, 4, 8, 16, 32, 64, 128])
+    e4_seeds: list[int] = field(default_factory=lambda: list(range(10)))
+    # 64 = the digits' input dimension: a square orthogonal first layer preserves ‖x‖, so
+    # the linear net's first/last ratio is exactly depth-independent (not so when narrower).
+    e4_width: int = 64
+    e4_examples: int = 4  # inputs at which the (input-dependent, for tanh) Jacobian is taken
+
+    def validate(self) -> None:
+        for name in (*self.activations, *self.e4_activations):
+            try:
+                get_activation(name, self.leaky_slope)
+            except KeyError as e:
+                raise ValueError(f"activations: {e.args[0]}") from None
+        if self.trapezoid_points < 1001:
+            raise ValueError("trapezoid_points: need >= 1001")
+        if self.q_iters < 10:
+            raise ValueError("q_iters: need >= 10")
+        if not self.e4_depths or min(self.e4_depths) < 2:
+            raise ValueError("e4_depths: need depths >= 2 (the Jacobian spans depth - 1 layers)")
+        if not self.e4_seeds:
+            raise ValueError("e4_seeds: need at least one seed")
+        if self.e4_examples < 1:
+            raise ValueError("e4_examples: need >= 1")
+
+
+# ---- expectations -------------------------------------------------------------------
+
+
+def numpy_fns(act: Activation) -> tuple[Fn, Fn]:
+    """(φ, φ') as numpy functions through torch, so φ' is exactly what backward uses."""
+
+    def phi(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return act(torch.as_tensor(np.asarray(x, dtype=np.float64))).numpy()
+
+    def phi_prime(x: np.ndarray) -> np.ndarray:
+        return derivative(act, torch.as_tensor(np.asarray(x, dtype=np.float64))).numpy()
+
+    return phi, phi_prime
+
+
+class Trapezoid:
+    """E[f(h)], h ~ N(0, q), on a fixed grid of z = h/√q: accurate whatever q is, because
+    a function saturating on the scale 1/√q in z is resolved down to the grid spacing."""
+
+    def __init__(self, points: int) -> None:
+        # An even number of points keeps z = 0 off the grid: a kink or jump there
+        # (ReLU family) then splits its mass evenly, as the exact integral does.
+        points += points % 2
+        self.z = np.linspace(-12.0, 12.0, points)
+        w = np.exp(-0.5 * self.z**2)
+        w[[0, -1]] *= 0.5
+        self.w = w / w.sum()
+
+    def __call__(self, f: Fn, q: float) -> float:
+        return float(np.sum(self.w * f(math.sqrt(q) * self.z)))
+
+
+def q_fixed_point(phi: Fn, sigma_w2: float, mean: Trapezoid, iters: int) -> float:
+    """Iterate q ← σ_w² E[φ(h)²] (σ_b² = 0) from q = 1.
+
+    Returns ∞ past Q_CAP and 0 below Q_FLOOR. Some maps creep rather than converge (tanh at
+    σ_w² = 1 decays like 1/t, ELU and softplus at σ_w² = 2 grow like t): if q is still moving
+    after ``iters`` steps, the limit it is moving to (0 or ∞) is returned."""
+    q, step = 1.0, 0.0
+    for _ in range(iters):
+        q_next = sigma_w2 * mean(lambda h: phi(h) ** 2, q)
+        if not math.isfinite(q_next) or q_next > Q_CAP:
+            return math.inf
+        if q_next < Q_FLOOR:
+            return 0.0
+        step = q_next - q
+        q = q_next
+        if abs(step) <= 1e-10 * max(q, 1e-3):
+            return q
+    return math.inf if step > 0 else 0.0
+
+
+def _clamp(q: float) -> float:
+    return min(max(q, Q_FLOOR), Q_CAP)
+
+
+def chi1_row(name: str, init: str, p: Params, mean: Trapezoid) -> dict:
+    act = get_activation(name, p.leaky_slope)
+    phi, dphi = numpy_fns(act)
+    sigma_w2 = p.width * weight_variance(init, p.width, p.width)
+    q = q_fixed_point(phi, sigma_w2, mean, p.q_iters)
+    qe = _clamp(q)
+    chi = sigma_w2 * mean(lambda h: dphi(h) ** 2, qe)
+    # Accuracy check: the same rule on a 4x finer grid.
+    chi_fine = sigma_w2 * Trapezoid(4 * len(mean.z))(lambda h: dphi(h) ** 2, qe)
+    # theory.chi1 squares φ' itself; Gauss-Hermite is the cross-check (poor at large q).
+    chi_gh = theory.chi1(dphi, sigma_w2, qe, p.quad_order)
+    return {
+        "activation": name,
+        "init": init,
+        "sigma_w2": sigma_w2,
+        "q_star": q,
+        "chi1": chi,
+        "chi1_fine_grid": chi_fine,
+        "chi1_gauss_hermite": chi_gh,
+        "half_ln_chi1": 0.5 * math.log(chi) if chi > 0 else -math.inf,
+    }
+
+
+# ---- the layer-by-layer prediction ---------------------------------------------------
+
+
+def half_ln_chi1_profile(
+    phi: Fn, dphi: Fn, q1: float, sigma_w2: float, depth: int, mean: Trapezoid
+) -> np.ndarray:
+    """½ ln χ1(q_l) for hidden layers l = 1..depth, with q_{l+1} = σ_w² E[φ(z_l)²] from q1.
+
+    A deeper net's profile extends a shallower one's, so one call serves every depth."""
+    qs = [q1]
+    for _ in range(depth - 1):
+        qs.append(_clamp(sigma_w2 * mean(lambda h: phi(h) ** 2, _clamp(qs[-1]))))
+    return np.array([0.5 * math.log(sigma_w2 * mean(lambda h: dphi(h) ** 2, q)) for q in qs])
+
+
+def slope_from_profile(half_ln: np.ndarray, depth: int) -> float:
+    """Predicted LS slope of ln‖δ_l‖ vs layers travelled for a net of ``depth`` hidden layers.
+
+    ‖δ_l‖² / ‖δ_{l+1}‖² = σ_w² E[φ'(z_l)²] = χ1(q_l) for hidden l < depth, so
+    ln‖δ_l‖ = const + ½ Σ_{m=l}^{depth-1} ln χ1(q_m); fit as summaries.backward_slope does."""
+    h = half_ln[: depth - 1]
+    # y_l: reverse cumulative sum of h, and 0 at l = depth.
+    y = np.concatenate([np.cumsum(h[::-1])[::-1], [0.0]])
+    return backward_slope(np.arange(1, depth + 1), np.exp(y))
+
+
+def trajectory_slope(
+    phi: Fn, dphi: Fn, q1: float, sigma_w2: float, depth: int, mean: Trapezoid
+) -> float:
+    """Predicted slope for one depth (NaN when σ_w² = 0: every δ below the output is 0)."""
+    if sigma_w2 == 0:
+        return math.nan
+    return slope_from_profile(half_ln_chi1_profile(phi, dphi, q1, sigma_w2, depth, mean), depth)
+
+
+def comparison_table(
+    p: Params, chi: pd.DataFrame, summary: pd.DataFrame, mean: Trapezoid
+) -> pd.DataFrame:
+    x, _ = probe_batch(digits(), p.batch_size)
+    sq_norm = float((x.double() ** 2).sum(dim=1).mean())  # E‖x‖² over the probe batch
+    cells = summary[summary["activation"].isin(p.activations) & summary["init"].isin(p.inits)]
+    frames = []
+    for (name, init), g in cells.groupby(["activation", "init"], sort=True):
+        c = chi[(chi["activation"] == name) & (chi["init"] == init)].iloc[0]
+        depths = sorted(int(d) for d in g["depth"].unique())
+        pred = {d: math.nan for d in depths}
+        if c["sigma_w2"] > 0:
+            phi, dphi = numpy_fns(get_activation(name, p.leaky_slope))
+            q1 = weight_variance(init, x.shape[1], p.width) * sq_norm
+            prof = half_ln_chi1_profile(phi, dphi, q1, c["sigma_w2"], max(depths), mean)
+            pred = {d: slope_from_profile(prof, d) for d in depths}
+        frames.append(
+            pd.DataFrame(
+                {
+                    "activation": name,
+                    "init": init,
+                    "depth": g["depth"].astype(int).to_numpy(),
+                    "seed": g["seed"].astype(int).to_numpy(),
+                    "measured_slope": g["slope_ln_delta"].astype(float).to_numpy(),
+                    "pred_slope_qstar": float(c["half_ln_chi1"]),
+                    "pred_slope_trajectory": [pred[int(d)] for d in g["depth"]],
+                    "chi1": float(c["chi1"]),
+                    "sigma_w2": float(c["sigma_w2"]),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=CMP_COLUMNS)
+    return pd.concat(frames, ignore_index=True).sort_values(["activation", "init", "depth", "seed"])
+
+
+# ---- E4: orthogonal vs Gaussian ------------------------------------------------------
+
+
+def jacobian_spectrum(model: EnsembleMLP, pre: list[torch.Tensor], examples: int) -> dict:
+    """Per network: ln singular values of ∂z_D/∂z_1 = Π W_{l+1} diag(φ'(z_l)), averaged over
+    the first ``examples`` inputs (the Jacobian depends on the input unless φ is linear)."""
+    sds, conds, means = [], [], []
+    for b in range(examples):
+        s, w = pre[0].shape[0], pre[0].shape[-1]
+        jac = torch.eye(w, dtype=pre[0].dtype).expand(s, w, w)
+        for layer in range(model.depth - 1):
+            d = derivative(model.activation, pre[layer][:, b, :])  # (S, width)
+            jac = torch.bmm(model.weights[layer + 1].detach(), d.unsqueeze(-1) * jac)
+        ln_sv = torch.log(torch.linalg.svdvals(jac))
+        sds.append(ln_sv.std(dim=1))
+        conds.append((ln_sv.max(dim=1).values - ln_sv.min(dim=1).values) / math.log(10))
+        means.append(ln_sv.mean(dim=1))
+    return {
+        "jac_ln_sv_sd": torch.stack(sds).mean(0).numpy(),
+        "jac_log10_cond": torch.stack(conds).mean(0).numpy(),
+        "jac_ln_sv_mean": torch.stack(means).mean(0).numpy(),
+    }
+
+
+def orthogonal_table(p: Params) -> pd.DataFrame:
+    data = digits()
+    x, y = probe_batch(data, p.batch_size)
+    x = x.double()
+    rows = []
+    for name in p.e4_activations:
+        act = get_activation(name, p.leaky_slope)
+        for init in p.e4_inits:
+            for depth in p.e4_depths:
+                model = EnsembleMLP(
+                    act, init, depth, p.e4_width, data.n_in, data.n_out, p.e4_seeds, torch.float64
+                )
+                stats = layer_stats(model, x, y)
+                with torch.no_grad():
+                    pre = _pre_activations(model, x)
+                spec = jacobian_spectrum(model, pre, min(p.e4_examples, x.shape[0]))
+                first = stats[stats["layer"] == 1].set_index("seed")["grad_norm"]
+                last = stats[stats["layer"] == depth + 1].set_index("seed")["grad_norm"]
+                for i, seed in enumerate(p.e4_seeds):
+                    rows.append(
+                        {
+                            "activation": name,
+                            "init": init,
+                            "depth": depth,
+                            "seed": seed,
+                            "log10_grad_first": math.log10(first[seed]),
+                            "log10_ratio": math.log10(first[seed] / last[seed]),
+                            **{k: float(v[i]) for k, v in spec.items()},
+                        }
+                    )
+            log.info("E4 %s/%s done", name, init)
+    return pd.DataFrame(rows)
+
+
+def _pre_activations(model: EnsembleMLP, x: torch.Tensor) -> list[torch.Tensor]:
+    """Hidden pre-activations (S, B, width) without building a graph."""
+    xs = x.unsqueeze(0).expand(model.n_models, -1, -1)
+    h, pre = xs, []
+    for layer in range(model.depth):
+        z = torch.baddbmm(model.biases[layer], h, model.weights[layer].transpose(1, 2))
+        pre.append(z)
+        param = model.act_params[layer] if model.act_params is not None else None
+        h = model.activation(z, param)
+    return pre
+
+
+def run(params: dict, outputs: list[Path]) -> None:
+    p = Params(**params)
+    p.validate()
+    out_chi, out_cmp, out_orth = outputs
+    mean = Trapezoid(p.trapezoid_points)
+    chi = pd.DataFrame([chi1_row(a, i, p, mean) for a in p.activations for i in p.inits])
+    chi.to_csv(out_chi, index=False)
+    log.info("chi1: %d (activation, init) pairs", len(chi))
+    if p.summary:
+        summary = pd.read_csv(p.summary)
+        comparison_table(p, chi, summary, mean).to_csv(out_cmp, index=False)
+    else:  # no probe table given: an empty comparison with the right columns
+        pd.DataFrame(columns=CMP_COLUMNS).to_csv(out_cmp, index=False)
+    log.info("comparison done")
+    orthogonal_table(p).to_csv(out_orth, index=False)

@@ -1,0 +1,322 @@
+"""Source D's experiment: a 4-hidden-layer sigmoid net with N(0, 1) weights (claims D3, D4, D6).
+
+The tutorial trained on MNIST with TensorFlow and showed TensorBoard histograms of
+∂L/∂W_l for each layer at the first iteration and after some training. Its code is
+not available, so the minibatch size, learning rate and width below are our choice
+(see the constants). We use scikit-learn's 8×8 digits; because the first layer's
+gradient scales with the inputs, the step-0 gradients are also measured on two
+MNIST-like versions of digits (pixels in [0, 1]; and 20×20 upsampled, zero-padded
+to 28×28 = 784 inputs as in MNIST) and at several widths.
+
+Outputs (in order): gradient_stats.csv, histograms.csv, variants.csv, weights.csv,
+meta.json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..activations import get_activation
+from ..data import SPLIT_SEED, TEST_FRACTION, digits
+from ..inits import INITS, TRUNCATION
+from ..models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
+from ..runtime import DTYPES
+
+log = logging.getLogger("vanishing.studies.source_d")
+
+# Our stand-ins for the tutorial's unpublished training settings: a common minibatch
+# size of the TensorFlow MNIST tutorials of the time, and a plain-SGD step that
+# lowers the loss of this saturated sigmoid net within a few hundred steps without
+# diverging (the output layer's gradients are O(0.1)).
+BATCH_SIZE = 128
+LEARNING_RATE = 0.1
+# Salt of the per-seed data-order generator (the weights use salt 0).
+DATA_SALT = 1
+# The tutorial's reference scale for the first layer's step-0 tails.
+TUTORIAL_TAIL = 0.025
+INPUTS = ("standardised", "unit", "mnist_like")
+QUANTILES = (0.5, 0.9, 0.99, 0.999)
+
+
+@dataclass
+class Params:
+    depth: int = 4  # hidden layers, as in the tutorial
+    # Hidden width: the tutorial's is unknown; 64 matches the rest of the project.
+    width: int = 64
+    inits: list[str] = field(default_factory=lambda: ["normal", "truncated_normal"])
+    seeds: list[int] = field(default_factory=lambda: list(range(10)))
+    steps: int = 500  # SGD steps between the two histogram snapshots (~47 epochs)
+    checkpoints: int = 20  # evenly spaced steps where per-layer statistics are taken
+    batch_size: int = BATCH_SIZE
+    lr: float = LEARNING_RATE
+    inputs: str = "standardised"  # digits as the project uses them (see INPUTS)
+    bins: int = 81  # histogram bins per (init, layer) panel
+    dtype: str = "float32"  # TensorFlow's default, as in the tutorial
+    # Step-0 only: how the ±0.025 tail depends on the data's scale and the width.
+    variant_inputs: list[str] = field(default_factory=lambda: list(INPUTS))
+    variant_widths: list[int] = field(default_factory=lambda: [16, 64, 256])
+
+    def validate(self) -> None:
+        if self.depth < 1:
+            raise ValueError(f"depth must be >= 1, got {self.depth}")
+        if self.steps < 1 or self.checkpoints < 1:
+            raise ValueError("steps and checkpoints must be >= 1")
+        for name in self.inits:
+            if name not in INITS:
+                raise ValueError(f"inits: unknown init {name!r}")
+        for name in [self.inputs, *self.variant_inputs]:
+            if name not in INPUTS:
+                raise ValueError(f"inputs/variant_inputs: {name!r} not in {INPUTS}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype: {self.dtype!r} not in {sorted(DTYPES)}")
+        if not self.seeds or self.batch_size < 1 or self.bins < 2:
+            raise ValueError("seeds must be non-empty, batch_size >= 1, bins >= 2")
+
+
+# ---- data -------------------------------------------------------------------
+
+
+def raw_digits_train() -> tuple[np.ndarray, np.ndarray]:
+    """Training split of digits as raw pixel values 0..16 (the same split as data.digits)."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(bunch.data))
+    train = order[int(round(TEST_FRACTION * len(bunch.data))) :]
+    return bunch.data[train].astype(np.float32), bunch.target[train].astype(np.int64)
+
+
+def mnist_like(pixels01: Tensor) -> Tensor:
+    """8×8 images in [0, 1] → MNIST's layout: the digit upsampled to 20×20 (bilinear)
+    and centred in a 28×28 zero frame, flattened to 784 inputs."""
+    img = pixels01.reshape(-1, 1, 8, 8)
+    up = F.interpolate(img, size=(20, 20), mode="bilinear", align_corners=False)
+    return F.pad(up, (4, 4, 4, 4)).reshape(len(pixels01), 784).clamp(0.0, 1.0)
+
+
+def train_inputs(kind: str) -> tuple[Tensor, Tensor]:
+    """(x, y) of the training split under the named input scaling."""
+    if kind == "standardised":
+        ds = digits()
+        return ds.x_train, ds.y_train
+    raw, y = raw_digits_train()
+    unit = torch.from_numpy(raw) / 16.0  # MNIST-like pixel scale [0, 1]
+    x = unit if kind == "unit" else mnist_like(unit)
+    return x, torch.from_numpy(y)
+
+
+def batch_indices(seeds: list[int], n: int, batch: int, n_batches: int) -> Tensor:
+    """(S, n_batches, batch) example indices: each seed's own shuffled epochs, chained."""
+    out = []
+    for seed in seeds:
+        g = seed_generator(seed, DATA_SALT)
+        need = n_batches * batch
+        stream = torch.cat([torch.randperm(n, generator=g) for _ in range(-(-need // n))])
+        out.append(stream[:need].reshape(n_batches, batch))
+    return torch.stack(out)
+
+
+# ---- gradients --------------------------------------------------------------
+
+
+def weight_grads(model: EnsembleMLP, x: Tensor, y: Tensor) -> tuple[list[Tensor], Tensor]:
+    """∂L/∂W_l of every network (each its own mean cross-entropy) and the losses (S,).
+    The biases' gradients stay in their .grad for the caller's update."""
+    model.zero_grad(set_to_none=True)
+    logits = model(x).logits
+    losses = per_model_loss(logits, y)
+    ensemble_loss(logits, y).backward()
+    return [w.grad.detach().clone() for w in model.weights], losses.detach()
+
+
+def grad_stats(grads: list[Tensor]) -> pd.DataFrame:
+    """Per (seed, layer): sd, norm and |g| quantiles of every entry of ∂L/∂W_l."""
+    rows = []
+    for layer, g in enumerate(grads, start=1):
+        flat = g.flatten(1).double().numpy()
+        # numpy's partition-based quantile: torch.quantile sorts and was 20× slower here.
+        absq = np.quantile(np.abs(flat), QUANTILES, axis=1)
+        cols: dict[str, Any] = {
+            "seed_index": np.arange(flat.shape[0]),
+            "layer": layer,
+            "std": flat.std(axis=1, ddof=1),
+            "norm": np.linalg.norm(flat, axis=1),
+            "abs_max": np.abs(flat).max(axis=1),
+        }
+        for q, v in zip(QUANTILES, absq, strict=True):
+            cols[f"abs_q{q * 100:g}".replace(".", "")] = v
+        rows.append(pd.DataFrame(cols))
+    return pd.concat(rows, ignore_index=True)
+
+
+def checkpoint_steps(steps: int, checkpoints: int) -> list[int]:
+    return sorted({round(i * steps / checkpoints) for i in range(checkpoints + 1)})
+
+
+def ensemble(p: Params, width: int, n_in: int) -> EnsembleMLP:
+    """One ensemble holding every init × seed (init-major), so one SGD loop trains
+    them all; member (init, seed) has exactly the weights EnsembleMLP(init, [seed]) has."""
+    dtype = DTYPES[p.dtype]
+    sigmoid = get_activation("sigmoid")
+    parts = [EnsembleMLP(sigmoid, i, p.depth, width, n_in, 10, p.seeds, dtype) for i in p.inits]
+    model = EnsembleMLP(sigmoid, "zeros", p.depth, width, n_in, 10, p.seeds * len(p.inits), dtype)
+    with torch.no_grad():
+        for layer, w in enumerate(model.weights):
+            w.copy_(torch.cat([part.weights[layer] for part in parts]))
+    return model
+
+
+def member_labels(p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """(init, seed) of every ensemble member, in the order ``ensemble`` stacks them."""
+    inits = np.repeat(np.asarray(p.inits), len(p.seeds))
+    return inits, np.tile(np.asarray(p.seeds), len(p.inits))
+
+
+def train_and_probe(
+    p: Params, x: Tensor, y: Tensor
+) -> tuple[pd.DataFrame, dict[int, list[Tensor]]]:
+    """Plain SGD for p.steps; statistics at the checkpoints (the minibatch gradient the
+    update uses and the full-training-set gradient) and the raw minibatch gradients at
+    step 0 and step p.steps for the histograms. Every init sees the same data order."""
+    x = x.to(DTYPES[p.dtype])
+    model = ensemble(p, p.width, x.shape[1])
+    idx = batch_indices(p.seeds, len(x), p.batch_size, p.steps + 1).repeat(len(p.inits), 1, 1)
+    marks = set(checkpoint_steps(p.steps, p.checkpoints))
+    frames, snapshots = [], {}
+    for step in range(p.steps + 1):
+        if step in marks:
+            # Full-set gradient first: the minibatch backward below must be the last
+            # one, so that the biases' .grad holds the minibatch gradient for the update.
+            full, full_loss = weight_grads(model, x, y)
+        xb, yb = x[idx[:, step]], y[idx[:, step]]
+        grads, batch_loss = weight_grads(model, xb, yb)
+        if step in marks:
+            for kind, gs, loss in (("minibatch", grads, batch_loss), ("full", full, full_loss)):
+                df = grad_stats(gs)
+                df["batch"] = kind
+                df["step"] = step
+                df["loss"] = loss.double().numpy()[df["seed_index"]]
+                df["train_loss"] = full_loss.double().numpy()[df["seed_index"]]
+                frames.append(df)
+        if step in (0, p.steps):
+            snapshots[step] = grads
+        if step < p.steps:
+            with torch.no_grad():
+                for param, g in zip(model.weights, grads, strict=True):
+                    param -= p.lr * g
+                for param in model.biases:
+                    param -= p.lr * param.grad
+    stats = pd.concat(frames, ignore_index=True)
+    inits, seeds = member_labels(p)
+    stats.insert(0, "seed", seeds[stats["seed_index"]])
+    stats.insert(0, "init", inits[stats.pop("seed_index")])
+    return stats, snapshots
+
+
+def histograms(
+    init: str, snapshots: dict[int, list[Tensor]], members: np.ndarray, bins: int
+) -> pd.DataFrame:
+    """Counts of every gradient entry of the ``members`` (pooled over seeds) on one
+    symmetric bin grid per layer, shared by both snapshots so that they overlay directly."""
+    rows = []
+    n_layers = len(next(iter(snapshots.values())))
+    sel = torch.from_numpy(members)
+    for layer in range(n_layers):
+        values = {s: g[layer][sel].double().flatten().numpy() for s, g in snapshots.items()}
+        edge = max(float(np.abs(v).max()) for v in values.values()) or 1.0
+        edges = np.linspace(-edge, edge, bins + 1)
+        for step, v in values.items():
+            counts, _ = np.histogram(v, bins=edges)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "init": init,
+                        "step": step,
+                        "layer": layer + 1,
+                        "bin_left": edges[:-1],
+                        "bin_right": edges[1:],
+                        "count": counts,
+                    }
+                )
+            )
+    return pd.concat(rows, ignore_index=True)
+
+
+def weight_table(inits: np.ndarray, seeds: np.ndarray, model_weights: list[Tensor]) -> pd.DataFrame:
+    """Per (seed, layer) at initialisation: max |w|, fraction beyond 2σ, sample sd."""
+    rows = []
+    for layer, w in enumerate(model_weights, start=1):
+        flat = w.detach().flatten(1).double()
+        rows.append(
+            pd.DataFrame(
+                {
+                    "init": inits,
+                    "seed": seeds,
+                    "layer": layer,
+                    "max_abs_w": flat.abs().amax(dim=1).numpy(),
+                    "frac_beyond_2sd": (flat.abs() > TRUNCATION).double().mean(dim=1).numpy(),
+                    "std_w": flat.std(dim=1).numpy(),
+                    "n_weights": flat.shape[1],
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def variants(p: Params) -> pd.DataFrame:
+    """Step-0 minibatch gradients for every input scaling × width × init (no training)."""
+    frames = []
+    for kind in p.variant_inputs:
+        x, y = train_inputs(kind)
+        x = x.to(DTYPES[p.dtype])
+        idx = batch_indices(p.seeds, len(x), p.batch_size, 1)[:, 0]
+        idx = idx.repeat(len(p.inits), 1)
+        inits, seeds = member_labels(p)
+        for width in p.variant_widths:
+            grads, _ = weight_grads(ensemble(p, width, x.shape[1]), x[idx], y[idx])
+            df = grad_stats(grads)
+            df.insert(0, "seed", seeds[df["seed_index"]])
+            df.insert(0, "init", inits[df.pop("seed_index")])
+            df.insert(0, "width", width)
+            df.insert(0, "n_in", x.shape[1])
+            df.insert(0, "inputs", kind)
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def run(params: dict[str, Any], outputs: list[Path]) -> None:
+    p = Params(**params)
+    p.validate()
+    stats_out, hist_out, variants_out, weights_out, meta_out = outputs
+    x, y = train_inputs(p.inputs)
+    inits, seeds = member_labels(p)
+    weights = weight_table(inits, seeds, list(ensemble(p, p.width, x.shape[1]).weights))
+    stats, snaps = train_and_probe(p, x, y)
+    log.info("%d SGD steps × %d networks done", p.steps, len(inits))
+    hists = [histograms(i, snaps, np.flatnonzero(inits == i), p.bins) for i in p.inits]
+    stats.to_csv(stats_out, index=False)
+    pd.concat(hists, ignore_index=True).to_csv(hist_out, index=False)
+    variants(p).to_csv(variants_out, index=False)
+    weights.to_csv(weights_out, index=False)
+    meta = {
+        **asdict(p),
+        "data": "scikit-learn digits (8x8, 64 inputs), training split"
+        + ("" if p.inputs == "standardised" else f", inputs '{p.inputs}'"),
+        "n_train": len(x),
+        "n_in": int(x.shape[1]),
+        "tutorial_tail": TUTORIAL_TAIL,
+        "truncation": TRUNCATION,
+        "normal_beyond_2sd": math.erfc(TRUNCATION / math.sqrt(2)),
+    }
+    meta_out.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

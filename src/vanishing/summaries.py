@@ -1,0 +1,68 @@
+"""Per-network summaries of the probe tables (one row per activation × init × depth × seed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KEYS = ["activation", "init", "depth", "seed"]
+
+
+def _safe_log10(x: float) -> float:
+    """log10 with 0 → −inf (an honest "vanished to nothing") and NaN for 0/0."""
+    if np.isnan(x):
+        return float("nan")
+    return float(np.log10(x)) if x > 0 else float("-inf")
+
+
+def backward_slope(layers: np.ndarray, delta_norm: np.ndarray) -> float:
+    """Least-squares slope of ln‖δ‖ per layer travelled towards the input.
+
+    Mean-field theory predicts ½·ln χ1 (χ1 scales the squared norm)."""
+    ok = np.isfinite(delta_norm) & (delta_norm > 0)
+    if ok.sum() < 2:
+        return float("nan")
+    steps = layers.max() - layers[ok]
+    return float(np.polyfit(steps, np.log(delta_norm[ok]), 1)[0])
+
+
+def summarise_network(g: pd.DataFrame) -> pd.Series:
+    g = g.sort_values("layer")
+    first, last = g.iloc[0], g.iloc[-1]
+    hidden = g[g["hidden"]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # numpy division: 0/0 is NaN (all-zero init), x/0 is inf, not an exception
+        ratio = np.float64(first["grad_norm"]) / np.float64(last["grad_norm"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # δ at the first hidden layer over δ at the logits: the back-propagated
+        # error itself, without the forward activations that weight gradients carry.
+        delta_ratio = np.float64(first["delta_norm"]) / np.float64(last["delta_norm"])
+    return pd.Series(
+        {
+            "grad_first": first["grad_norm"],
+            "grad_last": last["grad_norm"],
+            "log10_ratio": _safe_log10(ratio),
+            "log10_delta_ratio": _safe_log10(delta_ratio),
+            "slope_ln_delta": backward_slope(
+                hidden["layer"].to_numpy(), hidden["delta_norm"].to_numpy(dtype=float)
+            ),
+            "dead_frac": hidden["dead_frac"].mean(),
+            "zero_frac": hidden["zero_frac"].mean(),
+            "frac_inside_t1": hidden["frac_inside_t1"].mean(),
+            "frac_inside_explode": hidden["frac_inside_explode"].mean(),
+            "nonfinite": bool(g["nonfinite"].any()),
+            "loss": first["loss"],
+        }
+    )
+
+
+def summarise_probe(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    df = pd.concat(frames, ignore_index=True)
+    out = df.groupby(KEYS, sort=True).apply(summarise_network, include_groups=False)
+    return out.reset_index()
+
+
+def per_layer(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-layer gradient norms of every network (the profile figure's input)."""
+    cols = [*KEYS, "layer", "hidden", "grad_norm", "delta_norm", "dead_frac", "frac_inside_t1"]
+    return pd.concat([f[cols] for f in frames], ignore_index=True)

@@ -1,0 +1,108 @@
+"""Theory stage: the analytic thresholds and curves as tables under results/theory/.
+
+Everything here is computed (closed forms cross-checked in tests by bisection
+and dense grids); nothing downstream retypes these numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import theory
+from .activations import LECUN_A, LECUN_B, derivative, get_activation
+
+log = logging.getLogger("vanishing.theory")
+
+# Activations whose derivative curves the figure shows (families in the sources).
+CURVE_ACTIVATIONS = (
+    "sigmoid",
+    "tanh",
+    "tanh_n0.5",
+    "tanh_n2",
+    "tanh_n3",
+    "lecun_tanh",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "softplus",
+    "necro_relu",
+)
+X_RANGE = (-4.0, 4.0)
+
+
+def derivative_curves(names: tuple[str, ...] = CURVE_ACTIVATIONS, points: int = 801):
+    x = torch.linspace(*X_RANGE, points, dtype=torch.float64)
+    rows = []
+    for name in names:
+        act = get_activation(name)
+        d = derivative(act, x)  # autograd: what back-propagation multiplies
+        y = act(x).detach()
+        rows.append(
+            pd.DataFrame(
+                {"activation": name, "x": x.numpy(), "value": y.numpy(), "derivative": d.numpy()}
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def threshold_curve(n_lo: float = 1.01, n_hi: float = 10.0, points: int = 2000) -> pd.DataFrame:
+    n = np.linspace(n_lo, n_hi, points)
+    t1 = theory.t1(n)
+    return pd.DataFrame(
+        {"n": n, "t1": t1, "t2": -t1, "t_explode": theory.t_explode(n), "t_k50": theory.t_k(n, 50)}
+    )
+
+
+def lecun_numbers() -> dict[str, float]:
+    """What LeCun's 1.7159·tanh(2x/3) is built to satisfy, recomputed."""
+    b = LECUN_B
+    x = np.linspace(0, 5, 500_001)
+    # f''(x) = -2ab² tanh(bx) sech²(bx): where its magnitude peaks.
+    f2 = 2 * LECUN_A * b**2 * np.tanh(b * x) / np.cosh(b * x) ** 2
+    return {
+        "a": LECUN_A,
+        "b": b,
+        "a_from_f1_eq_1": float(1 / np.tanh(b)),  # a such that f(1) = 1
+        "f_at_1": float(LECUN_A * np.tanh(b)),
+        "gain_at_0": float(LECUN_A * b),
+        "argmax_abs_f2": float(x[np.argmax(f2)]),
+        # Var of f(x) for x ~ N(0,1): near 1 means unit-variance inputs stay unit-variance.
+        "var_f_standard_normal": float(
+            theory.gauss_expectation(lambda h: (LECUN_A * np.tanh(b * h)) ** 2, 1.0)
+        ),
+    }
+
+
+def write_theory_tables(out_dir: Path, params: dict[str, Any]) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ns = sorted({0.5, 1.0, 1.5, 2.0, 3.0, *params.get("tanh_ns", [])})
+    pd.DataFrame(theory.threshold_table(ns, ks=(2, 10, 50))).to_csv(
+        out_dir / "thresholds.csv", index=False
+    )
+    threshold_curve().to_csv(out_dir / "threshold_curve.csv", index=False)
+    derivative_curves().to_csv(out_dir / "derivative_curves.csv", index=False)
+    n_star, t_star = theory.t1_continuous_max()
+    n_int, t_int = theory.t1_integer_max()
+    s_arg, s_max = theory.sigmoid_derivative_max()
+    maxima = {
+        "t1_continuous_argmax": n_star,
+        "t1_continuous_max": t_star,
+        "t1_integer_argmax": n_int,
+        "t1_integer_max": t_int,
+        "sigmoid_derivative_argmax": s_arg,
+        "sigmoid_derivative_max": s_max,
+        "t_k_2_50": float(theory.t_k(2.0, 50)),
+        "t1_2": float(theory.t1(2.0)),
+        "t_explode_2": float(theory.t_explode(2.0)),
+        "lecun": lecun_numbers(),
+    }
+    (out_dir / "maxima.json").write_text(json.dumps(maxima, indent=2) + "\n")
+    log.info("theory tables written to %s", out_dir)

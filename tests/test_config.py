@@ -1,0 +1,78 @@
+"""Config validation (schema + semantic checks) and the agreement of the pins."""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+
+import pytest
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from vanishing.config_check import ConfigError, check_config
+
+from .conftest import ROOT
+
+SCHEMA = str(ROOT / "workflow/schemas/config.schema.yaml")
+
+
+def _config(name: str = "config.yaml") -> dict:
+    return yaml.safe_load((ROOT / "config" / name).read_text())
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "quick.yaml"])
+def test_shipped_configs_are_valid(name: str) -> None:
+    cfg = _config(name)
+    validate(cfg, SCHEMA)
+    check_config(cfg)
+    assert cfg["probe"]["batch_size"] > 0  # defaults filled in
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "named"),
+    [
+        ("activations", ["relu", "swish"], "activations"),
+        ("depths", [0, 4], "depths"),
+        ("seeds", [], "seeds"),
+        ("inits", ["he", "kaiming_fancy"], "inits"),
+        ("width", 0, "width"),
+    ],
+)
+def test_bad_values_are_rejected_naming_the_key(key: str, value: object, named: str) -> None:
+    cfg = _config()
+    cfg[key] = value
+    with pytest.raises(WorkflowError) as err:
+        validate(cfg, SCHEMA)
+    assert named in str(err.value)
+
+
+def test_semantic_check_names_the_bad_activation() -> None:
+    cfg = _config()
+    cfg["activations"] = ["relu", "tanh_n0"]
+    with pytest.raises(ConfigError, match=r"activations\[1\]"):
+        check_config(cfg)
+
+
+def test_unknown_study_key_is_rejected() -> None:
+    cfg = copy.deepcopy(_config())
+    cfg["studies"] = {"no_such_study": {}}
+    with pytest.raises(ConfigError, match="studies.no_such_study"):
+        check_config(cfg)
+
+
+def _pins_from_pyproject() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+
+
+def test_environment_yml_mirrors_pyproject_pins() -> None:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert set(pip) == _pins_from_pyproject()
+
+
+def test_every_dependency_is_pinned_exactly() -> None:
+    for req in _pins_from_pyproject():
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][0-9A-Za-z.+]*", req), req

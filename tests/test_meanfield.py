@@ -1,0 +1,232 @@
+"""The mean-field study (χ1, the layer-by-layer prediction, the Jacobian spectrum) and the
+E1/E4 checks."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from vanishing import theory
+from vanishing.activations import get_activation
+from vanishing.claims import checks_meanfield as cm
+from vanishing.claims.registry import Results
+from vanishing.models import EnsembleMLP
+from vanishing.studies import meanfield as M
+
+MEAN = M.Trapezoid(4001)
+
+
+def _p(**kw) -> M.Params:
+    return M.Params(**kw)
+
+
+def test_trapezoid_moments_and_jump() -> None:
+    assert MEAN(lambda h: h**2, 3.0) == pytest.approx(3.0, rel=1e-10)
+    # A step at 0 must get exactly half the mass (no node sits on it).
+    assert MEAN(lambda h: (h > 0).astype(float), 5.0) == pytest.approx(0.5, abs=1e-12)
+    # Smooth, moderate q: Gauss-Hermite is accurate there and must agree.
+    gh = theory.gauss_expectation(lambda h: np.tanh(h) ** 2, 1.0)
+    assert MEAN(lambda h: np.tanh(h) ** 2, 1.0) == pytest.approx(gh, rel=1e-9)
+
+
+def test_trapezoid_stays_accurate_where_gauss_hermite_drifts() -> None:
+    # E[3² sech⁴(3h)], h ~ N(0, 60): the integrand lives on |h| < 1; a direct fine
+    # integral in h is the reference.
+    q, n = 60.0, 3.0
+    h = np.linspace(-5, 5, 400_001)
+    ref = np.trapezoid(n**2 / np.cosh(n * h) ** 4 * np.exp(-h * h / (2 * q)), h)
+    ref /= math.sqrt(2 * math.pi * q)
+    with np.errstate(over="ignore"):  # cosh overflows far out, where 1/cosh⁴ is 0 anyway
+        mine = MEAN(lambda x: n**2 / np.cosh(n * x) ** 4, q)
+    assert mine == pytest.approx(ref, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("act", "init", "chi"),
+    [
+        ("relu", "he", 1.0),
+        ("linear", "orthogonal", 1.0),
+        ("necro_relu", "he", 1.01),  # backward slope 0.1: 2 · (1 + 0.01) / 2
+        ("prelu", "he", 1.0625),  # slope 0.25 both ways: 2 · (1 + 0.0625) / 2
+        ("tanh", "lecun", 1.0),  # q* = 0, so χ1 = σ_w² φ'(0)²
+        ("relu", "normal", 32.0),
+    ],
+)
+def test_chi1_known_values(act: str, init: str, chi: float) -> None:
+    row = M.chi1_row(act, init, _p(width=64), MEAN)
+    assert row["chi1"] == pytest.approx(chi, rel=1e-6)
+    assert row["chi1_fine_grid"] == pytest.approx(row["chi1"], rel=1e-6)
+
+
+def test_q_fixed_point_limits_and_equation() -> None:
+    tanh = M.numpy_fns(get_activation("tanh"))[0]
+    relu = M.numpy_fns(get_activation("relu"))[0]
+    sig = M.numpy_fns(get_activation("sigmoid"))[0]
+    assert M.q_fixed_point(tanh, 1.0, MEAN, 300) == 0.0  # creeps to 0 like 1/t
+    assert M.q_fixed_point(relu, 4.0, MEAN, 300) == math.inf
+    q = M.q_fixed_point(sig, 2.0, MEAN, 500)
+    assert q == pytest.approx(2.0 * MEAN(lambda h: sig(h) ** 2, q), rel=1e-8)
+
+
+def test_trajectory_equals_qstar_when_chi1_is_q_free() -> None:
+    for name, s2 in (("relu", 2.0), ("linear", 1.5), ("leaky_relu", 1.0)):
+        phi, dphi = M.numpy_fns(get_activation(name))
+        pred = M.trajectory_slope(phi, dphi, 0.7, s2, 12, MEAN)
+        chi = s2 * MEAN(lambda h, d=dphi: d(h) ** 2, 1.0)
+        assert pred == pytest.approx(0.5 * math.log(chi), abs=1e-9)
+
+
+def test_jacobian_spectrum_matches_autograd() -> None:
+    act = get_activation("tanh")
+    model = EnsembleMLP(act, "lecun", 5, 8, 6, 3, [0, 1], torch.float64)
+    x = torch.randn(3, 6, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    with torch.no_grad():
+        pre = M._pre_activations(model, x)
+    spec = M.jacobian_spectrum(model, pre, 1)
+    for i in range(2):
+
+        def tail(z1: torch.Tensor, i: int = i) -> torch.Tensor:
+            z = z1
+            for layer in range(1, model.depth):
+                z = model.weights[layer][i].detach() @ act(z)
+            return z
+
+        jac = torch.autograd.functional.jacobian(tail, pre[0][i, 0].clone())
+        ln_sv = torch.log(torch.linalg.svdvals(jac))
+        assert spec["jac_ln_sv_sd"][i] == pytest.approx(float(ln_sv.std()), rel=1e-9)
+        assert spec["jac_ln_sv_mean"][i] == pytest.approx(float(ln_sv.mean()), rel=1e-9)
+
+
+def test_run_end_to_end_on_a_tiny_grid(tmp_path: Path) -> None:
+    summary = pd.DataFrame(
+        [
+            {"activation": a, "init": i, "depth": 4, "seed": s, "slope_ln_delta": 0.0}
+            for a in ("relu", "tanh")
+            for i in ("he", "zeros")
+            for s in (0, 1)
+        ]
+    )
+    summary.to_csv(tmp_path / "summary.csv", index=False)
+    outs = [tmp_path / f for f in ("chi1.csv", "comparison.csv", "orthogonal.csv")]
+    params = {
+        "activations": ["relu", "tanh"],
+        "inits": ["he", "zeros"],
+        "width": 8,
+        "batch_size": 16,
+        "summary": str(tmp_path / "summary.csv"),
+        "trapezoid_points": 1001,
+        "q_iters": 50,
+        "e4_depths": [2, 3],
+        "e4_seeds": [0, 1],
+        "e4_width": 64,
+        "e4_examples": 1,
+    }
+    M.run(params, outs)
+    cmp = pd.read_csv(outs[1])
+    assert len(cmp) == 8
+    relu_he = cmp[(cmp["activation"] == "relu") & (cmp["init"] == "he")]
+    assert np.allclose(relu_he["pred_slope_trajectory"], 0.0, atol=1e-9)
+    orth = pd.read_csv(outs[2])
+    lin = orth[(orth["activation"] == "linear") & (orth["init"] == "orthogonal")]
+    # inits.py rounds orthogonal matrices to float32: singular values are 1 to ~1e-7.
+    assert (lin["jac_ln_sv_sd"] < 1e-6).all() and (lin["log10_ratio"].abs() < 1e-6).all()
+
+
+# ---- checks on synthetic tables --------------------------------------------------
+
+
+def _comparison(flip: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    preds = {
+        ("relu", "he"): 0.0,
+        ("relu", "normal"): 1.7,
+        ("tanh", "lecun"): -0.03,
+        ("sigmoid", "xavier"): -1.4,
+        ("tanh", "normal"): 0.75,
+    }
+    rows, chi = [], []
+    for (a, i), p in preds.items():
+        chi.append(
+            {
+                "activation": a,
+                "init": i,
+                "sigma_w2": 1.0,
+                "q_star": 1.0,
+                "chi1": math.exp(2 * p),
+                "chi1_fine_grid": math.exp(2 * p),
+                "chi1_gauss_hermite": math.exp(2 * p),
+                "half_ln_chi1": p,
+            }
+        )
+        for seed in (0, 1):
+            m = -p - 0.3 if flip else p + 0.005 * seed
+            rows.append(
+                {
+                    "activation": a,
+                    "init": i,
+                    "depth": 50,
+                    "seed": seed,
+                    "measured_slope": m,
+                    "pred_slope_qstar": p,
+                    "pred_slope_trajectory": p,
+                    "chi1": math.exp(2 * p),
+                    "sigma_w2": 1.0,
+                }
+            )
+    return pd.DataFrame(rows), pd.DataFrame(chi)
+
+
+def _write_mf(
+    root: Path,
+    cmp: pd.DataFrame | None = None,
+    chi: pd.DataFrame | None = None,
+    orth: pd.DataFrame | None = None,
+) -> Results:
+    d = root / "studies" / "meanfield"
+    d.mkdir(parents=True, exist_ok=True)
+    c, x = _comparison()
+    (cmp if cmp is not None else c).to_csv(d / "comparison.csv", index=False)
+    (chi if chi is not None else x).to_csv(d / "chi1.csv", index=False)
+    (orth if orth is not None else _orth()).to_csv(d / "orthogonal.csv", index=False)
+    return Results(root)
+
+
+def _orth(orth_sv: float = 1e-9, gauss_sv: float = 5.0) -> pd.DataFrame:
+    rows = []
+    for act in ("linear", "tanh"):
+        for init in ("orthogonal", "lecun"):
+            for depth in (2, 32):
+                for seed in (0, 1, 2):
+                    o = init == "orthogonal"
+                    rows.append(
+                        {
+                            "activation": act,
+                            "init": init,
+                            "depth": depth,
+                            "seed": seed,
+                            "log10_grad_first": 0.2 + (0.0 if o else 0.3 * seed),
+                            "log10_ratio": 0.0 if o else 0.1 * seed,
+                            "jac_ln_sv_sd": orth_sv if o else gauss_sv * depth / 32,
+                            "jac_log10_cond": 0.0,
+                            "jac_ln_sv_mean": 0.0,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def test_e1_flips_when_the_signs_disagree(tmp_path: Path) -> None:
+    assert cm.check_e1_chi1(_write_mf(tmp_path / "a")).verdict == "supported"
+    cmp, chi = _comparison(flip=True)
+    assert cm.check_e1_chi1(_write_mf(tmp_path / "b", cmp, chi)).verdict == "refuted"
+
+
+def test_e4_three_ways(tmp_path: Path) -> None:
+    assert cm.check_e4_orthogonal(_write_mf(tmp_path / "a")).verdict == "supported"
+    r = _write_mf(tmp_path / "b", orth=_orth(gauss_sv=0.5))
+    assert cm.check_e4_orthogonal(r).verdict == "qualified"
+    r = _write_mf(tmp_path / "c", orth=_orth(orth_sv=0.3))
+    assert cm.check_e4_orthogonal(r).verdict == "refuted"
