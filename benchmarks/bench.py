@@ -23,8 +23,16 @@ from vanishing.gradients import layer_stats
 from vanishing.models import EnsembleMLP, ensemble_loss, reference_mlp
 from vanishing.probe import run_probe
 
-INITS = ["normal", "truncated_normal", "glorot_standard", "xavier", "he", "lecun",
-         "orthogonal", "zeros"]
+INITS = [
+    "normal",
+    "truncated_normal",
+    "glorot_standard",
+    "xavier",
+    "he",
+    "lecun",
+    "orthogonal",
+    "zeros",
+]
 DEPTHS = [2, 4, 8, 16, 32, 50]
 SEEDS = [0, 1, 2, 3, 4]
 TARGET_PROBE_JOB_S = 15.0
@@ -66,19 +74,28 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     rows = [
-        ("probe job, 1 activation (8 inits × 6 depths × 5 seeds)", f"{t_job:.2f} s",
-         f"< {TARGET_PROBE_JOB_S:g} s", t_job < TARGET_PROBE_JOB_S),
+        (
+            "probe job, 1 activation (8 inits × 6 depths × 5 seeds)",
+            f"{t_job:.2f} s",
+            f"< {TARGET_PROBE_JOB_S:g} s",
+            t_job < TARGET_PROBE_JOB_S,
+        ),
         ("forward+backward, 16 nets × 32 layers, batched", f"{t_batched * 1e3:.1f} ms", "", None),
         ("forward+backward, 16 nets × 32 layers, loop", f"{t_looped * 1e3:.1f} ms", "", None),
-        ("batched speed-up over the loop", f"{t_looped / t_batched:.2f}×",
-         f"> {TARGET_BATCH_SPEEDUP:g}×", t_looped / t_batched > TARGET_BATCH_SPEEDUP),
+        (
+            "batched speed-up over the loop",
+            f"{t_looped / t_batched:.2f}×",
+            f"> {TARGET_BATCH_SPEEDUP:g}×",
+            t_looped / t_batched > TARGET_BATCH_SPEEDUP,
+        ),
         ("layer_stats, 16 nets × 32 layers", f"{t_stats * 1e3:.1f} ms", "", None),
         ("peak resident memory", f"{peak_mb:.0f} MB", "< 2000 MB", peak_mb < 2000),
     ]
     print("| measurement | value | target | met |")
     print("|---|---|---|---|")
     for name, value, target, met in rows:
-        print(f"| {name} | {value} | {target} | {'' if met is None else ('yes' if met else 'NO')} |")
+        verdict = "" if met is None else ("yes" if met else "NO")
+        print(f"| {name} | {value} | {target} | {verdict} |")
     print(f"\n(torch {torch.__version__}, 1 thread, float64)")
 
 

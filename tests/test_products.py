@@ -377,6 +377,7 @@ def test_a11_qualified_by_exploding_tanh_nets(tmp_path: Path) -> None:
             "depth": [8, 8],
             "seed": [0, 0],
             "log10_ratio": [3.0, 4.0],
+            "log10_delta_ratio": [3.0, 4.0],
             "frac_inside_t1": [np.nan, 0.6],
         }
     )

@@ -242,7 +242,14 @@ def _summary(root: Path, relu_he: float, sig_he: float, tanh: float = 0.0) -> No
         ("tanh", "xavier", tanh),
     ):
         rows += [
-            {"activation": act, "init": init, "depth": 50, "seed": s, "log10_ratio": v}
+            {
+                "activation": act,
+                "init": init,
+                "depth": 50,
+                "seed": s,
+                "log10_ratio": v,
+                "log10_delta_ratio": v,
+            }
             for s in range(3)
         ]
     _write(root, cs.PROBE_SUMMARY, pd.DataFrame(rows))

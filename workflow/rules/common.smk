@@ -61,6 +61,19 @@ def study(name):
     return study_params(name, (config.get("studies") or {}).get(name))
 
 
+# Shared drawing modules a figure imports besides its own module and style.py.
+FIGURE_HELPERS = {}
+
+
+def figure_code(wildcards):
+    """A figure job's code inputs: editing them reruns that figure (and the report)."""
+    return [
+        f"src/vanishing/figures/{wildcards.figure}.py",
+        "src/vanishing/figures/style.py",
+        *FIGURE_HELPERS.get(wildcards.figure, []),
+    ]
+
+
 def figure_outputs(name):
     return [f"results/figures/{name}.png", f"results/figures/{name}.pdf"]
 

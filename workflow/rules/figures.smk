@@ -8,19 +8,12 @@ FOUNDATION_FIGURES = {
     "ratio_heatmap": ["results/probe/summary.csv"],
     "delta_heatmap": ["results/probe/summary.csv"],
 }
-# Shared drawing code a figure imports besides its own module and style.py.
-FIGURE_HELPERS = {
-    "ratio_heatmap": ["src/vanishing/figures/_heatmap.py"],
-    "delta_heatmap": ["src/vanishing/figures/_heatmap.py"],
-}
-
-
-def figure_code(wildcards):
-    return [
-        f"src/vanishing/figures/{wildcards.figure}.py",
-        "src/vanishing/figures/style.py",
-        *FIGURE_HELPERS.get(wildcards.figure, []),
-    ]
+FIGURE_HELPERS.update(
+    {
+        "ratio_heatmap": ["src/vanishing/figures/_heatmap.py"],
+        "delta_heatmap": ["src/vanishing/figures/_heatmap.py"],
+    }
+)
 
 
 rule figure:

@@ -202,9 +202,9 @@ def _probe_a8(r: Results) -> str:
     if t.empty:
         return ""
     half = t["frac_inside_t1"] >= 0.5
-    van = t["log10_ratio"] < -BAD_DECADES
+    van = t["log10_delta_ratio"] < -BAD_DECADES
     return (
-        f" Probe grid, tanh(2x) nets: vanished (first/last < 1e-{BAD_DECADES:g}) in "
+        f" Probe grid, tanh(2x) nets: vanished (‖δ₁‖/‖δ_out‖ < 1e-{BAD_DECADES:g}) in "
         f"{int((van & half).sum())}/{int(half.sum())} with ≥ half of the hidden x inside, "
         f"{int((van & ~half).sum())}/{int((~half).sum())} with less (weights also act there)."
     )
@@ -304,12 +304,12 @@ def _probe_explosions(r: Results) -> tuple[str, int]:
     rows = []
     plain = 0
     for name, g in t.groupby("activation"):
-        boom = g[g["log10_ratio"] > BAD_DECADES]
+        boom = g[g["log10_delta_ratio"] > BAD_DECADES]
         if name == "tanh":
             plain = len(boom)
         inits = ", ".join(sorted(boom["init"].unique())) or "none"
         rows.append(f"{name}: {len(boom)}/{len(g)} (inits: {inits})")
-    return "; probe nets with first/last > 1e2: " + "; ".join(rows), plain
+    return "; probe nets with ‖δ₁‖/‖δ_out‖ > 1e2: " + "; ".join(rows), plain
 
 
 @check("A11")
@@ -338,9 +338,9 @@ def check_a11_explode_band(r: Results) -> ClaimResult:
         "exceed 1",
         tolerance=f"|t_explode(2) − 0.441| < {THREE_DECIMALS}; tanh′ product ≤ 1; n > 1 "
         f"explodes in > {MAJORITY:.0%} of samples at the smallest s; a plain-tanh probe net with "
-        f"first/last > 1e{BAD_DECADES:g} qualifies the claim",
+        f"‖δ₁‖/‖δ_out‖ > 1e{BAD_DECADES:g} qualifies the claim",
         evidence="Closed-form threshold, Monte Carlo derivative products, and the probe grid's "
-        "first/last gradient ratios at initialisation.",
+        "back-propagated error ratios ‖δ₁‖/‖δ_out‖ at initialisation.",
         figures=[FIG_PROB],
         tables=[PRODUCTS, ANALYTIC, PROBE],
         note="tanh's derivative cannot make a product explode, but a tanh network's gradient "

@@ -113,10 +113,11 @@ def combine(parts: list[bool]) -> str:
 
 
 def healthy_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """Median log10 first/last gradient ratio per activation × init at the deepest
-    depth, and whether it is healthy (finite and within HEALTHY_DECADES of 0)."""
+    """Median log10 ‖δ₁‖/‖δ_out‖ (back-propagated error, first hidden layer over the
+    output) per activation × init at the deepest depth, and whether it is healthy
+    (finite and within HEALTHY_DECADES of 0)."""
     deepest = summary[summary["depth"] == summary["depth"].max()]
-    med = deepest.groupby(["activation", "init"])["log10_ratio"].median().rename("median")
+    med = deepest.groupby(["activation", "init"])["log10_delta_ratio"].median().rename("median")
     out = med.reset_index()
     out["healthy"] = np.isfinite(out["median"]) & (out["median"].abs() <= HEALTHY_DECADES)
     return out
@@ -375,7 +376,7 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
             "All-zero weights and biases trained with SGD on digits (ReLU, tanh, sigmoid); "
             "the probe grid's gradient ratios at init for every activation × init."
         ),
-        figures=["ratio_heatmap"],
+        figures=["delta_heatmap"],
         tables=[ZERO_INIT, PROBE_SUMMARY],
         note=(
             "Only the hidden units stay at 0: the output bias still learns the class "
@@ -653,10 +654,10 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
             f"identity error ≤ {ROUNDOFF:g}; 'vanishes' = median log10 ratio < −{HEALTHY_DECADES:g}"
         ),
         evidence=(
-            "The identity on a fine float64 grid; the probe grid's first/last gradient ratios "
+            "The identity on a fine float64 grid; the probe grid's ‖δ₁‖/‖δ_out‖ ratios "
             "of tanh and sigmoid nets at the deepest depth, per init."
         ),
-        figures=["ratio_heatmap"],
+        figures=["delta_heatmap"],
         tables=[FACTS, PROBE_SUMMARY],
         note=(
             "At initialisation: "
