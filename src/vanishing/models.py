@@ -90,8 +90,10 @@ class EnsembleMLP(torch.nn.Module):
     def forward(self, x: Tensor, keep: bool = False) -> Forward:
         """x: (B, n_in) shared by all networks, or (S, B, n_in) one batch each.
 
-        With ``keep`` the hidden pre-activations retain their gradients, so the
-        back-propagated δ = ∂L/∂pre of every layer can be read after backward().
+        With ``keep`` the hidden pre- and post-activations are returned; when
+        autograd is on they also retain their gradients, so the back-propagated
+        δ = ∂L/∂pre of every layer can be read after backward(). Under no_grad
+        it is a cheap way to read the hidden activations.
         """
         if x.dim() == 2:
             x = x.unsqueeze(0).expand(self.n_models, -1, -1)
@@ -103,7 +105,8 @@ class EnsembleMLP(torch.nn.Module):
                 out.logits = z
                 break
             if keep:
-                z.retain_grad()
+                if z.requires_grad:
+                    z.retain_grad()
                 out.pre.append(z)
             param = self.act_params[layer] if self.act_params is not None else None
             h = self.activation(z, param)

@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 import torch
 
+from ..activations import get_activation
+from ..data import digits
 from ..models import EnsembleMLP, Forward, per_model_loss, seed_generator
 from ..runtime import DTYPES
 
@@ -50,22 +52,32 @@ def batch_orders(seeds: list[int], n: int, batch: int, steps: int) -> torch.Tens
 
 
 def forward_all(model: EnsembleMLP, x: torch.Tensor) -> Forward:
-    """EnsembleMLP.forward keeping every hidden tensor, usable under no_grad
-    (forward(keep=True) calls retain_grad, which needs grad mode)."""
-    if x.dim() == 2:
-        x = x.unsqueeze(0).expand(model.n_models, -1, -1)
-    out = Forward(logits=x)
-    h = x
-    for layer in range(model.depth + 1):
-        z = torch.baddbmm(model.biases[layer], h, model.weights[layer].transpose(1, 2))
-        if layer == model.depth:
-            out.logits = z
-            break
-        out.pre.append(z)
-        param = model.act_params[layer] if model.act_params is not None else None
-        h = model.activation(z, param)
-        out.post.append(h)
-    return out
+    """Every hidden tensor of a forward pass (works under no_grad too)."""
+    return model(x, keep=True)
+
+
+def digits_ensemble(p: Any, activation: str) -> EnsembleMLP:
+    """The digits MLP ensemble a study's Params describe (init, depth, width,
+    seeds, dtype), with the named activation."""
+    ds = digits()
+    return EnsembleMLP(
+        get_activation(activation),
+        p.init,
+        p.depth,
+        p.width,
+        ds.n_in,
+        ds.n_out,
+        p.seeds,
+        dtype(p.dtype),
+    )
+
+
+def seed_rows(seeds: list[int], common: dict[str, Any], **per_seed: Any) -> list[dict[str, Any]]:
+    """One row per network: the shared columns plus the i-th entry of each per-seed array."""
+    return [
+        {**common, "seed": seed, **{k: float(v[i]) for k, v in per_seed.items()}}
+        for i, seed in enumerate(seeds)
+    ]
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:

@@ -18,11 +18,18 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..activations import get_activation
 from ..data import digits, probe_batch
 from ..gradients import layer_stats
 from ..models import EnsembleMLP
-from ._small import dtype, evaluate, log, train_minibatch, write_csv, write_json
+from ._small import (
+    digits_ensemble,
+    evaluate,
+    log,
+    seed_rows,
+    train_minibatch,
+    write_csv,
+    write_json,
+)
 
 # Documented defaults of packages that are not installed here (checked against their
 # API reference pages). PyTorch's are read from the installed package instead.
@@ -130,16 +137,7 @@ def run(params: dict, outputs: list[Path]) -> None:
     rows = []
     for slope in p.slopes:
         name = activation_name(slope)
-        model = EnsembleMLP(
-            get_activation(name),
-            p.init,
-            p.depth,
-            p.width,
-            ds.n_in,
-            ds.n_out,
-            p.seeds,
-            dtype(p.dtype),
-        )
+        model = digits_ensemble(p, name)
 
         def record(
             step: int, model: EnsembleMLP = model, slope: float = slope, name: str = name
@@ -147,20 +145,21 @@ def run(params: dict, outputs: list[Path]) -> None:
             tr = evaluate(model, ds.x_train, ds.y_train)
             te = evaluate(model, ds.x_test, ds.y_test)
             ratio = grad_ratio(model, xp, yp)
-            for i, seed in enumerate(p.seeds):
-                rows.append(
+            rows.extend(
+                seed_rows(
+                    p.seeds,
                     {
                         "slope": slope,
                         "activation": name,
-                        "seed": seed,
-                        "phase": "init" if step == 0 else "final",
                         "step": step,
-                        "dead_frac": float(tr["dead_frac"][i]),
-                        "log10_grad_ratio": float(ratio[i]),
-                        "train_loss": float(tr["loss"][i]),
-                        "test_accuracy": float(te["accuracy"][i]),
-                    }
+                        "phase": "init" if step == 0 else "final",
+                    },
+                    dead_frac=tr["dead_frac"],
+                    log10_grad_ratio=ratio,
+                    train_loss=tr["loss"],
+                    test_accuracy=te["accuracy"],
                 )
+            )
 
         train_minibatch(
             model,

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..activations import get_activation
 from ..data import digits
 from ..models import EnsembleMLP
-from ._small import dtype, evaluate, log, train_minibatch, write_csv
+from ._small import digits_ensemble, evaluate, log, seed_rows, train_minibatch, write_csv
 
 
 @dataclass
@@ -45,30 +44,19 @@ def run(params: dict, outputs: list[Path]) -> None:
     ds = digits()
     rows = []
     for lr in p.lrs:
-        model = EnsembleMLP(
-            get_activation(p.activation),
-            p.init,
-            p.depth,
-            p.width,
-            ds.n_in,
-            ds.n_out,
-            p.seeds,
-            dtype(p.dtype),
-        )
+        model = digits_ensemble(p, p.activation)
 
         def record(step: int, model: EnsembleMLP = model, lr: float = lr) -> None:
             tr = evaluate(model, ds.x_train, ds.y_train)
             te = evaluate(model, ds.x_test, ds.y_test)
-            for i, seed in enumerate(p.seeds):
-                rows.append(
-                    {
-                        "lr": lr,
-                        "seed": seed,
-                        "step": step,
-                        "train_loss": float(tr["loss"][i]),
-                        "test_accuracy": float(te["accuracy"][i]),
-                    }
+            rows.extend(
+                seed_rows(
+                    p.seeds,
+                    {"lr": lr, "step": step},
+                    train_loss=tr["loss"],
+                    test_accuracy=te["accuracy"],
                 )
+            )
 
         train_minibatch(
             model,

@@ -312,15 +312,8 @@ def orthogonal_table(p: Params) -> pd.DataFrame:
 
 
 def _pre_activations(model: EnsembleMLP, x: torch.Tensor) -> list[torch.Tensor]:
-    """Hidden pre-activations (S, B, width) without building a graph."""
-    xs = x.unsqueeze(0).expand(model.n_models, -1, -1)
-    h, pre = xs, []
-    for layer in range(model.depth):
-        z = torch.baddbmm(model.biases[layer], h, model.weights[layer].transpose(1, 2))
-        pre.append(z)
-        param = model.act_params[layer] if model.act_params is not None else None
-        h = model.activation(z, param)
-    return pre
+    """Hidden pre-activations (S, B, width); callers run it under no_grad."""
+    return model(x, keep=True).pre
 
 
 def run(params: dict, outputs: list[Path]) -> None:

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..activations import get_activation
 from ..data import digits
 from ..models import EnsembleMLP
-from ._small import dtype, evaluate, log, train_minibatch, write_csv
+from ._small import digits_ensemble, evaluate, log, seed_rows, train_minibatch, write_csv
 
 
 @dataclass
@@ -48,16 +47,7 @@ def run(params: dict, outputs: list[Path]) -> None:
     rows = []
     for name in p.activations:
         for lam in p.l1:
-            model = EnsembleMLP(
-                get_activation(name),
-                p.init,
-                p.depth,
-                p.width,
-                ds.n_in,
-                ds.n_out,
-                p.seeds,
-                dtype(p.dtype),
-            )
+            model = digits_ensemble(p, name)
 
             def record(
                 step: int, model: EnsembleMLP = model, name: str = name, lam: float = lam
@@ -65,21 +55,17 @@ def run(params: dict, outputs: list[Path]) -> None:
                 phase = "init" if step == 0 else "final"
                 ev = evaluate(model, ds.x_test, ds.y_test)
                 tr = evaluate(model, ds.x_train, ds.y_train)
-                for i, seed in enumerate(p.seeds):
-                    rows.append(
-                        {
-                            "activation": name,
-                            "l1": lam,
-                            "seed": seed,
-                            "phase": phase,
-                            "step": step,
-                            "zero_frac": float(ev["zero_frac"][i]),
-                            "dead_frac": float(ev["dead_frac"][i]),
-                            "test_loss": float(ev["loss"][i]),
-                            "test_accuracy": float(ev["accuracy"][i]),
-                            "train_loss": float(tr["loss"][i]),
-                        }
+                rows.extend(
+                    seed_rows(
+                        p.seeds,
+                        {"activation": name, "l1": lam, "phase": phase, "step": step},
+                        zero_frac=ev["zero_frac"],
+                        dead_frac=ev["dead_frac"],
+                        test_loss=ev["loss"],
+                        test_accuracy=ev["accuracy"],
+                        train_loss=tr["loss"],
                     )
+                )
 
             train_minibatch(
                 model,

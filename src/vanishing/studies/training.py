@@ -44,7 +44,7 @@ class Params:
     activations: list[str] = field(default_factory=lambda: list(DEFAULT_ACTIVATIONS))
     inits: list[str] = field(default_factory=lambda: ["glorot_standard", "xavier", "he"])
     depths: list[int] = field(default_factory=lambda: [4, 16, 32])
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
     # Activations per grid process: 1 spreads the default grid over 2 cores; the
     # quick config packs everything into one process to pay `import torch` once.
     activations_per_job: int = 1
