@@ -361,15 +361,16 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
             f"zero-init ReLU over {int(relu['step'].max())} SGD steps: largest hidden output "
             f"{sig(float(relu['hidden_abs_max'].max()))}, largest hidden gradient "
             f"{sig(float(relu['hidden_grad_abs_max'].max()))}; probe at depth {depth}: ReLU "
-            f"healthy with {good_inits or 'no init'}, not with {bad_inits or 'none'}; with "
-            f"those inits still unhealthy: {spoilers or 'none'}"
+            f"healthy with {', '.join(good_inits) or 'no init'}, not with "
+            f"{', '.join(bad_inits) or 'none'}; with those inits still unhealthy: "
+            f"{', '.join(spoilers) or 'none'}"
         ),
         expected=(
             "hidden outputs and gradients stay exactly 0; ReLU needs a matching init and a "
             "good init needs a suitable activation"
         ),
         tolerance=(
-            f"exact zeros at every step; 'healthy' = median |log10 first/last gradient| ≤ "
+            f"exact zeros at every step; 'healthy' = median |log10 ‖δ₁‖/‖δ_out‖| ≤ "
             f"{HEALTHY_DECADES:g} at the deepest probed depth"
         ),
         evidence=(
@@ -647,7 +648,7 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
         verdict,
         measured=(
             f"max |tanh(x) − (2σ(2x) − 1)| = {sig(err)} ({f['tanh_identity_grid']}); median "
-            f"log10 first/last gradient at depth {depth} — {cells}"
+            f"log10 ‖δ₁‖/‖δ_out‖ at depth {depth} — {cells}"
         ),
         expected="the identity holds; tanh nets vanish wherever sigmoid nets do",
         tolerance=(
