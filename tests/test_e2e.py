@@ -15,7 +15,7 @@ from vanishing.claims.evaluate import load_catalogue
 from .conftest import ROOT
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-COPY = ["Snakefile", "environment.yml", "workflow", "config", "report/templates", "src"]
+COPY = ["Snakefile", "environment.yml", "profiles", "workflow", "config", "report/templates", "src"]
 
 
 @pytest.fixture(scope="module")
