@@ -145,3 +145,30 @@ def test_every_check_belongs_to_a_catalogued_claim() -> None:
 def test_claims_json_is_plain_json(theory_dir: Path) -> None:
     res = cf.check_a6_widest_band(Results(theory_dir))
     json.dumps(res.to_dict(), allow_nan=False)
+
+
+def _copy_theory(theory_dir: Path, root: Path) -> None:
+    (root / "theory").mkdir(parents=True, exist_ok=True)
+    for f in (theory_dir / "theory").iterdir():
+        (root / "theory" / f.name).write_bytes(f.read_bytes())
+
+
+def test_a2_compares_the_scaled_tanh_with_plain_tanh(theory_dir: Path, tmp_path: Path) -> None:
+    _copy_theory(theory_dir, tmp_path)
+    grid = {("lecun_tanh", "lecun"): 0.1, ("tanh", "lecun"): -1.5}
+    res = cf.check_a2_lecun_tanh(_summary(tmp_path, grid))
+    assert res.verdict == "supported"
+    assert res.values["f_at_1"] == pytest.approx(1.0, abs=1e-3)
+    grid[("lecun_tanh", "lecun")] = -4.0  # the variant no better than tanh
+    assert cf.check_a2_lecun_tanh(_summary(tmp_path, grid)).verdict == "qualified"
+
+
+def test_a16_needs_seed_to_seed_variation(tmp_path: Path) -> None:
+    grid = {("relu", "he"): -1.0, ("tanh", "xavier"): -2.0}
+    assert cf.check_a16_seed_spread(_summary(tmp_path, grid)).verdict == "supported"
+    rows = pd.read_csv(tmp_path / "probe/summary.csv")
+    rows["log10_delta_ratio"] = rows.groupby(["activation", "init"])["log10_delta_ratio"].transform(
+        "mean"
+    )  # identical seeds: no spread at all
+    rows.to_csv(tmp_path / "probe/summary.csv", index=False)
+    assert cf.check_a16_seed_spread(Results(tmp_path)).verdict == "qualified"
