@@ -315,7 +315,7 @@ def build_context(claims_path: Path, results: Path, config: dict[str, Any]) -> d
     figures = [{"name": n, "caption": caption(n)} for n in figure_names]
     maxima = json.loads((results / "theory" / "maxima.json").read_text())
     grid = {k: config[k] for k in ("activations", "inits", "depths", "seeds", "width")}
-    cfg_for_hash = {k: v for k, v in config.items() if k != "figures"}
+    cfg_for_hash = {k: v for k, v in config.items() if k not in ("figures", "training")}
     return {
         "claims": claims,
         "by_id": by_id,
@@ -325,6 +325,7 @@ def build_context(claims_path: Path, results: Path, config: dict[str, Any]) -> d
         "figures": figures,
         "maxima": maxima,
         "grid": grid,
+        "training": config.get("training"),
         "n_networks": len(grid["activations"])
         * len(grid["inits"])
         * len(grid["depths"])

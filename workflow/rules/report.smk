@@ -18,7 +18,9 @@ rule report:
     log:
         "logs/report.log",
     params:
-        cfg=lambda wildcards: as_json({**config, "figures": FIGURES}),
+        cfg=lambda wildcards: as_json(
+            {**config, "figures": FIGURES, "training": study("training")}
+        ),
     shell:
         "python -m vanishing report --claims {input.claims} --results results --templates report/templates "
         "--out-md {output.md} --out-tex {output.tex} --params {params.cfg} > {log} 2>&1"
