@@ -16,7 +16,7 @@ rule equivalence:
     conda:
         "../../environment.yml"
     input:
-        code="src/vanishing/studies/equivalence.py",
+        code=["src/vanishing/studies/equivalence.py", "src/vanishing/studies/_small.py"],
     output:
         **EQUIVALENCE_TABLES,
     log:

@@ -56,9 +56,9 @@ def forward_all(model: EnsembleMLP, x: torch.Tensor) -> Forward:
     return model(x, keep=True)
 
 
-def digits_ensemble(p: Any, activation: str) -> EnsembleMLP:
+def digits_ensemble(p: Any, activation: str, dtype_name: str | None = None) -> EnsembleMLP:
     """The digits MLP ensemble a study's Params describe (init, depth, width,
-    seeds, dtype), with the named activation."""
+    seeds, and dtype unless ``dtype_name`` is given), with the named activation."""
     ds = digits()
     return EnsembleMLP(
         get_activation(activation),
@@ -68,7 +68,7 @@ def digits_ensemble(p: Any, activation: str) -> EnsembleMLP:
         ds.n_in,
         ds.n_out,
         p.seeds,
-        dtype(p.dtype),
+        dtype(dtype_name or p.dtype),
     )
 
 

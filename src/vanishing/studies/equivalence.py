@@ -36,6 +36,7 @@ from ..activations import get_activation
 from ..data import digits
 from ..inits import INITS
 from ..models import EnsembleMLP, seed_generator
+from ._small import digits_ensemble
 
 log = logging.getLogger("vanishing.studies.equivalence")
 
@@ -188,26 +189,8 @@ def output_identity(p: Params) -> pd.DataFrame:
     x = ds.x_test.double()
     rows = []
     for n in p.output_ns:
-        ref = EnsembleMLP(
-            get_activation(f"tanh_n{n:g}"),
-            p.init,
-            p.depth,
-            p.width,
-            ds.n_in,
-            ds.n_out,
-            p.seeds,
-            torch.float64,
-        )
-        plain = EnsembleMLP(
-            get_activation("tanh"),
-            p.init,
-            p.depth,
-            p.width,
-            ds.n_in,
-            ds.n_out,
-            p.seeds,
-            torch.float64,
-        )
+        ref = digits_ensemble(p, f"tanh_n{n:g}", "float64")
+        plain = digits_ensemble(p, "tanh", "float64")
         with torch.no_grad():
             # Non-zero biases, so the bias scaling is exercised too.
             g = seed_generator(0, DATA_SALT + 1)
