@@ -50,17 +50,9 @@ def timed(fn: Callable[[], object], repeats: int = 15) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    torch.set_num_threads(1)
-    data = digits()
-    x, y = probe_batch(data, 128)
-    x = x.double()
-
-    t_job = timed(lambda: [run_probe("tanh", i, DEPTHS, SEEDS, 64, 128) for i in INITS], 1)
-
-    act = get_activation("tanh")
-    model = EnsembleMLP(act, "xavier", 32, 64, 64, 10, list(range(16)), torch.float64)
-    refs = [reference_mlp(model, i) for i in range(16)]
+def batched_vs_loop(model: EnsembleMLP, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Forward+backward time of the ensemble, and of the same networks one by one."""
+    refs = [reference_mlp(model, i) for i in range(model.n_models)]
 
     def batched() -> None:
         model.zero_grad()
@@ -71,24 +63,24 @@ def main() -> None:
             ref.zero_grad()
             torch.nn.functional.cross_entropy(ref(x), y).backward()
 
-    t_batched, t_looped = timed(batched), timed(looped)
+    return timed(batched), timed(looped)
 
+
+def main() -> None:
+    torch.set_num_threads(1)
+    data = digits()
+    x, y = probe_batch(data, 128)
+    x = x.double()
+
+    t_job = timed(lambda: [run_probe("tanh", i, DEPTHS, SEEDS, 64, 128) for i in INITS], 1)
+
+    act = get_activation("tanh")
+    model = EnsembleMLP(act, "xavier", 32, 64, 64, 10, list(range(16)), torch.float64)
+    t_batched, t_looped = batched_vs_loop(model, x, y)
     # Many tiny networks: 200 XOR-sized nets (2 → 4 → 4 → 2), the focused studies' case.
-    xs = torch.randn(4, 2, dtype=torch.float64)
-    ys = torch.tensor([0, 1, 1, 0])
     small = EnsembleMLP(act, "xavier", 2, 4, 2, 2, list(range(200)), torch.float64)
-    small_refs = [reference_mlp(small, i) for i in range(200)]
-
-    def small_batched() -> None:
-        small.zero_grad()
-        ensemble_loss(small(xs).logits, ys).backward()
-
-    def small_looped() -> None:
-        for ref in small_refs:
-            ref.zero_grad()
-            torch.nn.functional.cross_entropy(ref(xs), ys).backward()
-
-    t_small_b, t_small_l = timed(small_batched), timed(small_looped)
+    xor_x = torch.randn(4, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    t_small_b, t_small_l = batched_vs_loop(small, xor_x, torch.tensor([0, 1, 1, 0]))
     t_stats = timed(lambda: layer_stats(model, x, y))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

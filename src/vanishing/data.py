@@ -58,6 +58,21 @@ def digits() -> Dataset:
     )
 
 
+def describe(ds: Dataset) -> dict[str, int | str]:
+    """Size of a data set, for the report (so no count is typed into a template)."""
+    n_in = ds.n_in
+    side = int(round(n_in**0.5))
+    return {
+        "name": ds.name,
+        "n_examples": len(ds.x_train) + len(ds.x_test),
+        "n_train": len(ds.x_train),
+        "n_test": len(ds.x_test),
+        "n_features": n_in,
+        "n_classes": ds.n_out,
+        "image_side": side if side * side == n_in else 0,
+    }
+
+
 def xor(n_per_corner: int = 1) -> tuple[Tensor, Tensor]:
     """The four XOR points in {-1, 1}² (repeated), labels 0/1."""
     x = torch.tensor([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])

@@ -17,6 +17,7 @@ import torch
 
 from . import theory
 from .activations import LECUN_A, LECUN_B, derivative, get_activation
+from .data import describe, digits
 
 log = logging.getLogger("vanishing.theory")
 
@@ -36,6 +37,7 @@ CURVE_ACTIVATIONS = (
     "necro_relu",
 )
 X_RANGE = (-4.0, 4.0)
+EXAMPLE_N, EXAMPLE_K = 2.0, 50
 
 
 def derivative_curves(names: tuple[str, ...] = CURVE_ACTIVATIONS, points: int = 801):
@@ -103,6 +105,15 @@ def write_theory_tables(out_dir: Path, params: dict[str, Any]) -> None:
         "t1_2": float(theory.t1(2.0)),
         "t_explode_2": float(theory.t_explode(2.0)),
         "lecun": lecun_numbers(),
+        # The worked example the report quotes (source A uses n = 2, K = 50).
+        "example": {
+            "n": EXAMPLE_N,
+            "k": EXAMPLE_K,
+            "t1": float(theory.t1(EXAMPLE_N)),
+            "t_explode": float(theory.t_explode(EXAMPLE_N)),
+            "t_k": float(theory.t_k(EXAMPLE_N, EXAMPLE_K)),
+        },
+        "data": describe(digits()),
     }
     (out_dir / "maxima.json").write_text(json.dumps(maxima, indent=2) + "\n")
     log.info("theory tables written to %s", out_dir)
