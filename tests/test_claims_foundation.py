@@ -13,7 +13,7 @@ import pytest
 from vanishing.claims import checks_foundation as cf
 from vanishing.claims.evaluate import load_catalogue, load_checks
 from vanishing.claims.registry import ClaimResult, Results, spread
-from vanishing.theory_tables import write_theory_tables
+from vanishing.pipeline import results_at, run_stage
 
 from .conftest import ROOT
 
@@ -21,7 +21,7 @@ from .conftest import ROOT
 @pytest.fixture(scope="module")
 def theory_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("results")
-    write_theory_tables(root / "theory", {"tanh_ns": [0.5, 2.0, 3.0]})
+    run_stage("theory", {"tanh_ns": [0.5, 2.0, 3.0]}, root)
     return root
 
 
@@ -44,11 +44,11 @@ def _summary(root: Path, ratios: dict[tuple[str, str], float], depth: int = 16) 
             )
     (root / "probe").mkdir(exist_ok=True)
     pd.DataFrame(rows).to_csv(root / "probe/summary.csv", index=False)
-    return Results(root)
+    return results_at(root)
 
 
 def test_theory_checks_pass_on_the_real_tables(theory_dir: Path) -> None:
-    r = Results(theory_dir)
+    r = results_at(theory_dir)
     for fn in (
         cf.check_a4_tanh_n_derivative,
         cf.check_a5_t1_threshold,
@@ -65,7 +65,7 @@ def test_a5_refutes_a_wrong_threshold_table(theory_dir: Path, tmp_path: Path) ->
     t = pd.read_csv(theory_dir / "theory/thresholds.csv")
     t.loc[t["n"] == 2, "t1"] += 0.01
     t.to_csv(tmp_path / "theory/thresholds.csv", index=False)
-    assert cf.check_a5_t1_threshold(Results(tmp_path)).verdict == "refuted"
+    assert cf.check_a5_t1_threshold(results_at(tmp_path)).verdict == "refuted"
 
 
 def test_d5_verdict_follows_the_grid(theory_dir: Path, tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ def test_every_check_belongs_to_a_catalogued_claim() -> None:
 
 
 def test_claims_json_is_plain_json(theory_dir: Path) -> None:
-    res = cf.check_a6_widest_band(Results(theory_dir))
+    res = cf.check_a6_widest_band(results_at(theory_dir))
     json.dumps(res.to_dict(), allow_nan=False)
 
 
@@ -171,4 +171,4 @@ def test_a16_needs_seed_to_seed_variation(tmp_path: Path) -> None:
         "mean"
     )  # identical seeds: no spread at all
     rows.to_csv(tmp_path / "probe/summary.csv", index=False)
-    assert cf.check_a16_seed_spread(Results(tmp_path)).verdict == "qualified"
+    assert cf.check_a16_seed_spread(results_at(tmp_path)).verdict == "qualified"

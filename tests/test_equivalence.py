@@ -13,6 +13,7 @@ from vanishing.activations import get_activation
 from vanishing.claims import checks_equivalence as ce
 from vanishing.claims.registry import Results
 from vanishing.models import EnsembleMLP
+from vanishing.pipeline import results_at
 from vanishing.studies import equivalence as eq
 
 TINY = {
@@ -135,7 +136,7 @@ def _tables(root: Path, rel_hidden: float, same: float, exact: float) -> Results
         for seed in range(3)
     ]
     pd.DataFrame(rows).to_csv(d / "summary.csv", index=False)
-    return Results(root)
+    return results_at(root)
 
 
 def test_a14_verdict_flips(tmp_path: Path) -> None:

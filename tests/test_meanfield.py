@@ -16,6 +16,7 @@ from vanishing.activations import get_activation
 from vanishing.claims import checks_meanfield as cm
 from vanishing.claims.registry import Results
 from vanishing.models import EnsembleMLP
+from vanishing.pipeline import results_at, run_stage
 from vanishing.studies import meanfield as M
 
 MEAN = M.Trapezoid(4001)
@@ -111,14 +112,13 @@ def test_run_end_to_end_on_a_tiny_grid(tmp_path: Path) -> None:
             for s in (0, 1)
         ]
     )
-    summary.to_csv(tmp_path / "summary.csv", index=False)
-    outs = [tmp_path / f for f in ("chi1.csv", "comparison.csv", "orthogonal.csv")]
+    (tmp_path / "probe").mkdir()
+    summary.to_csv(tmp_path / "probe/summary.csv", index=False)
     params = {
         "activations": ["relu", "tanh"],
         "inits": ["he", "zeros"],
         "width": 8,
         "batch_size": 16,
-        "summary": str(tmp_path / "summary.csv"),
         "trapezoid_points": 1001,
         "q_iters": 50,
         "e4_depths": [2, 3],
@@ -126,7 +126,7 @@ def test_run_end_to_end_on_a_tiny_grid(tmp_path: Path) -> None:
         "e4_width": 64,
         "e4_examples": 1,
     }
-    M.run(params, outs)
+    outs = list(run_stage("meanfield", params, tmp_path).values())
     cmp = pd.read_csv(outs[1])
     assert len(cmp) == 8
     relu_he = cmp[(cmp["activation"] == "relu") & (cmp["init"] == "he")]
@@ -192,7 +192,7 @@ def _write_mf(
     (cmp if cmp is not None else c).to_csv(d / "comparison.csv", index=False)
     (chi if chi is not None else x).to_csv(d / "chi1.csv", index=False)
     (orth if orth is not None else _orth()).to_csv(d / "orthogonal.csv", index=False)
-    return Results(root)
+    return results_at(root)
 
 
 def _orth(orth_sv: float = 1e-9, gauss_sv: float = 5.0) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from vanishing import theory
 from vanishing.activations import derivative, get_activation
 from vanishing.claims import checks_products as cp
 from vanishing.claims.registry import Results
+from vanishing.pipeline import results_at, run_stage
 from vanishing.studies import products as P
 
 # ---- the study's numerics -------------------------------------------------------
@@ -114,10 +115,7 @@ NAMES = [
 
 
 def test_run_is_deterministic_and_consistent(tmp_path: Path) -> None:
-    outs = [[tmp_path / d / f for f in NAMES] for d in ("a", "b")]
-    for o in outs:
-        o[0].parent.mkdir()
-        P.run(TINY, o)
+    outs = [list(run_stage("products", TINY, tmp_path / d).values()) for d in ("a", "b")]
     for a, b in zip(*outs, strict=True):
         assert a.read_bytes() == b.read_bytes()
     df = pd.read_csv(outs[0][0])
@@ -327,7 +325,7 @@ def _write(
     if probe is not None:
         (root / "probe").mkdir(exist_ok=True)
         probe.to_csv(root / "probe" / "summary.csv", index=False)
-    return Results(root)
+    return results_at(root)
 
 
 def test_a1_flips_when_products_are_forced_down(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import jinja2
 import pytest
 
 from vanishing.claims.evaluate import load_catalogue
-from vanishing.report import render_report, tex_escape
-from vanishing.theory_tables import write_theory_tables
+from vanishing.pipeline import results_at, run_stage
+from vanishing.report import run, tex_escape
 
 from .conftest import ROOT
 
@@ -21,7 +21,18 @@ CONFIG = {
     "seeds": [0, 1],
     "width": 8,
     "figures": ["thresholds"],
+    "templates": str(ROOT / "report/templates"),
+    "user_config": {"activations": ["relu"]},
+    "results_dir": "results",
+    "table_files": {"theory.maxima": "results/theory/maxima.json"},
 }
+
+
+def render_report(claims: Path, root: Path, md: Path, tex: Path) -> None:
+    tables = results_at(root)
+    tables._paths["claims.claims"] = [claims]
+    outputs = {"md": md, "tex": tex, "bib": md.with_name("references.bib")}
+    run({**CONFIG, "figure_dir": str(root.parent / "results/figures")}, tables, outputs)
 
 
 def _claims(tmp: Path) -> Path:
@@ -34,7 +45,7 @@ def _claims(tmp: Path) -> Path:
             "tolerance": "|x − 1| < 1e-3",
             "evidence": "x_1 & y",
             "figures": ["thresholds"],
-            "tables": ["theory/maxima.json"],
+            "tables": ["theory.maxima"],
             "note": "",
             "values": {},
             "check": None,
@@ -49,9 +60,9 @@ def _claims(tmp: Path) -> Path:
 
 
 def test_report_names_every_claim_and_escapes_latex(tmp_path: Path) -> None:
-    write_theory_tables(tmp_path / "theory", {})
+    run_stage("theory", {}, tmp_path)
     md, tex = tmp_path / "report.md", tmp_path / "report.tex"
-    render_report(_claims(tmp_path), tmp_path, ROOT / "report/templates", md, tex, CONFIG)
+    render_report(_claims(tmp_path), tmp_path, md, tex)
     text, latex = md.read_text(), tex.read_text()
     for c in load_catalogue():
         assert f"**{c['id']}**" in text
@@ -63,15 +74,13 @@ def test_report_names_every_claim_and_escapes_latex(tmp_path: Path) -> None:
 
 
 def test_a_missing_value_fails_the_build(tmp_path: Path) -> None:
-    write_theory_tables(tmp_path / "theory", {})
+    run_stage("theory", {}, tmp_path)
     p = _claims(tmp_path)
     data = json.loads(p.read_text())
     del data["claims"][3]["measured"]
     p.write_text(json.dumps(data))
     with pytest.raises(jinja2.UndefinedError):
-        render_report(
-            p, tmp_path, ROOT / "report/templates", tmp_path / "r.md", tmp_path / "r.tex", CONFIG
-        )
+        render_report(p, tmp_path, tmp_path / "r.md", tmp_path / "r.tex")
 
 
 def test_tex_escape_handles_specials_and_symbols() -> None:

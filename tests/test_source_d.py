@@ -15,6 +15,7 @@ from vanishing.claims import checks_source_d as cd
 from vanishing.claims.registry import Results
 from vanishing.data import digits
 from vanishing.models import reference_mlp
+from vanishing.pipeline import results_at, run_stage
 from vanishing.studies import source_d as sd
 
 TINY = {
@@ -97,10 +98,7 @@ def test_batches_are_shuffled_epochs_and_deterministic() -> None:
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("results")
-    out = root / "studies/source_d"
-    out.mkdir(parents=True)
-    names = ["gradient_stats.csv", "histograms.csv", "variants.csv", "weights.csv", "meta.json"]
-    sd.run(TINY, [out / n for n in names])
+    run_stage("source_d", TINY, root)
     return root
 
 
@@ -127,7 +125,7 @@ def test_run_writes_consistent_tables(tiny_run: Path) -> None:
 
 
 def test_checks_run_on_the_tiny_tables(tiny_run: Path) -> None:
-    r = Results(tiny_run)
+    r = results_at(tiny_run)
     for fn in (
         cd.check_d3_step0_histograms,
         cd.check_d4_after_training,
@@ -203,7 +201,7 @@ def _write(
     (d / "meta.json").write_text(
         json.dumps({"depth": 4, "width": 64, "n_in": 64, "batch_size": 128, "lr": 0.1})
     )
-    return Results(root)
+    return results_at(root)
 
 
 WIDENING = [0.001, 0.002, 0.004, 0.008, 0.1]

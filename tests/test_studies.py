@@ -16,10 +16,11 @@ import pandas as pd
 import pytest
 import torch
 
+from vanishing import pipeline
 from vanishing.activations import get_activation
 from vanishing.claims import checks_studies as cs
-from vanishing.claims.registry import Results
 from vanishing.models import EnsembleMLP
+from vanishing.pipeline import results_at
 from vanishing.studies import backprop, dying, facts, xor
 from vanishing.studies._small import batch_orders, evaluate
 
@@ -108,6 +109,10 @@ def test_tanh_derivative_from_output() -> None:
 
 
 def _write(root: Path, rel: str, obj: pd.DataFrame | dict) -> None:
+    """Write a table, named by the manifest ("xor.runs") or by its path."""
+    if not rel.endswith((".csv", ".json")):
+        (rel,) = pipeline.table_paths({}, rel, "")
+        rel = rel.lstrip("/")
     p = root / rel
     p.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(obj, pd.DataFrame):
@@ -144,29 +149,37 @@ def _sparsity(
 
 def _relu_probe(root: Path, zero: float) -> None:
     rows = [
-        {"init": "xavier", "depth": d, "seed": s, "layer": 1, "hidden": True, "zero_frac": zero}
+        {
+            "activation": "relu",
+            "init": "xavier",
+            "depth": d,
+            "seed": s,
+            "layer": 1,
+            "hidden": True,
+            "zero_frac": zero,
+        }
         for d in (2, 4)
         for s in range(3)
     ]
-    _write(root, "probe/activation~relu/init~xavier.csv", pd.DataFrame(rows))
+    _write(root, "probe/activation~relu.csv", pd.DataFrame(rows))
 
 
 def test_b3_flips(tmp_path: Path) -> None:
     _relu_probe(tmp_path, 0.5)
     _sparsity(tmp_path, raise_by=0.1)
-    assert cs.check_b3_half_zero(Results(tmp_path)).verdict == "supported"
+    assert cs.check_b3_half_zero(results_at(tmp_path)).verdict == "supported"
     _relu_probe(tmp_path, 0.3)
     _sparsity(tmp_path, raise_by=0.0)
-    assert cs.check_b3_half_zero(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_b3_half_zero(results_at(tmp_path)).verdict == "refuted"
 
 
 def test_b4_flips(tmp_path: Path) -> None:
     _sparsity(tmp_path, relu_acc=0.95)
-    assert cs.check_b4_softplus(Results(tmp_path)).verdict == "supported"
+    assert cs.check_b4_softplus(results_at(tmp_path)).verdict == "supported"
     _sparsity(tmp_path, relu_acc=0.80)
-    assert cs.check_b4_softplus(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_b4_softplus(results_at(tmp_path)).verdict == "qualified"
     _sparsity(tmp_path, soft_zero=0.3)
-    assert cs.check_b4_softplus(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_b4_softplus(results_at(tmp_path)).verdict == "refuted"
 
 
 def _xor(root: Path, relu: float, leaky: float, ab: float) -> None:
@@ -182,11 +195,11 @@ def _xor(root: Path, relu: float, leaky: float, ab: float) -> None:
 
 def test_b6_flips(tmp_path: Path) -> None:
     _xor(tmp_path, 0.8, 0.4, 0.95)
-    assert cs.check_b6_xor(Results(tmp_path)).verdict == "supported"
+    assert cs.check_b6_xor(results_at(tmp_path)).verdict == "supported"
     _xor(tmp_path, 0.2, 0.6, 0.5)
-    assert cs.check_b6_xor(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_b6_xor(results_at(tmp_path)).verdict == "refuted"
     _xor(tmp_path, 0.3, 0.3, 1.0)
-    assert cs.check_b6_xor(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_b6_xor(results_at(tmp_path)).verdict == "qualified"
 
 
 def _tanh_json(root: Path, diff: float, fy: float, fx: float) -> None:
@@ -208,11 +221,11 @@ def _tanh_json(root: Path, diff: float, fy: float, fx: float) -> None:
 
 def test_b8_flips(tmp_path: Path) -> None:
     _tanh_json(tmp_path, 1e-16, 1.0, 2.0)
-    assert cs.check_b8_tanh_output(Results(tmp_path)).verdict == "supported"
+    assert cs.check_b8_tanh_output(results_at(tmp_path)).verdict == "supported"
     _tanh_json(tmp_path, 1e-16, 3.0, 2.0)
-    assert cs.check_b8_tanh_output(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_b8_tanh_output(results_at(tmp_path)).verdict == "qualified"
     _tanh_json(tmp_path, 0.1, 1.0, 2.0)
-    assert cs.check_b8_tanh_output(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_b8_tanh_output(results_at(tmp_path)).verdict == "refuted"
 
 
 def test_b11_flips(tmp_path: Path) -> None:
@@ -226,9 +239,9 @@ def test_b11_flips(tmp_path: Path) -> None:
         "min_width": 8,
     }
     _write(tmp_path, cs.LINEAR, pd.DataFrame([row]))
-    assert cs.check_b11_linear(Results(tmp_path)).verdict == "supported"
+    assert cs.check_b11_linear(results_at(tmp_path)).verdict == "supported"
     _write(tmp_path, cs.LINEAR, pd.DataFrame([{**row, "additivity_residual": 0.3}]))
-    assert cs.check_b11_linear(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_b11_linear(results_at(tmp_path)).verdict == "refuted"
 
 
 def _summary(root: Path, relu_he: float, sig_he: float, tanh: float = 0.0) -> None:
@@ -273,11 +286,11 @@ def _zero_init(root: Path, h: float) -> None:
 def test_b12_flips(tmp_path: Path) -> None:
     _zero_init(tmp_path, 0.0)
     _summary(tmp_path, relu_he=0.1, sig_he=-20.0)
-    assert cs.check_b12_zero_init(Results(tmp_path)).verdict == "supported"
+    assert cs.check_b12_zero_init(results_at(tmp_path)).verdict == "supported"
     _summary(tmp_path, relu_he=0.1, sig_he=0.1)  # he fixes every activation
-    assert cs.check_b12_zero_init(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_b12_zero_init(results_at(tmp_path)).verdict == "qualified"
     _zero_init(tmp_path, 0.5)
-    assert cs.check_b12_zero_init(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_b12_zero_init(results_at(tmp_path)).verdict == "refuted"
 
 
 def _backprop(root: Path, rel: float, grad: float) -> None:
@@ -302,11 +315,11 @@ def _backprop(root: Path, rel: float, grad: float) -> None:
 
 def test_b13_flips(tmp_path: Path) -> None:
     _backprop(tmp_path, 1e-16, 0.0)
-    assert cs.check_b13_manual_backprop(Results(tmp_path)).verdict == "supported"
+    assert cs.check_b13_manual_backprop(results_at(tmp_path)).verdict == "supported"
     _backprop(tmp_path, 1e-16, 0.01)
-    assert cs.check_b13_manual_backprop(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_b13_manual_backprop(results_at(tmp_path)).verdict == "qualified"
     _backprop(tmp_path, 0.5, 0.01)
-    assert cs.check_b13_manual_backprop(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_b13_manual_backprop(results_at(tmp_path)).verdict == "refuted"
 
 
 def _curves(root: Path, spec: dict[float, tuple[float, float, float]]) -> None:
@@ -324,13 +337,13 @@ def _curves(root: Path, spec: dict[float, tuple[float, float, float]]) -> None:
 def test_c1_flips(tmp_path: Path) -> None:
     # the largest rate is fastest but noisy and ends high; the smallest is slow
     _curves(tmp_path, {0.001: (0.001, 1.0, 0), 0.1: (0.1, 0.01, 0), 1.0: (1.0, 0.2, 0.8)})
-    assert cs.check_c1_lr(Results(tmp_path)).verdict == "supported"
+    assert cs.check_c1_lr(results_at(tmp_path)).verdict == "supported"
     # a middle rate is fastest: qualified
     _curves(tmp_path, {0.001: (0.001, 1.0, 0), 0.1: (0.5, 0.01, 0), 1.0: (0.2, 0.2, 0.8)})
-    assert cs.check_c1_lr(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_c1_lr(results_at(tmp_path)).verdict == "qualified"
     # all rates equally good and smooth
     _curves(tmp_path, {0.1: (0.3, 0.01, 0), 0.2: (0.3, 0.01, 0), 0.3: (0.3, 0.01, 0)})
-    assert cs.check_c1_lr(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_c1_lr(results_at(tmp_path)).verdict == "refuted"
 
 
 def test_c2_flips(tmp_path: Path) -> None:
@@ -349,9 +362,9 @@ def test_c2_flips(tmp_path: Path) -> None:
         _write(tmp_path, cs.UNDERFLOW, pd.DataFrame(rows))
 
     write(0.9)
-    assert cs.check_c2_underflow(Results(tmp_path)).verdict == "supported"
+    assert cs.check_c2_underflow(results_at(tmp_path)).verdict == "supported"
     write(0.1)
-    r = Results(tmp_path)
+    r = results_at(tmp_path)
     assert cs.check_c2_underflow(r).verdict == "refuted"
 
 
@@ -390,20 +403,20 @@ def test_c4_flips(tmp_path: Path) -> None:
 
     _facts(tmp_path, 0.683)
     net(0.3)
-    assert cs.check_c4_unit_interval(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_c4_unit_interval(results_at(tmp_path)).verdict == "qualified"
     net(3.0)
-    assert cs.check_c4_unit_interval(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_c4_unit_interval(results_at(tmp_path)).verdict == "refuted"
     _facts(tmp_path, 1.0)
     net(0.01)
-    assert cs.check_c4_unit_interval(Results(tmp_path)).verdict == "supported"
+    assert cs.check_c4_unit_interval(results_at(tmp_path)).verdict == "supported"
 
 
 def test_c6_flips(tmp_path: Path) -> None:
     _facts(tmp_path, 0.68)
     _summary(tmp_path, relu_he=0.0, sig_he=-20.0, tanh=-5.0)
-    assert cs.check_c6_tanh_sigmoid(Results(tmp_path)).verdict == "supported"
+    assert cs.check_c6_tanh_sigmoid(results_at(tmp_path)).verdict == "supported"
     _summary(tmp_path, relu_he=0.0, sig_he=-20.0, tanh=0.0)
-    assert cs.check_c6_tanh_sigmoid(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_c6_tanh_sigmoid(results_at(tmp_path)).verdict == "refuted"
 
 
 def _leaky(root: Path, dead: float, acc_hi: float) -> None:
@@ -426,9 +439,9 @@ def _leaky(root: Path, dead: float, acc_hi: float) -> None:
 def test_c7_flips(tmp_path: Path) -> None:
     _facts(tmp_path, 0.68)
     _leaky(tmp_path, 0.05, 0.9)
-    assert cs.check_c7_relu_at_zero(Results(tmp_path)).verdict == "supported"
+    assert cs.check_c7_relu_at_zero(results_at(tmp_path)).verdict == "supported"
     _leaky(tmp_path, 0.0, 0.9)
-    assert cs.check_c7_relu_at_zero(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_c7_relu_at_zero(results_at(tmp_path)).verdict == "qualified"
 
 
 def test_c8_flips(tmp_path: Path) -> None:
@@ -447,11 +460,11 @@ def test_c8_flips(tmp_path: Path) -> None:
 
     _leaky(tmp_path, 0.0, 0.95)
     defaults([0.2, 0.3, 0.25])
-    assert cs.check_c8_leaky_slope(Results(tmp_path)).verdict == "supported"
+    assert cs.check_c8_leaky_slope(results_at(tmp_path)).verdict == "supported"
     defaults([0.01, 0.2])
-    assert cs.check_c8_leaky_slope(Results(tmp_path)).verdict == "qualified"
+    assert cs.check_c8_leaky_slope(results_at(tmp_path)).verdict == "qualified"
     defaults([0.01, 0.01])
-    assert cs.check_c8_leaky_slope(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_c8_leaky_slope(results_at(tmp_path)).verdict == "refuted"
 
 
 def test_e5_flips(tmp_path: Path) -> None:
@@ -464,9 +477,9 @@ def test_e5_flips(tmp_path: Path) -> None:
         _write(tmp_path, cs.BORN_DEAD, pd.DataFrame(rows))
 
     write([0.0, 0.5, 1.0])
-    assert cs.check_e5_born_dead(Results(tmp_path)).verdict == "supported"
+    assert cs.check_e5_born_dead(results_at(tmp_path)).verdict == "supported"
     write([0.1, 0.2, 0.1])
-    assert cs.check_e5_born_dead(Results(tmp_path)).verdict == "refuted"
+    assert cs.check_e5_born_dead(results_at(tmp_path)).verdict == "refuted"
 
 
 def test_wilson_contains_rate() -> None:

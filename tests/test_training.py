@@ -4,7 +4,6 @@ flipping on tiny synthetic tables."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from vanishing.claims import checks_training as ct
 from vanishing.claims.registry import Results
 from vanishing.data import Dataset
 from vanishing.models import EnsembleMLP, reference_mlp
+from vanishing.pipeline import results_at
 from vanishing.train import TrainSpec, _Monitor, batch_indices, log_derivative, train
 
 
@@ -114,7 +114,6 @@ def _write(root: Path, job: str, steps: pd.DataFrame, layers: pd.DataFrame, unit
     steps.to_csv(d / "steps.csv", index=False)
     layers.to_csv(d / "layers.csv", index=False)
     units.to_csv(d / "units.csv", index=False)
-    (root / ct.MANIFEST).write_text(json.dumps({"jobs": [job]}))
 
 
 def _grid_tables(
@@ -190,7 +189,7 @@ def _grid_tables(
 
 def _results(tmp_path: Path, **kw) -> Results:
     _write(tmp_path, "all", *_grid_tables(**kw))
-    return Results(tmp_path)
+    return results_at(tmp_path)
 
 
 def test_a10_flips(tmp_path: Path) -> None:
@@ -312,7 +311,7 @@ def _e2(root: Path, xavier_end: float, he_end: float) -> Results:
     d = root / "studies/training/e2"
     d.mkdir(parents=True)
     pd.DataFrame(rows).to_csv(d / "steps.csv", index=False)
-    return Results(root)
+    return results_at(root)
 
 
 def test_e2_flips(tmp_path: Path) -> None:

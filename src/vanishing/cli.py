@@ -1,146 +1,123 @@
-"""Command line used by the Snakemake rules: ``python -m vanishing <verb> ...``.
+"""vanishing: look into the pipeline's manifest, check a config, judge a results folder.
 
-Usage (what the rules run; paths are examples):
-    python -m vanishing probe --activation relu --init he --params '{"depths": [2, 4], ...}' \
-        --out results/probe/activation~relu/init~he.csv
-    python -m vanishing theory --out-dir results/theory
-    python -m vanishing claims --results results --out results/claims.json
-    python -m vanishing report --claims results/claims.json --out-md report/report.md ...
-Every verb logs progress to stderr (the rule's log file).
+The pipeline itself runs with `snakemake`; its jobs call the library directly
+(workflow/scripts/run_job.py), not this tool.
+
+Examples:
+    vanishing stages                        # every stage and the tables it writes
+    vanishing figures                       # every figure and the tables it reads
+    vanishing check-config config/quick.yaml my-overlay.yaml
+    vanishing claims results/quick          # verdicts of an existing results folder
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
+import importlib.metadata as md
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-VERBS: dict[str, Callable[[argparse.Namespace], None]] = {}
-# Verbs that only read tables: skip torch's set-up (and its import time).
-NO_TORCH_VERBS = {"figure", "report", "summarise-probe"}
-
-
-def verb(fn: Callable[[argparse.Namespace], None]) -> Callable[[argparse.Namespace], None]:
-    VERBS[fn.__name__.removeprefix("cmd_").replace("_", "-")] = fn
-    return fn
+import yaml
 
 
-def _out(path: str) -> Path:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    return p
+def _load_config(files: list[str]) -> dict[str, Any]:
+    """Layer YAML files the way `snakemake --configfile a b` does (later wins, deep merge)."""
+
+    def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        return out
+
+    config: dict[str, Any] = {}
+    for f in files:
+        try:
+            data = yaml.safe_load(Path(f).read_text()) or {}
+        except yaml.YAMLError as e:
+            raise SystemExit(f"vanishing: {f}: not valid YAML: {e}") from None
+        config = merge(config, data)
+    return config
 
 
-@verb
-def cmd_probe(a: argparse.Namespace) -> None:
-    """One activation: every init (one output table each, in order), depth and seed."""
-    from .probe import run_probe
+def cmd_stages(a: argparse.Namespace) -> None:
+    from . import pipeline
 
-    p = json.loads(a.params)
-    if len(a.outputs) != len(p["inits"]):
-        raise SystemExit("probe: give one --outputs path per init")
-    for init, out in zip(p["inits"], a.outputs, strict=True):
-        df = run_probe(
-            a.activation,
-            init,
-            p["depths"],
-            p["seeds"],
-            p["width"],
-            p["batch_size"],
-            p["dtype"],
-            p["leaky_slope"],
-            p["device"],
-        )
-        df.to_csv(_out(out), index=False)
+    for s in pipeline.STAGES:
+        jobs = " (one job per activation)" if s.name == "probe" else ""
+        jobs = " (one job per group of activations)" if s.name == "training" else jobs
+        print(f"{s.name}: {s.module}{jobs}")
+        for key, path in s.outputs.items():
+            print(f"  {s.group}.{key:<14} {a.results}/{path}")
 
 
-@verb
-def cmd_theory(a: argparse.Namespace) -> None:
-    from .theory_tables import write_theory_tables
+def cmd_figures(a: argparse.Namespace) -> None:
+    from . import pipeline
 
-    write_theory_tables(Path(a.out_dir), json.loads(a.params))
-
-
-@verb
-def cmd_study(a: argparse.Namespace) -> None:
-    """Run ``vanishing.studies.<name>.run(params, outputs)``."""
-    mod = importlib.import_module(f"vanishing.studies.{a.name}")
-    for out in a.outputs:
-        _out(out)
-    mod.run(json.loads(a.params), [Path(o) for o in a.outputs])
+    for f in pipeline.FIGURES:
+        print(f"{f.name} [{f.section}]: {', '.join(f.tables)}")
 
 
-@verb
-def cmd_figure(a: argparse.Namespace) -> None:
-    """Draw ``vanishing.figures.<name>.main(inputs, outputs, params)``."""
-    mod = importlib.import_module(f"vanishing.figures.{a.name}")
-    for out in a.outputs:
-        _out(out)
-    mod.main([Path(i) for i in a.inputs], [Path(o) for o in a.outputs], json.loads(a.params))
+def cmd_check_config(a: argparse.Namespace) -> None:
+    import jsonschema
+
+    from .config_check import ConfigError, check_config
+
+    schema_path = Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml"
+    config = _load_config(a.files)
+    try:
+        jsonschema.validate(config, yaml.safe_load(schema_path.read_text()))
+        check_config(config)
+    except jsonschema.ValidationError as e:
+        key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
+        raise SystemExit(f"vanishing: config key {key}: {e.message}") from None
+    except ConfigError as e:
+        raise SystemExit(f"vanishing: {e}") from None
+    print(f"ok: {' + '.join(a.files)}")
 
 
-@verb
-def cmd_summarise_probe(a: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from .summaries import per_layer, summarise_probe
-
-    frames = [pd.read_csv(i) for i in a.inputs]
-    summary_path, layers_path = map(_out, a.outputs)
-    summarise_probe(frames).to_csv(summary_path, index=False)
-    per_layer(frames).to_csv(layers_path, index=False)
-
-
-@verb
 def cmd_claims(a: argparse.Namespace) -> None:
     from .claims.evaluate import evaluate_all
+    from .pipeline import results_at
 
-    results = evaluate_all(Path(a.results))
-    _out(a.out).write_text(json.dumps(results, indent=2, allow_nan=True) + "\n")
+    if not Path(a.results).is_dir():
+        raise SystemExit(f"vanishing: {a.results}: no such folder")
+    out = evaluate_all(results_at(a.results))
+    for c in out["claims"]:
+        print(f"{c['id']:<4} {c['verdict']:<12} {c['measured']}")
+    print(", ".join(f"{n} {v}" for v, n in out["counts"].items()))
 
 
-@verb
-def cmd_report(a: argparse.Namespace) -> None:
-    from .report import render_report
-
-    render_report(
-        claims=Path(a.claims),
-        results=Path(a.results),
-        templates=Path(a.templates),
-        out_md=_out(a.out_md),
-        out_tex=_out(a.out_tex),
-        config=json.loads(a.params),
-    )
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
+    "stages": (cmd_stages, "list every stage and the tables it writes"),
+    "figures": (cmd_figures, "list every figure, its report section and the tables it reads"),
+    "check-config": (cmd_check_config, "check config files before a run (layered in order)"),
+    "claims": (cmd_claims, "judge every claim on an existing results folder"),
+}
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="vanishing", description=__doc__.splitlines()[0])
-    ap.add_argument("verb", choices=sorted(VERBS))
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--params", default="{}", help="JSON object of the rule's parameters")
-    for opt in (
-        "activation",
-        "init",
-        "out",
-        "out-dir",
-        "results",
-        "claims",
-        "templates",
-        "out-md",
-        "out-tex",
-        "name",
-    ):
-        ap.add_argument(f"--{opt}")
-    ap.add_argument("--inputs", nargs="*", default=[])
-    ap.add_argument("--outputs", nargs="*", default=[])
+    doc = __doc__ or ""
+    ap = argparse.ArgumentParser(
+        prog="vanishing",
+        description=doc.splitlines()[0],
+        epilog="\n".join(doc.splitlines()[4:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--version", action="version", version=f"%(prog)s {md.version('vanishing')}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parsers = {
+        name: sub.add_parser(name, help=h, description=h) for name, (_, h) in COMMANDS.items()
+    }
+    parsers["stages"].add_argument("--results", default="results", help="results folder")
+    parsers["check-config"].add_argument("files", nargs="+", metavar="FILE")
+    parsers["claims"].add_argument("results", metavar="RESULTS_DIR")
     a = ap.parse_args(argv)
-    from .runtime import setup
-
-    setup(a.threads, use_torch=a.verb not in NO_TORCH_VERBS)
-    VERBS[a.verb](a)
+    try:
+        COMMANDS[a.command][0](a)
+    except (OSError, ValueError, KeyError) as e:
+        raise SystemExit(f"vanishing: {e}") from None
 
 
 if __name__ == "__main__":

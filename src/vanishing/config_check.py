@@ -33,7 +33,10 @@ def study_params(name: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
         try:
             check()
         except ValueError as e:
-            raise ConfigError(f"config key studies.{name}: {e}") from e
+            # validate() messages start with the field's name: "steps: must be ≥ 1"
+            field, sep, rest = str(e).partition(": ")
+            key, msg = (f"{name}.{field}", rest) if sep and field in fields else (name, str(e))
+            raise ConfigError(f"config key studies.{key}: {msg}") from e
     return dataclasses.asdict(params)
 
 

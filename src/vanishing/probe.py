@@ -7,6 +7,8 @@ into one ensemble per depth.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -15,6 +17,7 @@ from .data import digits, probe_batch
 from .gradients import layer_stats
 from .models import EnsembleMLP
 from .runtime import DTYPES, device
+from .tables import Tables
 
 log = logging.getLogger("vanishing.probe")
 
@@ -49,3 +52,23 @@ def run_probe(
     out.insert(0, "init", init)
     out.insert(0, "activation", activation)
     return out
+
+
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+    """The probe stage: one activation, every init of the grid, one table."""
+    p = params
+    frames = [
+        run_probe(
+            p["activation"],
+            init,
+            p["depths"],
+            p["seeds"],
+            p["width"],
+            p["batch_size"],
+            p["dtype"],
+            p["leaky_slope"],
+            p["device"],
+        )
+        for init in p["inits"]
+    ]
+    pd.concat(frames, ignore_index=True).to_csv(outputs["grid"], index=False)

@@ -12,6 +12,7 @@ import importlib
 import importlib.metadata as md
 import json
 import logging
+import os
 import platform
 import re
 import subprocess
@@ -23,6 +24,7 @@ import jinja2
 import yaml
 
 from .claims.evaluate import CATALOGUE
+from .tables import Tables
 
 log = logging.getLogger("vanishing.report")
 
@@ -294,8 +296,8 @@ def _environment(templates: Path, latex: bool) -> jinja2.Environment:
     return env
 
 
-def build_context(claims_path: Path, results: Path, config: dict[str, Any]) -> dict[str, Any]:
-    data = json.loads(claims_path.read_text())
+def build_context(inputs: Tables, config: dict[str, Any]) -> dict[str, Any]:
+    data = inputs.json("claims.claims")
     catalogue = yaml.safe_load(CATALOGUE.read_text())
     claims = data["claims"]
     by_id = {c["id"]: c for c in claims}
@@ -313,9 +315,9 @@ def build_context(claims_path: Path, results: Path, config: dict[str, Any]) -> d
         )
     figure_names = list(config.get("figures", []))
     figures = [{"name": n, "caption": caption(n)} for n in figure_names]
-    maxima = json.loads((results / "theory" / "maxima.json").read_text())
+    maxima = inputs.json("theory.maxima")
     grid = {k: config[k] for k in ("activations", "inits", "depths", "seeds", "width")}
-    cfg_for_hash = {k: v for k, v in config.items() if k not in ("figures", "training")}
+    cfg_for_hash = config["user_config"]
     return {
         "claims": claims,
         "by_id": by_id,
@@ -331,31 +333,21 @@ def build_context(claims_path: Path, results: Path, config: dict[str, Any]) -> d
         * len(grid["depths"])
         * len(grid["seeds"]),
         "provenance": provenance(cfg_for_hash, Path.cwd()),
+        "table_files": config["table_files"],
+        "results_dir": config["results_dir"],
     }
 
 
-def render_report(
-    claims: Path,
-    results: Path,
-    templates: Path,
-    out_md: Path,
-    out_tex: Path,
-    config: dict[str, Any],
-) -> None:
-    ctx = build_context(claims, results, config)
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+    """The report stage: Markdown, LaTeX and its BibTeX file."""
+    ctx = build_context(inputs, params)
+    templates = Path(params["templates"])
     refs = load_references(templates)
     ctx["references"] = [md_reference(e) for e in refs]
-    out_tex.with_name("references.bib").write_text(bibtex(refs))
-    md_text = (
-        _environment(templates, latex=False)
-        .get_template("report.md.j2")
-        .render(**ctx, fig_dir="../results/figures")
-    )
-    out_md.write_text(md_text)
-    tex_text = (
-        _environment(templates, latex=True)
-        .get_template("report.tex.j2")
-        .render(**ctx, fig_dir="../results/figures")
-    )
-    out_tex.write_text(tex_text)
-    log.info("wrote %s and %s (%d claims)", out_md, out_tex, ctx["n_claims"])
+    outputs["bib"].write_text(bibtex(refs))
+    for key, latex in (("md", False), ("tex", True)):
+        # figures are linked relative to the report's own folder
+        fig_dir = os.path.relpath(params["figure_dir"], outputs[key].parent)
+        text = _environment(templates, latex=latex).get_template(f"report.{key}.j2")
+        outputs[key].write_text(text.render(**ctx, fig_dir=fig_dir))
+    log.info("wrote %s and %s (%d claims)", outputs["md"], outputs["tex"], ctx["n_claims"])

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
+
+from .tables import Tables
 
 KEYS = ["activation", "init", "depth", "seed"]
 
@@ -66,3 +71,10 @@ def per_layer(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Per-layer gradient norms of every network (the profile figure's input)."""
     cols = [*KEYS, "layer", "hidden", "grad_norm", "delta_norm", "dead_frac", "frac_inside_t1"]
     return pd.concat([f[cols] for f in frames], ignore_index=True)
+
+
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+    """The probe's summary stage: one row per network, and per-layer medians."""
+    frames = [pd.read_csv(path) for path in inputs.paths("probe.grid")]
+    summarise_probe(frames).to_csv(outputs["summary"], index=False)
+    per_layer(frames).to_csv(outputs["layers"], index=False)

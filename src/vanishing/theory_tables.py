@@ -18,6 +18,7 @@ import torch
 from . import theory
 from .activations import LECUN_A, LECUN_B, derivative, get_activation
 from .data import describe, digits
+from .tables import Tables
 
 log = logging.getLogger("vanishing.theory")
 
@@ -83,14 +84,14 @@ def lecun_numbers() -> dict[str, float]:
     }
 
 
-def write_theory_tables(out_dir: Path, params: dict[str, Any]) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+    """The theory stage: threshold tables, derivative curves and maxima."""
     ns = sorted({0.5, 1.0, 1.5, 2.0, 3.0, *params.get("tanh_ns", [])})
     pd.DataFrame(theory.threshold_table(ns, ks=(2, 10, 50))).to_csv(
-        out_dir / "thresholds.csv", index=False
+        outputs["thresholds"], index=False
     )
-    threshold_curve().to_csv(out_dir / "threshold_curve.csv", index=False)
-    derivative_curves().to_csv(out_dir / "derivative_curves.csv", index=False)
+    threshold_curve().to_csv(outputs["curve"], index=False)
+    derivative_curves().to_csv(outputs["derivatives"], index=False)
     n_star, t_star = theory.t1_continuous_max()
     n_int, t_int = theory.t1_integer_max()
     s_arg, s_max = theory.sigmoid_derivative_max()
@@ -115,5 +116,5 @@ def write_theory_tables(out_dir: Path, params: dict[str, Any]) -> None:
         },
         "data": describe(digits()),
     }
-    (out_dir / "maxima.json").write_text(json.dumps(maxima, indent=2) + "\n")
-    log.info("theory tables written to %s", out_dir)
+    outputs["maxima"].write_text(json.dumps(maxima, indent=2) + "\n")
+    log.info("theory tables written")

@@ -1,20 +1,20 @@
-# Claims: every claim's check → results/claims.json (included after every stage,
-# so CLAIM_INPUTS is complete here).
+# Claims: every claim's check, reading every table of the manifest.
 
 
 rule claims:
-    conda:
-        "../../environment.yml"
     input:
-        tables=CLAIM_INPUTS,
-        checks=sorted(glob.glob("src/vanishing/claims/*.py")),
+        **table_inputs(pipeline.all_tables()),
+        code=code("vanishing.claims.evaluate", *CHECK_MODULES),
         catalogue="src/vanishing/claims/catalogue.yaml",
     output:
-        "results/claims.json",
+        claims=f"{RESULTS}/claims.json",
+        table=report(f"{RESULTS}/claims.csv", caption="../report/claims.rst", category="Claims"),
     log:
-        "logs/claims.log",
-    shell:
-        "python -m vanishing claims --results results --out {output} > {log} 2>&1"
-
-
-ALL_TARGETS.append("results/claims.json")
+        f"{LOGS}/claims.log",
+    conda:
+        ENV
+    params:
+        p={},
+        job={"kind": "stage", "module": "vanishing.claims.evaluate", "torch": False},
+    script:
+        "../scripts/run_job.py"

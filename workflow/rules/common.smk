@@ -1,83 +1,103 @@
-# Helpers shared by every rule file. Each stage appends what it builds to
-# ALL_TARGETS so that `rule all` needs no edit when a stage is added.
-import json
+# Helpers shared by the rule files. Rules are generated from the manifest in
+# src/vanishing/pipeline.py; every path comes from there.
+import functools
 import os
 import re
-import glob
 import shutil
 import sys
 
+from vanishing import imports, pipeline
 from vanishing.config_check import check_config
+from vanishing.jobs import input_key
 
 check_config(config)
 
-ALL_TARGETS = []
 # Jobs run `python` from the environment running Snakemake (the venv), whether or
 # not it is activated: put its bin/ first on PATH.
-VENV_BIN = os.path.dirname(sys.executable)
-os.environ["PATH"] = VENV_BIN + os.pathsep + os.environ.get("PATH", "")
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
+RESULTS = config["results_dir"]
+REPORT = config["report_dir"]
+LOGS = config["logs_dir"]
+ENV = "../../environment.yml"
+HAVE_LATEXMK = shutil.which("latexmk") is not None
 
 
 def alternatives(values):
-    """A wildcard constraint matching exactly the configured values."""
-    return "|".join(re.escape(str(v)) for v in values)
+    """A wildcard constraint matching exactly the given values."""
+    return "|".join(re.escape(str(v)) for v in values) or "(?!)"
 
 
-wildcard_constraints:
-    activation=alternatives(config["activations"]),
-    init=alternatives(config["inits"]),
+def code(*modules):
+    """The files whose edits change these modules' behaviour: their import closure."""
+    root = imports.ROOT.parent.parent  # the checkout
+    runner = ["vanishing.jobs", "vanishing.runtime"]
+    return [str(p.relative_to(root)) for p in imports.closure([*runner, *modules])]
 
 
-def as_json(obj):
-    """Rule params as one JSON argument: Snakemake reruns a job when it changes."""
-    return "'" + json.dumps(obj, sort_keys=True) + "'"
+def table_inputs(tables):
+    """Named rule inputs, one per table (a list for per-job tables)."""
+    return {input_key(t): pipeline.table_paths(config, t, RESULTS) for t in tables}
 
 
-def probe_tables(wildcards=None):
-    return expand(
-        "results/probe/activation~{activation}/init~{init}.csv",
-        activation=config["activations"],
-        init=config["inits"],
-    )
+def stage_outputs(stage):
+    return {k: f"{RESULTS}/{p}" for k, p in stage.outputs.items()}
 
 
-# Modules whose edits change the probe's numbers (Snakemake does not follow imports).
-PROBE_CODE = [
-    f"src/vanishing/{m}.py"
-    for m in ("activations", "inits", "models", "data", "gradients", "probe")
-]
-
-HAVE_LATEXMK = shutil.which("latexmk") is not None
-
-from vanishing.config_check import study_params
-
-# What the claims rule reads and the report embeds; every stage appends to these.
-CLAIM_INPUTS = []
-FIGURES = []
+def figure_files(name):
+    return [f"{RESULTS}/figures/{name}.png", f"{RESULTS}/figures/{name}.pdf"]
 
 
-def study(name):
-    """The study's parameters: its Params defaults updated by config['studies'][name]."""
-    return study_params(name, (config.get("studies") or {}).get(name))
+ALL_TABLES = [p for t in pipeline.all_tables() for p in pipeline.table_paths(config, t, RESULTS)]
+ALL_FIGURES = [f for fig in pipeline.FIGURES for f in figure_files(fig.name)]
+CHECK_MODULES = [m for m in imports.all_modules() if m.startswith("vanishing.claims.checks_")]
+# the report imports every figure module for its caption
+FIGURE_MODULES = [f.module for f in pipeline.FIGURES]
 
 
-# Shared drawing modules a figure imports besides its own module and style.py.
-FIGURE_HELPERS = {}
+def stage_file(stage, folder, ext):
+    """A stage job's log or benchmark file."""
+    parts = [folder, stage.name, "{job}"] if stage.jobs else [folder, stage.name]
+    return os.path.join(*parts) + f".{ext}"
 
 
-def figure_code(wildcards):
-    """A figure job's code inputs: editing them reruns that figure (and the report)."""
-    return [
-        f"src/vanishing/figures/{wildcards.figure}.py",
-        "src/vanishing/figures/style.py",
-        *FIGURE_HELPERS.get(wildcards.figure, []),
-    ]
+def stage_params(stage, wildcards):
+    return stage.job_params(config, wildcards.get("job", ""))
 
 
-def figure_outputs(name):
-    return [f"results/figures/{name}.png", f"results/figures/{name}.pdf"]
+FIGURE_BY_NAME = {f.name: f for f in pipeline.FIGURES}
 
-# The n of every tanh(n·x) in the grid, for the threshold tables.
-TANH_NS = sorted(
-    {float(a.removeprefix("tanh_n")) for a in config["activations"] if a.startswith("tanh_n")}
-)
+
+def figure_inputs(wildcards):
+    fig = FIGURE_BY_NAME[wildcards.figure]
+    return {**table_inputs(fig.tables), "code": code(fig.module)}
+
+
+def figure_section(wildcards):
+    return pipeline.SECTIONS[FIGURE_BY_NAME[wildcards.figure].section]
+
+
+def figure_caption(wildcards):
+    """The module's docstring, for `snakemake --report`."""
+    import importlib
+
+    doc = importlib.import_module(FIGURE_BY_NAME[wildcards.figure].module).__doc__ or ""
+    return " ".join(doc.split())
+
+
+def report_params(wildcards):
+    return {
+        **config,
+        "training": pipeline.study(config, "training"),
+        "figures": [f.name for f in pipeline.FIGURES],
+        "figure_dir": f"{RESULTS}/figures",
+        "templates": "report/templates",
+        "user_config": USER_CONFIG,
+        "table_files": {t: table_file(t) for t in pipeline.all_tables()},
+    }
+
+
+def table_file(table):
+    """A table's path as the report prints it (a glob for per-job tables)."""
+    stage = pipeline.producer(table)
+    return f"{RESULTS}/{stage.outputs[table.partition('.')[2]].replace('{job}', '*')}"

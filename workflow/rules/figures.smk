@@ -1,45 +1,30 @@
-# Figures of the probe and theory stages: one rule instance per figure, each
-# listing its own module so that editing it reruns that figure and the report only.
-
-FOUNDATION_FIGURES = {
-    "activation_derivatives": ["results/theory/derivative_curves.csv"],
-    "thresholds": ["results/theory/threshold_curve.csv", "results/theory/maxima.json"],
-    "gradient_profiles": ["results/probe/layers.csv"],
-    "ratio_heatmap": ["results/probe/summary.csv"],
-    "delta_heatmap": ["results/probe/summary.csv"],
-}
-FIGURE_HELPERS.update(
-    {
-        "ratio_heatmap": ["src/vanishing/figures/_heatmap.py"],
-        "delta_heatmap": ["src/vanishing/figures/_heatmap.py"],
-    }
-)
+# One rule for every figure: figures/<name>.py draws <results>/figures/<name>.{png,pdf}
+# from the tables the manifest lists for it.
 
 
 rule figure:
-    conda:
-        "../../environment.yml"
     input:
-        tables=lambda wildcards: FOUNDATION_FIGURES[wildcards.figure],
-        code=figure_code,
+        unpack(figure_inputs),
     output:
         png=report(
-            "results/figures/{figure}.png",
+            f"{RESULTS}/figures/{{figure}}.png",
             caption="../report/figure.rst",
-            category="Figures",
+            category=figure_section,
         ),
-        pdf="results/figures/{figure}.pdf",
+        pdf=f"{RESULTS}/figures/{{figure}}.pdf",
     log:
-        "logs/figures/{figure}.log",
-    params:
-        p=lambda wildcards: as_json({"depths": config["depths"]}),
+        f"{LOGS}/figures/{{figure}}.log",
     wildcard_constraints:
-        figure="|".join(FOUNDATION_FIGURES),
-    shell:
-        "python -m vanishing figure --name {wildcards.figure} --inputs {input.tables} "
-        "--outputs {output.png} {output.pdf} --params {params.p} > {log} 2>&1"
-
-
-FIGURES.extend(FOUNDATION_FIGURES)
-for _name in FOUNDATION_FIGURES:
-    ALL_TARGETS.extend(figure_outputs(_name))
+        figure=alternatives(FIGURE_BY_NAME),
+    conda:
+        ENV
+    params:
+        job=lambda wildcards: {
+            "kind": "figure",
+            "module": FIGURE_BY_NAME[wildcards.figure].module,
+            "torch": False,
+        },
+        caption=figure_caption,
+        tables=lambda wildcards: ", ".join(FIGURE_BY_NAME[wildcards.figure].tables),
+    script:
+        "../scripts/run_job.py"

@@ -1,47 +1,38 @@
-# Report: Jinja2 → report/report.md and report/report.tex (→ report.pdf with latexmk).
+# Report: Jinja2 → report.md and report.tex (→ report.pdf where latexmk is).
 
 
 rule report:
-    conda:
-        "../../environment.yml"
     input:
-        claims="results/claims.json",
-        summary="results/probe/summary.csv",
-        maxima="results/theory/maxima.json",
-        figures=[f"results/figures/{name}.png" for name in FIGURES],
+        **table_inputs(pipeline.REPORT_TABLES),
+        claims__claims=rules.claims.output.claims,
+        figures=[f"{RESULTS}/figures/{f.name}.png" for f in pipeline.FIGURES],
         templates=sorted(glob.glob("report/templates/*")),
-        code="src/vanishing/report.py",
+        code=code("vanishing.report", *FIGURE_MODULES),
     output:
-        md="report/report.md",
-        tex="report/report.tex",
-        bib="report/references.bib",
+        md=f"{REPORT}/report.md",
+        tex=f"{REPORT}/report.tex",
+        bib=f"{REPORT}/references.bib",
     log:
-        "logs/report.log",
+        f"{LOGS}/report.log",
+    conda:
+        ENV
     params:
-        cfg=lambda wildcards: as_json(
-            {**config, "figures": FIGURES, "training": study("training")}
-        ),
-    shell:
-        "python -m vanishing report --claims {input.claims} --results results --templates report/templates "
-        "--out-md {output.md} --out-tex {output.tex} --params {params.cfg} > {log} 2>&1"
+        p=report_params,
+        job={"kind": "stage", "module": "vanishing.report", "torch": False},
+    script:
+        "../scripts/run_job.py"
 
 
 rule report_pdf:
-    conda:
-        "../../environment.yml"
     input:
-        tex="report/report.tex",
-        bib="report/references.bib",
-        figures=[f"results/figures/{name}.pdf" for name in FIGURES],
+        tex=rules.report.output.tex,
+        bib=rules.report.output.bib,
+        figures=[f"{RESULTS}/figures/{f.name}.pdf" for f in pipeline.FIGURES],
     output:
-        "report/report.pdf",
+        f"{REPORT}/report.pdf",
     log:
-        "logs/report_pdf.log",
+        f"{LOGS}/report_pdf.log",
+    conda:
+        ENV
     shell:
-        "cd report && "
-        "latexmk -pdf -interaction=nonstopmode -halt-on-error report.tex > ../{log} 2>&1"
-
-
-ALL_TARGETS.extend(rules.report.output)
-if HAVE_LATEXMK:
-    ALL_TARGETS.append("report/report.pdf")
+        "latexmk -pdf -interaction=nonstopmode -halt-on-error -cd {input.tex:q} > {log:q} 2>&1"

@@ -19,8 +19,8 @@ COINCIDE = 1e-9
 # well below the differences a changed learning rate makes within a few steps).
 DIFFER = 1e-3
 
-OUTPUTS = "studies/equivalence/outputs.csv"
-SUMMARY = "studies/equivalence/summary.csv"
+OUTPUTS = "equivalence.outputs"
+SUMMARY = "equivalence.summary"
 FIGURES = ["equivalence_loss_curves", "equivalence_loss_gap"]
 
 

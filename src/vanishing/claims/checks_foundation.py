@@ -22,7 +22,7 @@ SEED_SD_DECADES = 0.1
 # D1: sign agreement needed between mean per-layer factor and the overall ratio.
 SIGN_AGREEMENT = 0.9
 
-PROBE_SUMMARY = "probe/summary.csv"
+PROBE_SUMMARY = "probe.summary"
 # "Vanishing" is judged on the back-propagated error δ (first hidden layer over
 # output): the weight-gradient ratio also carries the forward activations, which
 # in ReLU-like nets shrink or grow together with δ and hide the effect.
@@ -44,7 +44,7 @@ def _cell(summary: pd.DataFrame, activation: str, init: str, depth: int) -> pd.S
 
 @check("A4")
 def check_a4_tanh_n_derivative(r: Results) -> ClaimResult:
-    curves = r.table("theory/derivative_curves.csv")
+    curves = r.table("theory.derivatives")
     worst_diff, above = 0.0, 0
     ns = []
     for name, g in curves.groupby("activation"):
@@ -68,14 +68,14 @@ def check_a4_tanh_n_derivative(r: Results) -> ClaimResult:
         evidence=f"Autograd derivatives of tanh(n·x) on 801 points in [−4, 4] for n ∈ "
         f"{sorted(ns)} against the closed form.",
         figures=["activation_derivatives"],
-        tables=["theory/derivative_curves.csv"],
+        tables=["theory.derivatives"],
         values={"max_abs_diff": worst_diff},
     )
 
 
 @check("A5")
 def check_a5_t1_threshold(r: Results) -> ClaimResult:
-    rows = r.table("theory/thresholds.csv")
+    rows = r.table("theory.thresholds")
     rows = rows[rows["n"] > 1]
     worst = 0.0
     for n, t in zip(rows["n"], rows["t1"], strict=True):
@@ -93,14 +93,14 @@ def check_a5_t1_threshold(r: Results) -> ClaimResult:
         evidence="For each n the level crossing f′(x) = 1/n was found by bisection on the "
         "derivative and compared with the formula; by symmetry t2 = −t1.",
         figures=["thresholds"],
-        tables=["theory/thresholds.csv"],
+        tables=["theory.thresholds"],
         values={"t1_2": t1_2, "max_abs_diff": worst},
     )
 
 
 @check("A6")
 def check_a6_widest_band(r: Results) -> ClaimResult:
-    m = r.json("theory/maxima.json")
+    m = r.json("theory.maxima")
     n_int, t_int = m["t1_integer_argmax"], m["t1_integer_max"]
     n_star, t_star = m["t1_continuous_argmax"], m["t1_continuous_max"]
     integer_ok = n_int == 2 and abs(t_int - 0.658) < THREE_DECIMALS
@@ -115,7 +115,7 @@ def check_a6_widest_band(r: Results) -> ClaimResult:
         evidence="t1 on a 200,001-point grid over n ∈ (1, 20], refined by golden-section search; "
         "the integer maximum over n = 2…20.",
         figures=["thresholds"],
-        tables=["theory/maxima.json"],
+        tables=["theory.maxima"],
         note=f"The continuous optimum is n ≈ {n_star:.2f}, only {t_star - t_int:.4f} wider "
         "than n = 2.",
         values={"n_star": n_star, "t_star": t_star, "t_int": t_int},
@@ -124,7 +124,7 @@ def check_a6_widest_band(r: Results) -> ClaimResult:
 
 @check("A2")
 def check_a2_lecun_tanh(r: Results) -> ClaimResult:
-    m = r.json("theory/maxima.json")["lecun"]
+    m = r.json("theory.maxima")["lecun"]
     s = r.table(PROBE_SUMMARY)
     depth = _deepest(s)
     inits = [i for i in ("lecun", "xavier") if i in set(s["init"])]
@@ -155,7 +155,7 @@ def check_a2_lecun_tanh(r: Results) -> ClaimResult:
         evidence="LeCun's constants recomputed from f(1) = 1 with b = 2/3; the variant and plain "
         "tanh compared in the probe grid under variance-preserving inits.",
         figures=["delta_heatmap"],
-        tables=["theory/maxima.json", PROBE_SUMMARY],
+        tables=["theory.maxima", PROBE_SUMMARY],
         note="That the variant is 'commonly used' is a statement about practice, not tested "
         "here; its constants come from LeCun et al. 1998 (Efficient BackProp).",
         values={"f_at_1": m["f_at_1"], "gain_at_0": m["gain_at_0"]},
@@ -164,7 +164,7 @@ def check_a2_lecun_tanh(r: Results) -> ClaimResult:
 
 @check("A12")
 def check_a12_tanh_n_width(r: Results) -> ClaimResult:
-    curves = r.table("theory/derivative_curves.csv")
+    curves = r.table("theory.derivatives")
     s = r.table(PROBE_SUMMARY)
     depth = _deepest(s)
     widths = {}
@@ -212,7 +212,7 @@ def check_a12_tanh_n_width(r: Results) -> ClaimResult:
         evidence="Derivative curves of tanh(n·x) and the probe grid's δ ratio "
         "(median over seeds) per n and init. " + "; ".join(lines),
         figures=["activation_derivatives", "delta_heatmap"],
-        tables=["theory/derivative_curves.csv", PROBE_SUMMARY],
+        tables=["theory.derivatives", PROBE_SUMMARY],
         note="Where n > 1 'helps' it is because it multiplies the weights' scale, i.e. it acts "
         "as a different init (claim A14)."
         if helps
@@ -246,8 +246,8 @@ def check_a16_seed_spread(r: Results) -> ClaimResult:
 
 @check("C3")
 def check_c3_sigmoid_derivative(r: Results) -> ClaimResult:
-    m = r.json("theory/maxima.json")
-    curves = r.table("theory/derivative_curves.csv")
+    m = r.json("theory.maxima")
+    curves = r.table("theory.derivatives")
     d = curves.loc[curves["activation"] == "sigmoid", "derivative"]
     ok = abs(m["sigmoid_derivative_max"] - 0.25) < NUMERIC_TOL and float(d.min()) > 0
     return ClaimResult(
@@ -258,7 +258,7 @@ def check_c3_sigmoid_derivative(r: Results) -> ClaimResult:
         tolerance=f"|max − 0.25| < {NUMERIC_TOL:g}",
         evidence="Golden-section search on s(1 − s) and the autograd derivative on a grid.",
         figures=["activation_derivatives"],
-        tables=["theory/maxima.json", "theory/derivative_curves.csv"],
+        tables=["theory.maxima", "theory.derivatives"],
         values={"max": m["sigmoid_derivative_max"]},
     )
 

@@ -29,9 +29,9 @@ SV_ROUNDOFF = 1e-6
 # deepest net to count as "orthogonal helps".
 SV_MARGIN = 1.0
 
-CMP = "studies/meanfield/comparison.csv"
-CHI = "studies/meanfield/chi1.csv"
-ORTH = "studies/meanfield/orthogonal.csv"
+CMP = "meanfield.comparison"
+CHI = "meanfield.chi1"
+ORTH = "meanfield.orthogonal"
 
 
 def _sign(x: np.ndarray) -> np.ndarray:

@@ -34,13 +34,13 @@ QUAD_REL_TOL = 0.01
 # A "continuous" product takes a distinct value in at least 99 % of the samples.
 CONTINUOUS = 0.99
 
-PRODUCTS = "studies/products/products.csv"
-EXPECTED = "studies/products/expected.csv"
-PAIRS = "studies/products/pairs.csv"
-INSIDE = "studies/products/inside.csv"
-CANCEL = "studies/products/cancellation.csv"
-ANALYTIC = "studies/products/analytic.json"
-PROBE = "probe/summary.csv"
+PRODUCTS = "products.products"
+EXPECTED = "products.expected"
+PAIRS = "products.pairs"
+INSIDE = "products.inside"
+CANCEL = "products.cancellation"
+ANALYTIC = "products.analytic"
+PROBE = "probe.summary"
 FIG_PROB = "products_probability"
 
 

@@ -29,10 +29,10 @@ BEYOND_2_TOL = 0.01
 # exceeds two standard errors over seeds.
 EFFECT_SE = 2.0
 
-STATS = "studies/source_d/gradient_stats.csv"
-VARIANTS = "studies/source_d/variants.csv"
-WEIGHTS = "studies/source_d/weights.csv"
-META = "studies/source_d/meta.json"
+STATS = "source_d.stats"
+VARIANTS = "source_d.variants"
+WEIGHTS = "source_d.weights"
+META = "source_d.meta"
 FIGURES = ["source_d_gradient_histograms", "source_d_tails"]
 
 

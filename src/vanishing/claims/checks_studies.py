@@ -50,22 +50,22 @@ TINY_RATIO = 0.1
 RHO_MIN = 0.9
 RISE_MIN = 0.3
 
-PROBE_SUMMARY = "probe/summary.csv"
-RELU_PROBE = "probe/activation~relu/init~*.csv"
-XOR = "studies/xor/runs.csv"
-UNDERFLOW = "studies/underflow/grads.csv"
-ZERO_INIT = "studies/dying/zero_init.csv"
-BORN_DEAD = "studies/dying/born_dead.csv"
-COMPARE = "studies/backprop/manual_vs_autograd.csv"
-NEVER_FIRE = "studies/backprop/never_fire.csv"
-TANH_JSON = "studies/backprop/tanh_derivative.json"
-SPARSITY = "studies/sparsity/runs.csv"
-LR_SWEEP = "studies/lr_sweep/curves.csv"
-LEAKY = "studies/leaky_slope/runs.csv"
-LEAKY_DEFAULTS = "studies/leaky_slope/defaults.json"
-FACTS = "studies/facts/facts.json"
-SIGMOID_2L = "studies/facts/sigmoid_2layer.csv"
-LINEAR = "studies/facts/linear_net.csv"
+PROBE_SUMMARY = "probe.summary"
+RELU_PROBE = "probe.grid"
+XOR = "xor.runs"
+UNDERFLOW = "underflow.grads"
+ZERO_INIT = "dying.zero_init"
+BORN_DEAD = "dying.born_dead"
+COMPARE = "backprop.compare"
+NEVER_FIRE = "backprop.never_fire"
+TANH_JSON = "backprop.tanh"
+SPARSITY = "sparsity.runs"
+LR_SWEEP = "lr_sweep.curves"
+LEAKY = "leaky_slope.runs"
+LEAKY_DEFAULTS = "leaky_slope.defaults"
+FACTS = "facts.facts"
+SIGMOID_2L = "facts.sigmoid"
+LINEAR = "facts.linear"
 
 
 # ---- helpers ------------------------------------------------------------------
@@ -128,7 +128,8 @@ def healthy_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 @check("B3")
 def check_b3_half_zero(r: Results) -> ClaimResult:
-    probe = r.tables(RELU_PROBE)
+    probe = r.table(RELU_PROBE)
+    probe = probe[probe["activation"] == "relu"]
     hidden = probe[probe["hidden"].astype(bool)]
     per_net = hidden.groupby(["init", "depth", "seed"])["zero_frac"].mean().reset_index()
     uni = per_net[per_net["init"].isin(UNIFORM_INITS)]

@@ -17,8 +17,7 @@ from .registry import ClaimResult, Results, check, sig, spread
 
 # The grid's jobs of the current configuration (results/ may also hold another
 # configuration's jobs, e.g. after a quick run; a glob would mix them).
-MANIFEST = "studies/training/grid/manifest.json"
-E2 = "studies/training/e2/{}.csv"
+E2 = "training.e2_{}"
 GRID_TABLES = [
     "studies/training/grid/<job>/steps.csv",
     "studies/training/grid/<job>/layers.csv",
@@ -88,10 +87,7 @@ def _final_loss(steps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _grid(r: Results, kind: str) -> pd.DataFrame:
-    jobs = r.json(MANIFEST)["jobs"]
-    return pd.concat(
-        [r.table(f"studies/training/grid/{job}/{kind}.csv") for job in jobs], ignore_index=True
-    )
+    return r.table(f"training.{kind}")
 
 
 def _verdict(share: float) -> str:
@@ -691,7 +687,7 @@ def check_e2(r: Results) -> ClaimResult:
             "32 digits, Xavier vs He init on the same seeds and minibatches."
         ),
         figures=["training_e2"],
-        tables=["studies/training/e2/steps.csv"],
+        tables=["training.e2_steps"],
         values={"xavier_ratio": float(rel["xavier"]), "he_ratio": float(rel["he"])},
     )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import pkgutil
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from . import registry
@@ -30,9 +32,8 @@ def load_checks() -> dict[str, registry.CheckFn]:
     return CHECKS
 
 
-def evaluate_all(results_dir: Path) -> dict[str, Any]:
+def evaluate_all(results: Results) -> dict[str, Any]:
     checks = load_checks()
-    results = Results(results_dir)
     out = []
     for claim in load_catalogue():
         cid = claim["id"]
@@ -50,3 +51,13 @@ def evaluate_all(results_dir: Path) -> dict[str, Any]:
         out.append({**claim, "check": fn.__name__ if fn else None, **res.to_dict()})
     counts = {v: sum(1 for c in out if c["verdict"] == v) for v in registry.VERDICTS}
     return {"claims": out, "counts": counts}
+
+
+def run(params: dict[str, Any], inputs: Results, outputs: dict[str, Path]) -> None:
+    """The claims stage: claims.json (everything) and claims.csv (the verdict table)."""
+    results = evaluate_all(inputs)
+    outputs["claims"].write_text(json.dumps(results, indent=2, allow_nan=True) + "\n")
+    cols = ["id", "source", "verdict", "measured", "expected", "tolerance"]
+    pd.DataFrame([{k: c[k] for k in cols} for c in results["claims"]]).to_csv(
+        outputs["table"], index=False
+    )

@@ -1,22 +1,22 @@
 """How a claim check is declared, what it returns, and how it reads results.
 
 A check is a small function decorated with ``@check("A5")`` that takes a
-``Results`` (read-only access to the tables under results/) and returns a
+``Results`` (the tables of the manifest, read by name) and returns a
 ``ClaimResult``. Its tolerance is a module-level constant fixed before the
 run, and the verdict is computed from the tables, never typed in.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
+
+from ..tables import MissingResult as MissingResult  # re-exported for the checks
+from ..tables import Tables
 
 Verdict = Literal["supported", "refuted", "qualified", "not tested"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "refuted", "qualified", "not tested")
@@ -46,41 +46,8 @@ class ClaimResult:
         return d
 
 
-class MissingResult(Exception):
-    """A table a check needs was not produced (its stage is not in this config)."""
-
-
-class Results:
-    """Read-only view of a results/ folder, with a cache."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self._cache: dict[str, Any] = {}
-
-    def path(self, rel: str) -> Path:
-        p = self.root / rel
-        if not p.exists():
-            raise MissingResult(f"{rel} was not produced by this configuration")
-        return p
-
-    def table(self, rel: str) -> pd.DataFrame:
-        if rel not in self._cache:
-            self._cache[rel] = pd.read_csv(self.path(rel))
-        return self._cache[rel]
-
-    def tables(self, pattern: str) -> pd.DataFrame:
-        """All CSVs matching a glob under results/, concatenated."""
-        if pattern not in self._cache:
-            files = sorted(self.root.glob(pattern))
-            if not files:
-                raise MissingResult(f"no tables match {pattern}")
-            self._cache[pattern] = pd.concat((pd.read_csv(f) for f in files), ignore_index=True)
-        return self._cache[pattern]
-
-    def json(self, rel: str) -> Any:
-        if rel not in self._cache:
-            self._cache[rel] = json.loads(self.path(rel).read_text())
-        return self._cache[rel]
+# A check reads its tables by manifest name ("probe.summary") from the claims job's inputs.
+Results = Tables
 
 
 CheckFn = Callable[[Results], ClaimResult]

@@ -15,11 +15,11 @@ from .style import save, setup
 LIMIT = 10.0  # colour scale ±10 decades; beyond it the cell is saturated
 
 
-def draw(summary: Path, column: str, label: str, outputs: list[Path]) -> None:
+def draw(summary: pd.DataFrame, column: str, label: str, outputs: list[Path]) -> None:
     """Median over seeds of ``column`` per (activation, depth), one panel per init;
     each cell is annotated with its value in decades (−inf, exactly zero, at the floor)."""
     setup()
-    df = pd.read_csv(summary)
+    df = summary.copy()
     df[column] = df[column].astype(float).replace(-np.inf, -LIMIT * 10)
     inits = list(dict.fromkeys(df["init"]))
     cols = min(4, len(inits))

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 PANELS = {
@@ -23,9 +23,9 @@ PANELS = {
 }
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("theory.derivatives")
     fig, axes = plt.subplots(1, len(PANELS), figsize=(12, 3.4), sharey=True)
     for ax, (title, names) in zip(axes, PANELS.items(), strict=True):
         sub = df[df["activation"].isin(names)]

@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 ORDER = ["same_lr", "lr_x_n", "lr_x_n2", "exact_eps_aside", "exact"]
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    traj = pd.read_csv(inputs[0])
+    traj = inputs.table("equivalence.trajectories")
     opts = list(dict.fromkeys(traj["optimizer"]))
     ns = sorted(traj["n"].unique())
     mappings = [m for m in ORDER if m in set(traj["mapping"])]

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 ORDER = ["same_lr", "lr_x_n", "lr_x_n2", "exact_eps_aside", "exact"]
@@ -33,9 +34,9 @@ def gaps(traj: pd.DataFrame) -> pd.DataFrame:
     return mapped.groupby(["optimizer", "n", "mapping", "step"], as_index=False)["gap"].max()
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    traj = pd.read_csv(inputs[0])
+    traj = inputs.table("equivalence.trajectories")
     g = gaps(traj)
     opts = list(dict.fromkeys(traj["optimizer"]))
     ns = sorted(g["n"].unique())

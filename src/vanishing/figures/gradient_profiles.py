@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 # Deep enough to show the trend, shallow enough for the panels to stay readable.
@@ -22,9 +22,9 @@ MAX_PROFILE_DEPTH = 32
 FLOOR = 1e-30  # where exact zeros are drawn on the log axis
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("probe.layers")
     depths = sorted(d for d in df["depth"].unique() if d <= MAX_PROFILE_DEPTH)
     depth = depths[-1] if depths else int(df["depth"].min())
     sub = df[df["depth"] == depth].copy()

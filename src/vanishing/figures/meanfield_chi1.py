@@ -14,15 +14,15 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("meanfield.comparison")
     df = df[np.isfinite(df["pred_slope_qstar"]) & np.isfinite(df["measured_slope"])]
     deep = df[df["depth"] == df["depth"].max()]
     agg = deep.groupby(["activation", "init"], as_index=False).agg(

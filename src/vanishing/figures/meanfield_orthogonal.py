@@ -17,12 +17,13 @@ from typing import Any
 import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("meanfield.orthogonal")
     seed_sd = (
         df.groupby(["activation", "init", "depth"], as_index=False)["log10_grad_first"]
         .std()

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("products.expected")
     df["s"] = df["s"].map(lambda v: f"{v:g}")
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8))
     styles = {

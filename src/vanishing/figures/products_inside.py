@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("products.inside")
     bins = df[df["kind"] == "bin"].copy()
     bins["fraction inside"] = (bins["f_lo"] + bins["f_hi"]) / 2
     long = bins.melt(

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 
@@ -23,9 +23,9 @@ def _order(names: list[str]) -> list[str]:
     return tanh + sorted(a for a in names if not a.startswith("tanh_n"))
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("products.products")
     long = df.melt(
         id_vars=["activation", "s", "K", "seed"],
         value_vars=["p_vanish", "p_explode"],

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..tables import Tables
 from ._heatmap import draw
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
-    draw(inputs[0], "log10_ratio", "log10(‖∂L/∂W₁‖ / ‖∂L/∂W_out‖)", outputs)
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
+    draw(inputs.table("probe.summary"), "log10_ratio", "log10(‖∂L/∂W₁‖ / ‖∂L/∂W_out‖)", outputs)

@@ -9,21 +9,20 @@ Drawn from results/studies/source_d/histograms.csv (counts on one bin grid per p
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    hist = pd.read_csv(inputs[0])
-    meta = json.loads(Path(inputs[1]).read_text())
+    hist = inputs.table("source_d.hist")
+    meta = inputs.json("source_d.meta")
     hist["gradient"] = (hist["bin_left"] + hist["bin_right"]) / 2
     last = int(hist["step"].max())
     hist["when"] = hist["step"].map({0: "step 0", last: f"after {last} SGD steps"})

@@ -14,18 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 TUTORIAL_TAIL = 0.025
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    stats = pd.read_csv(inputs[0])
-    variants = pd.read_csv(inputs[1])
+    stats = inputs.table("source_d.stats")
+    variants = inputs.table("source_d.variants")
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
 
     first = variants[(variants["layer"] == 1) & (variants["init"] == "normal")].copy()

@@ -11,15 +11,15 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
+from ..tables import Tables
 from .study_xor import wilson
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("dying.born_dead")
     fig, ax = plt.subplots(figsize=(4.6, 3.3))
     for i, (width, g) in enumerate(df.groupby("width")):
         agg = g.groupby("depth")["born_dead"].agg(["sum", "count"])

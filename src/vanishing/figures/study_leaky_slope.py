@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 PANELS = [
@@ -22,9 +22,9 @@ PANELS = [
 ]
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("leaky_slope.runs")
     fig, axes = plt.subplots(1, len(PANELS), figsize=(3.4 * len(PANELS), 3.1))
     for ax, (col, label) in zip(axes, PANELS, strict=True):
         data = df if col != "test_accuracy" else df[df["phase"] == "final"]

@@ -11,14 +11,14 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("lr_sweep.curves")
     df["train_loss"] = df["train_loss"].where(np.isfinite(df["train_loss"]))
     fig, ax = plt.subplots(figsize=(5.2, 3.5))
     for i, (lr, g) in enumerate(df.groupby("lr")):

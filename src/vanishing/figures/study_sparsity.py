@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("sparsity.runs")
     df["l1"] = df["l1"].astype(str)
     fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.2))
     final = df[df["phase"] == "final"]

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("underflow.grads")
     inits = list(dict.fromkeys(df["init"]))
     fig, axes = plt.subplots(
         1, len(inits) + 1, figsize=(3.6 * (len(inits) + 1), 3.2), squeeze=False

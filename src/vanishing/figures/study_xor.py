@@ -11,8 +11,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
+from ..tables import Tables
 from .style import save, setup
 
 
@@ -26,9 +26,9 @@ def wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
     return mid - half, mid + half
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    df = pd.read_csv(inputs[0])
+    df = inputs.table("xor.runs")
     acts = list(dict.fromkeys(df["activation"]))
     panels = list(df.groupby(["optimizer", "width"], sort=True))
     fig, axes = plt.subplots(

@@ -8,21 +8,20 @@ above 1, so many such x in a product make it explode.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import pandas as pd
 
+from ..tables import Tables
 from .style import save, setup
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    curve = pd.read_csv(inputs[0])
+    curve = inputs.table("theory.curve")
     curve = curve[curve["n"] <= 6]
-    maxima = json.loads(Path(inputs[1]).read_text())
+    maxima = inputs.json("theory.maxima")
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.fill_between(curve["n"], curve["t2"], curve["t1"], alpha=0.15, label="|x| < t1(n)")
     ax.plot(curve["n"], curve["t1"], c="C0", label="t1(n): f′ = 1/n")

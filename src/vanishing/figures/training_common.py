@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
-
-def read(inputs: list[Path], kind: str) -> pd.DataFrame:
-    """Concatenate the inputs named ``<kind>.csv`` (steps, layers or units)."""
-    frames = [pd.read_csv(p) for p in inputs if Path(p).name == f"{kind}.csv"]
-    return pd.concat(frames, ignore_index=True)
 
 
 def hidden_mean(layers: pd.DataFrame, col: str) -> pd.DataFrame:

@@ -16,15 +16,16 @@ from typing import Any
 import matplotlib.pyplot as plt
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
-from .training_common import hidden_mean, read
+from .training_common import hidden_mean
 
 FAMILY = ["relu", "leaky_relu", "prelu", "elu", "necro_relu"]
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    layers, units = read(inputs, "layers"), read(inputs, "units")
+    layers, units = inputs.table("training.layers"), inputs.table("training.units")
     acts = [a for a in FAMILY if a in set(layers["activation"])]
     dead = hidden_mean(layers[layers["activation"].isin(acts)], "dead_frac")
     units = units[units["activation"].isin(acts)]

@@ -15,13 +15,15 @@ from typing import Any
 import matplotlib.pyplot as plt
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
-from .training_common import finite_loss, read
+from .training_common import finite_loss
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    steps, layers = finite_loss(read(inputs, "steps")), read(inputs, "layers")
+    steps = finite_loss(inputs.table("training.e2_steps"))
+    layers = inputs.table("training.e2_layers")
     depth, width = int(steps["depth"].iloc[0]), int(steps["width"].iloc[0])
     inits = list(dict.fromkeys(steps["init"]))  # same colour per init in both panels
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.5, 3.0))

@@ -14,16 +14,16 @@ from typing import Any
 import numpy as np
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
-from .training_common import read
 
 ACTS = ["tanh", "sigmoid", "relu"]
 FLOOR = 1e-30
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    layers = read(inputs, "layers")
+    layers = inputs.table("training.layers")
     last = layers["step"].max()
     df = layers[
         layers["activation"].isin(ACTS)

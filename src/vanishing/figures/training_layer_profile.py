@@ -16,15 +16,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
-from .training_common import read
 
 FLOOR = 1e-12  # exact zeros (a layer that never moved) are drawn at this level
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    layers = read(inputs, "layers")
+    layers = inputs.table("training.layers")
     depth = layers["depth"].max()
     deep = layers[layers["depth"] == depth]
     upd = (

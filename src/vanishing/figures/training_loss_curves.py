@@ -14,13 +14,14 @@ from typing import Any
 
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
-from .training_common import finite_loss, read
+from .training_common import finite_loss
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    steps = finite_loss(read(inputs, "steps"))
+    steps = finite_loss(inputs.table("training.steps"))
     g = sns.relplot(
         steps,
         x="step",

@@ -16,17 +16,18 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..tables import Tables
 from .style import save, setup
-from .training_common import hidden_mean, read
+from .training_common import hidden_mean
 
 
 def _n(act: str) -> float:
     return 1.0 if act == "tanh" else float(act.removeprefix("tanh_n"))
 
 
-def main(inputs: list[Path], outputs: list[Path], params: dict[str, Any]) -> None:
+def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
-    layers = read(inputs, "layers")
+    layers = inputs.table("training.layers")
     layers = layers[layers["activation"].str.match(r"^tanh(_n[\d.]+)?$")].copy()
     keys = ["activation", "init", "depth", "seed", "step"]
     good = hidden_mean(layers, "frac_inside_t1")

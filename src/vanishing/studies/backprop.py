@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import torch
@@ -25,6 +26,7 @@ from torch import Tensor
 from ..activations import get_activation
 from ..data import digits, probe_batch
 from ..models import EnsembleMLP, per_model_loss
+from ..tables import Tables
 from ._small import forward_all, log, write_csv, write_json
 
 # f′ expressed through the layer output h = f(s): what the source's formulas use.
@@ -246,8 +248,8 @@ def tanh_derivative(p: Params) -> dict:
     return out
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
-    write_csv(compare(p), outputs[0])
-    write_csv(never_fire(p), outputs[1])
-    write_json(tanh_derivative(p), outputs[2])
+    write_csv(compare(p), outputs["compare"])
+    write_csv(never_fire(p), outputs["never_fire"])
+    write_json(tanh_derivative(p), outputs["tanh"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import torch
@@ -23,6 +24,7 @@ from ..activations import get_activation
 from ..data import digits, gaussian_inputs
 from ..inits import init_weights
 from ..models import EnsembleMLP, per_model_loss
+from ..tables import Tables
 from ._small import forward_all, log, write_csv
 
 
@@ -143,7 +145,7 @@ def born_dead_run(p: Params) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
-    write_csv(zero_init_run(p), outputs[0])
-    write_csv(born_dead_run(p), outputs[1])
+    write_csv(zero_init_run(p), outputs["zero_init"])
+    write_csv(born_dead_run(p), outputs["born_dead"])

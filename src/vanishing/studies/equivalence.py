@@ -36,6 +36,7 @@ from ..activations import get_activation
 from ..data import digits
 from ..inits import INITS
 from ..models import EnsembleMLP, seed_generator
+from ..tables import Tables
 from ._small import digits_ensemble
 
 log = logging.getLogger("vanishing.studies.equivalence")
@@ -350,10 +351,12 @@ def compare(p: Params, optimizer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat(traj, ignore_index=True), pd.DataFrame(summ)
 
 
-def run(params: dict[str, Any], outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     p.validate()
-    outputs_csv, traj_csv, summary_csv = outputs
+    outputs_csv, traj_csv, summary_csv = (
+        outputs[k] for k in ("outputs", "trajectories", "summary")
+    )
     output_identity(p).to_csv(outputs_csv, index=False)
     trajs, summs = [], []
     for optimizer in p.optimizers:

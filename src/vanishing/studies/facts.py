@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import torch
@@ -24,6 +25,7 @@ from ..activations import derivative, get_activation
 from ..data import digits, gaussian_inputs, probe_batch
 from ..gradients import layer_stats
 from ..models import EnsembleMLP
+from ..tables import Tables
 from ._small import forward_all, log, write_csv, write_json
 
 
@@ -158,9 +160,9 @@ def linear_net(p: Params) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
-    write_json(scalar_facts(p), outputs[0])
-    write_csv(sigmoid_two_layer(p), outputs[1])
-    write_csv(linear_net(p), outputs[2])
+    write_json(scalar_facts(p), outputs["facts"])
+    write_csv(sigmoid_two_layer(p), outputs["sigmoid"])
+    write_csv(linear_net(p), outputs["linear"])
     log.info("facts done")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import torch
@@ -21,6 +22,7 @@ import torch
 from ..data import digits, probe_batch
 from ..gradients import layer_stats
 from ..models import EnsembleMLP
+from ..tables import Tables
 from ._small import (
     digits_ensemble,
     evaluate,
@@ -130,7 +132,7 @@ def pytorch_defaults() -> list[dict]:
     ]
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     ds = digits()
     xp, yp = probe_batch(ds, p.probe_batch)
@@ -173,10 +175,10 @@ def run(params: dict, outputs: list[Path]) -> None:
             on_eval=record,
         )
         log.info("leaky slope %g done", slope)
-    write_csv(pd.DataFrame(rows), outputs[0])
+    write_csv(pd.DataFrame(rows), outputs["runs"])
     defaults = pytorch_defaults() + DOCUMENTED_DEFAULTS
     for d in defaults:
         d["in_0.2_0.3"] = bool(0.2 - 1e-9 <= d["default"] <= 0.3 + 1e-9)
         # one vote per framework's main leaky-ReLU entry point: variants would double-count
         d["counted"] = d["framework"] in COUNTED
-    write_json({"defaults": defaults}, outputs[1])
+    write_json({"defaults": defaults}, outputs["defaults"])

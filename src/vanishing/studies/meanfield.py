@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from ..gradients import layer_stats
 from ..inits import weight_variance
 from ..models import EnsembleMLP
 from ..summaries import backward_slope
+from ..tables import Tables
 
 log = logging.getLogger("vanishing.studies.meanfield")
 
@@ -68,8 +70,6 @@ class Params:
     width: int = 64
     leaky_slope: float = 0.01
     batch_size: int = 256
-    # The probe summary with the measured slopes (the rule passes its input path).
-    summary: str = ""
     # Quadrature: trapezoid points on z in [-12, 12]; Gauss-Hermite order for the cross-check.
     trapezoid_points: int = 4_001
     quad_order: int = 100
@@ -316,16 +316,16 @@ def _pre_activations(model: EnsembleMLP, x: torch.Tensor) -> list[torch.Tensor]:
     return model(x, keep=True).pre
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     p.validate()
-    out_chi, out_cmp, out_orth = outputs
+    out_chi, out_cmp, out_orth = (outputs[k] for k in ("chi1", "comparison", "orthogonal"))
     mean = Trapezoid(p.trapezoid_points)
     chi = pd.DataFrame([chi1_row(a, i, p, mean) for a in p.activations for i in p.inits])
     chi.to_csv(out_chi, index=False)
     log.info("chi1: %d (activation, init) pairs", len(chi))
-    if p.summary:
-        summary = pd.read_csv(p.summary)
+    if "probe.summary" in inputs.names():
+        summary = inputs.table("probe.summary")
         comparison_table(p, chi, summary, mean).to_csv(out_cmp, index=False)
     else:  # no probe table given: an empty comparison with the right columns
         pd.DataFrame(columns=CMP_COLUMNS).to_csv(out_cmp, index=False)

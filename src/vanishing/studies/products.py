@@ -26,11 +26,13 @@ import math
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import theory
+from ..tables import Tables
 
 log = logging.getLogger("vanishing.studies.products")
 
@@ -446,10 +448,12 @@ def analytic(p: Params) -> dict:
     }
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     p.validate()
-    out_products, out_expected, out_pairs, out_inside, out_cancel, out_json = outputs
+    out_products, out_expected, out_pairs, out_inside, out_cancel, out_json = (
+        outputs[k] for k in ("products", "expected", "pairs", "inside", "cancellation", "analytic")
+    )
     products, mc = product_table(p)
     products.to_csv(out_products, index=False)
     log.info("products: %d rows", len(products))

@@ -32,6 +32,7 @@ from ..data import SPLIT_SEED, TEST_FRACTION, digits
 from ..inits import INITS, TRUNCATION
 from ..models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
 from ..runtime import DTYPES
+from ..tables import Tables
 
 log = logging.getLogger("vanishing.studies.source_d")
 
@@ -295,10 +296,12 @@ def variants(p: Params) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def run(params: dict[str, Any], outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     p.validate()
-    stats_out, hist_out, variants_out, weights_out, meta_out = outputs
+    stats_out, hist_out, variants_out, weights_out, meta_out = (
+        outputs[k] for k in ("stats", "hist", "variants", "weights", "meta")
+    )
     x, y = train_inputs(p.inputs)
     inits, seeds = member_labels(p)
     weights = weight_table(inits, seeds, list(ensemble(p, p.width, x.shape[1]).weights))

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..data import digits
 from ..models import EnsembleMLP
+from ..tables import Tables
 from ._small import digits_ensemble, evaluate, log, seed_rows, train_minibatch, write_csv
 
 
@@ -41,7 +43,7 @@ class Params:
             raise ValueError("l1 must include 0 (the unpenalised reference)")
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     ds = digits()
     rows = []
@@ -80,4 +82,4 @@ def run(params: dict, outputs: list[Path]) -> None:
                 on_eval=record,
             )
             log.info("sparsity %s l1=%g done", name, lam)
-    write_csv(pd.DataFrame(rows), outputs[0])
+    write_csv(pd.DataFrame(rows), outputs["runs"])

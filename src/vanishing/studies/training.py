@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ from ..activations import get_activation
 from ..data import digits
 from ..inits import INITS
 from ..runtime import DTYPES
+from ..tables import Tables
 from ..train import TrainSpec, train
 
 DEFAULT_ACTIVATIONS = [
@@ -143,7 +145,7 @@ def _label(df: pd.DataFrame, act: str, depth: int, spec: TrainSpec) -> pd.DataFr
     return df
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = params
     data = digits()
     if p.get("job", "grid") == "e2":
@@ -171,5 +173,5 @@ def run(params: dict, outputs: list[Path]) -> None:
         out = train(spec, data)
         for bucket, df in zip(tables, (out.steps, out.layers, out.units), strict=True):
             bucket.append(_label(df, act, depth, spec))
-    for path, frames in zip(outputs, tables, strict=True):
+    for path, frames in zip(outputs.values(), tables, strict=True):
         pd.concat(frames, ignore_index=True).to_csv(path, index=False)

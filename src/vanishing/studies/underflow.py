@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import torch
@@ -19,6 +20,7 @@ import torch
 from ..activations import get_activation
 from ..data import digits, probe_batch
 from ..models import EnsembleMLP, per_model_loss
+from ..tables import Tables
 from ._small import dtype, forward_all, log, write_csv
 
 
@@ -58,7 +60,7 @@ def first_layer_grad(model: EnsembleMLP, x: torch.Tensor, y: torch.Tensor) -> di
     }
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     act = get_activation(p.activation)
     x, y = probe_batch(digits(), p.batch_size)
@@ -103,4 +105,4 @@ def run(params: dict, outputs: list[Path]) -> None:
                         }
                     )
             log.info("underflow %s depth %d done", init, depth)
-    write_csv(pd.DataFrame(rows), outputs[0])
+    write_csv(pd.DataFrame(rows), outputs["grads"])

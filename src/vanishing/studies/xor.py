@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import torch
@@ -16,6 +17,7 @@ import torch
 from ..activations import get_activation
 from ..data import xor
 from ..models import EnsembleMLP, per_model_loss
+from ..tables import Tables
 from ._small import dtype, log, make_optimizer, write_csv
 
 
@@ -87,7 +89,7 @@ def train_xor(
     )
 
 
-def run(params: dict, outputs: list[Path]) -> None:
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     seeds = list(range(p.n_seeds))
     frames = []
@@ -99,4 +101,4 @@ def run(params: dict, outputs: list[Path]) -> None:
                     "xor %s width %d %s: success %.3f", a, width, opt["name"], df["success"].mean()
                 )
                 frames.append(df)
-    write_csv(pd.concat(frames, ignore_index=True), outputs[0])
+    write_csv(pd.concat(frames, ignore_index=True), outputs["runs"])

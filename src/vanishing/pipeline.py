@@ -1,0 +1,345 @@
+"""The pipeline's manifest: every stage, table and figure, named once.
+
+A table is named ``"<group>.<key>"`` (``"probe.summary"``); its path under the
+config's results folder is written here and nowhere else. The workflow
+(workflow/rules/*.smk) generates one rule per stage and one figure rule from
+these lists; a stage's module gets its input tables as a ``Tables`` reader and
+its outputs as a dict by key; a figure module gets the tables it declares.
+
+Adding a study: its module under ``studies/`` (a ``Params`` dataclass and
+``run(params, inputs, outputs)``), one ``Stage`` below, its checks, its tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .tables import Tables
+
+Config = dict[str, Any]
+
+
+def study(config: Config, name: str) -> dict[str, Any]:
+    """A study's parameters: its ``Params`` defaults updated by ``studies.<name>``."""
+    from .config_check import study_params
+
+    return study_params(name, (config.get("studies") or {}).get(name))
+
+
+def _study_params(name: str) -> Callable[[Config, str], dict[str, Any]]:
+    return lambda config, job: study(config, name)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One kind of job: ``module.run(params, inputs, outputs)``."""
+
+    name: str  # the rule's name
+    module: str  # dotted module holding run()
+    outputs: dict[str, str]  # key -> path under results/; "{job}" in per-job stages
+    group: str = ""  # table names are "<group>.<key>"; defaults to the stage's name
+    inputs: tuple[str, ...] = ()  # table names read
+    params: Callable[[Config, str], dict[str, Any]] | None = None  # default: study params
+    jobs: Callable[[Config], list[str]] | None = None  # per-job stages: the job names
+    torch: bool = True  # False: the job never imports torch (saves ~3 s)
+    device_bound: bool = False  # honours config "device" (asks the cluster for a GPU)
+    mem_mb: int = 1000  # peak resident memory, measured (benchmarks/bench.py)
+    runtime: int = 10  # minutes, generous, for cluster schedulers
+    tables: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        group = self.group or self.name
+        object.__setattr__(self, "group", group)
+        object.__setattr__(self, "tables", tuple(f"{group}.{k}" for k in self.outputs))
+
+    def job_names(self, config: Config) -> list[str]:
+        return self.jobs(config) if self.jobs else [""]
+
+    def job_params(self, config: Config, job: str = "") -> dict[str, Any]:
+        fn = self.params or _study_params(self.name)
+        return fn(config, job)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """``figures/<name>.py``: ``main(inputs, outputs, params)`` draws PNG and PDF."""
+
+    name: str
+    tables: tuple[str, ...]
+    section: str  # A–E: the source whose claims it mainly serves (report grouping)
+
+    @property
+    def module(self) -> str:
+        return f"vanishing.figures.{self.name}"
+
+
+def _tanh_ns(config: Config) -> list[float]:
+    acts = config["activations"]
+    return sorted({float(a.removeprefix("tanh_n")) for a in acts if a.startswith("tanh_n")})
+
+
+def _probe_params(config: Config, job: str) -> dict[str, Any]:
+    keys = ("inits", "depths", "seeds", "width", "leaky_slope", "device")
+    return {
+        "activation": job,
+        **{k: config[k] for k in keys},
+        "batch_size": config["probe"]["batch_size"],
+        "dtype": config["probe"]["dtype"],
+    }
+
+
+def _training_jobs(config: Config) -> list[str]:
+    from .studies.training import job_names
+
+    return job_names(study(config, "training"))
+
+
+def _meanfield_params(config: Config, job: str) -> dict[str, Any]:
+    grid = {k: config[k] for k in ("activations", "inits", "width", "leaky_slope")}
+    return {**study(config, "meanfield"), **grid, "batch_size": config["probe"]["batch_size"]}
+
+
+_TRAIN = "studies/training"
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "theory",
+        "vanishing.theory_tables",
+        {
+            "thresholds": "theory/thresholds.csv",
+            "curve": "theory/threshold_curve.csv",
+            "derivatives": "theory/derivative_curves.csv",
+            "maxima": "theory/maxima.json",
+        },
+        params=lambda config, job: {"tanh_ns": _tanh_ns(config)},
+    ),
+    Stage(
+        "probe",
+        "vanishing.probe",
+        {"grid": "probe/activation~{job}.csv"},
+        params=_probe_params,
+        jobs=lambda config: list(config["activations"]),
+        device_bound=True,
+    ),
+    Stage(
+        "summarise_probe",
+        "vanishing.summaries",
+        {"summary": "probe/summary.csv", "layers": "probe/layers.csv"},
+        group="probe",
+        inputs=("probe.grid",),
+        params=lambda config, job: {},
+        torch=False,
+    ),
+    Stage(
+        "training",
+        "vanishing.studies.training",
+        {k: f"{_TRAIN}/grid/{{job}}/{k}.csv" for k in ("steps", "layers", "units")},
+        params=lambda config, job: {**study(config, "training"), "job": job},
+        jobs=_training_jobs,
+        device_bound=True,
+        runtime=30,
+    ),
+    Stage(
+        "training_e2",
+        "vanishing.studies.training",
+        {f"e2_{k}": f"{_TRAIN}/e2/{k}.csv" for k in ("steps", "layers", "units")},
+        group="training",
+        params=lambda config, job: {**study(config, "training"), "job": "e2"},
+        device_bound=True,
+        runtime=30,
+    ),
+    Stage("xor", "vanishing.studies.xor", {"runs": "studies/xor/runs.csv"}),
+    Stage("underflow", "vanishing.studies.underflow", {"grads": "studies/underflow/grads.csv"}),
+    Stage(
+        "dying",
+        "vanishing.studies.dying",
+        {"zero_init": "studies/dying/zero_init.csv", "born_dead": "studies/dying/born_dead.csv"},
+    ),
+    Stage(
+        "backprop",
+        "vanishing.studies.backprop",
+        {
+            "compare": "studies/backprop/manual_vs_autograd.csv",
+            "never_fire": "studies/backprop/never_fire.csv",
+            "tanh": "studies/backprop/tanh_derivative.json",
+        },
+    ),
+    Stage("sparsity", "vanishing.studies.sparsity", {"runs": "studies/sparsity/runs.csv"}),
+    Stage("lr_sweep", "vanishing.studies.lr_sweep", {"curves": "studies/lr_sweep/curves.csv"}),
+    Stage(
+        "leaky_slope",
+        "vanishing.studies.leaky_slope",
+        {
+            "runs": "studies/leaky_slope/runs.csv",
+            "defaults": "studies/leaky_slope/defaults.json",
+        },
+    ),
+    Stage(
+        "facts",
+        "vanishing.studies.facts",
+        {
+            "facts": "studies/facts/facts.json",
+            "sigmoid": "studies/facts/sigmoid_2layer.csv",
+            "linear": "studies/facts/linear_net.csv",
+        },
+    ),
+    Stage(
+        "source_d",
+        "vanishing.studies.source_d",
+        {
+            k: f"studies/source_d/{f}"
+            for k, f in (
+                ("stats", "gradient_stats.csv"),
+                ("hist", "histograms.csv"),
+                ("variants", "variants.csv"),
+                ("weights", "weights.csv"),
+                ("meta", "meta.json"),
+            )
+        },
+    ),
+    Stage(
+        "equivalence",
+        "vanishing.studies.equivalence",
+        {k: f"studies/equivalence/{k}.csv" for k in ("outputs", "trajectories", "summary")},
+    ),
+    Stage(
+        "products",
+        "vanishing.studies.products",
+        {
+            **{
+                k: f"studies/products/{k}.csv"
+                for k in ("products", "expected", "pairs", "inside", "cancellation")
+            },
+            "analytic": "studies/products/analytic.json",
+        },
+    ),
+    Stage(
+        "meanfield",
+        "vanishing.studies.meanfield",
+        {k: f"studies/meanfield/{k}.csv" for k in ("chi1", "comparison", "orthogonal")},
+        inputs=("probe.summary",),
+        params=_meanfield_params,
+    ),
+)
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("activation_derivatives", ("theory.derivatives",), "A"),
+    Figure("thresholds", ("theory.curve", "theory.maxima"), "A"),
+    Figure("products_probability", ("products.products",), "A"),
+    Figure("products_expected_derivative", ("products.expected",), "A"),
+    Figure("products_inside", ("products.inside",), "A"),
+    Figure("equivalence_loss_curves", ("equivalence.trajectories",), "A"),
+    Figure("equivalence_loss_gap", ("equivalence.trajectories",), "A"),
+    Figure("study_xor", ("xor.runs",), "B"),
+    Figure("study_sparsity", ("sparsity.runs",), "B"),
+    Figure("study_lr_sweep", ("lr_sweep.curves",), "B"),
+    Figure("training_loss_curves", ("training.steps",), "B"),
+    Figure("training_dead_units", ("training.layers", "training.units"), "B"),
+    Figure("delta_heatmap", ("probe.summary",), "C"),
+    Figure("ratio_heatmap", ("probe.summary",), "C"),
+    Figure("gradient_profiles", ("probe.layers",), "C"),
+    Figure("study_underflow", ("underflow.grads",), "C"),
+    Figure("study_leaky_slope", ("leaky_slope.runs",), "C"),
+    Figure("training_layer_profile", ("training.layers",), "C"),
+    Figure("training_glorot_profile", ("training.layers",), "C"),
+    Figure("training_tanh_good_fraction", ("training.layers", "training.steps"), "C"),
+    Figure("source_d_gradient_histograms", ("source_d.hist", "source_d.meta"), "D"),
+    Figure("source_d_tails", ("source_d.stats", "source_d.variants"), "D"),
+    Figure("meanfield_chi1", ("meanfield.comparison",), "E"),
+    Figure("meanfield_orthogonal", ("meanfield.orthogonal",), "E"),
+    Figure("study_born_dead", ("dying.born_dead",), "E"),
+    Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
+)
+
+# Claims read every table; the report reads these besides claims.json and the figures.
+REPORT_TABLES = ("probe.summary", "theory.maxima")
+SECTIONS = {
+    "A": "A: tanh(n·x)",
+    "B": "B: ReLU and its variants",
+    "C": "C: initialisation and depth",
+    "D": "D: a sigmoid network's gradients",
+    "E": "E: the literature",
+}
+
+
+def stage(name: str) -> Stage:
+    return {s.name: s for s in STAGES}[name]
+
+
+def figure(name: str) -> Figure:
+    return {f.name: f for f in FIGURES}[name]
+
+
+def producer(table: str) -> Stage:
+    """The stage that writes ``table``."""
+    for s in STAGES:
+        if table in s.tables:
+            return s
+    raise KeyError(f"no stage writes table {table}")
+
+
+def table_paths(config: Config, table: str, results: str | None = None) -> list[str]:
+    """The file(s) of ``table`` under the config's results folder, one per job."""
+    s = producer(table)
+    root = results if results is not None else config.get("results_dir", "results")
+    pattern = s.outputs[table.partition(".")[2]]
+    return [f"{root}/{pattern.format(job=job)}" for job in s.job_names(config)]
+
+
+def all_tables() -> list[str]:
+    return [t for s in STAGES for t in s.tables]
+
+
+def tables_under(root: str, config: Config | None = None) -> dict[str, list[str]]:
+    """Every table found under ``root`` (tests and ad-hoc use): per-job tables
+    by the config's jobs when given, else by globbing the job pattern."""
+    found: dict[str, list[str]] = {}
+    for s in STAGES:
+        for key, pattern in s.outputs.items():
+            if config is not None:
+                paths = table_paths(config, f"{s.group}.{key}", root)
+            elif "{job}" in pattern:
+                paths = sorted(str(p) for p in Path(root).glob(pattern.format(job="*")))
+            else:
+                paths = [f"{root}/{pattern}"]
+            found[f"{s.group}.{key}"] = paths
+    return found
+
+
+def check_unique() -> None:
+    """Table names and paths are each written once (a test calls this)."""
+    names = all_tables()
+    paths = [p for s in STAGES for p in s.outputs.values()]
+    for what, items in (("table", names), ("path", paths)):
+        dup = {x for x in items if items.count(x) > 1}
+        if dup:
+            raise ValueError(f"{what}s written twice in the manifest: {sorted(dup)}")
+    for f in FIGURES:
+        for t in f.tables:
+            producer(t)
+
+
+def results_at(root: Path | str, config: Config | None = None) -> Tables:
+    """A reader of every table under ``root`` (tests, notebooks)."""
+    return Tables(tables_under(str(root), config))
+
+
+def outputs_at(stage_name: str, root: Path | str, job: str = "") -> dict[str, Path]:
+    """A stage's output paths under ``root``, folders created (tests, notebooks)."""
+    out = {k: Path(root) / p.format(job=job) for k, p in stage(stage_name).outputs.items()}
+    for p in out.values():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def run_stage(
+    name: str, params: dict[str, Any], root: Path | str, job: str = ""
+) -> dict[str, Path]:
+    """Run one stage in-process with its tables under ``root`` (tests, notebooks)."""
+    import importlib
+
+    outputs = outputs_at(name, root, job)
+    importlib.import_module(stage(name).module).run(params, results_at(root), outputs)
+    return outputs

@@ -1,0 +1,200 @@
+"""The DAG knows what each output depends on: editing any module of the
+package reruns exactly the jobs whose code imports it, and what reads their
+tables; config strings never reach a shell; `snakemake --report` is complete."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from vanishing import imports, pipeline
+
+from .conftest import QUICK, ROOT, copy_checkout, snakemake
+
+RUNNER = ["vanishing.jobs", "vanishing.runtime"]
+
+
+def _quick_config(work: Path) -> dict:
+    base = yaml.safe_load((work / "config/config.yaml").read_text())
+    return {**base, **yaml.safe_load((work / "config/quick.yaml").read_text())}
+
+
+def _nodes(config: dict) -> dict[str, tuple[list[str], set[str], set[str]]]:
+    """Every job of the quick DAG: (its code modules, tables read, tables written)."""
+    nodes = {}
+    for s in pipeline.STAGES:
+        for job in s.job_names(config):
+            key = f"{s.name}[{job}]" if s.jobs else s.name
+            nodes[key] = ([s.module], set(s.inputs), set(s.tables))
+    for f in pipeline.FIGURES:
+        nodes[f"figure[{f.name}]"] = ([f.module], set(f.tables), {f"figure.{f.name}"})
+    checks = [m for m in imports.all_modules() if m.startswith("vanishing.claims.checks_")]
+    nodes["claims"] = (["vanishing.claims.evaluate", *checks], set(pipeline.all_tables()), {"c"})
+    figs = {f"figure.{f.name}" for f in pipeline.FIGURES}
+    nodes["report"] = (
+        ["vanishing.report", *(f.module for f in pipeline.FIGURES)],
+        figs | {"c"},
+        set(),
+    )
+    return nodes
+
+
+def expected_jobs(module_file: Path, config: dict) -> set[str]:
+    """Jobs whose import closure holds the file, and everything downstream of them."""
+    nodes = _nodes(config)
+    hit = {
+        k for k, (mods, _, _) in nodes.items() if module_file in imports.closure([*RUNNER, *mods])
+    }
+    todo = list(hit)
+    while todo:
+        made = nodes[todo.pop()][2]
+        for k, (_, reads, _) in nodes.items():
+            if k not in hit and reads & made:
+                hit.add(k)
+                todo.append(k)
+    return hit
+
+
+def scheduled_jobs(work: Path) -> set[str]:
+    """Jobs `snakemake -n` would run, named like expected_jobs names them."""
+    out = snakemake(work, "-n", "--configfile", "config/quick.yaml").stdout
+    jobs = set()
+    for block in re.split(r"\n\s*\n", out):
+        m = re.search(r"^\s*(?:local)?rule (\w+):", block, flags=re.M)
+        if not m or m.group(1) == "all":
+            continue
+        wc = re.search(r"wildcards: (?:job|figure)=(\S+)", block)
+        jobs.add(f"{m.group(1)}[{wc.group(1)}]" if wc else m.group(1))
+    return jobs
+
+
+@contextmanager
+def edited(path: Path) -> Iterator[None]:
+    """Append a comment (a real edit, newer than every output), then restore."""
+    text, st = path.read_text(), path.stat()
+    path.write_text(text + "\n# edited\n")
+    os.utime(path, (st.st_atime + 1e6, st.st_mtime + 1e6))
+    try:
+        yield
+    finally:
+        path.write_text(text)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+@pytest.mark.e2e
+def test_editing_any_module_reruns_exactly_its_importers(
+    quick_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    assert scheduled_jobs(quick_run) == set(), "the quick build should be complete"
+    config = _quick_config(quick_run)
+    modules = imports.all_modules()
+    # two checkouts, two workers: each dry run costs seconds (Snakemake and torch start-up)
+    other = tmp_path_factory.mktemp("quick2")
+    shutil.copytree(quick_run, other, dirs_exist_ok=True, symlinks=True)
+    assert scheduled_jobs(other) == set()
+
+    def one(args: tuple[Path, str]) -> tuple[str, set[str], set[str]]:
+        work, module = args
+        rel = imports.module_file(module).relative_to(imports.ROOT.parent.parent)
+        with edited(work / rel):
+            got = scheduled_jobs(work)
+        return module, got, expected_jobs(imports.ROOT.parent.parent / rel, config)
+
+    halves = [(quick_run if i % 2 else other, m) for i, m in enumerate(modules)]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(one, halves))
+    wrong = {m: (sorted(got - exp), sorted(exp - got)) for m, got, exp in results if got != exp}
+    assert not wrong, f"module: (scheduled but not importing, importing but not scheduled): {wrong}"
+    # every module is used by some job, else it is dead code
+    assert all(got for _, got, _ in results)
+
+
+PAYLOAD = "x'\"$(touch INJECTED)`touch INJECTED2`;touch INJECTED3\ny"
+
+
+def test_no_rule_builds_a_shell_command_from_config() -> None:
+    """Every rule runs a script (parameters pickled, no shell), except the PDF rule,
+    whose shell command holds only Snakemake-quoted paths."""
+    text = "\n".join(p.read_text() for p in Path("workflow/rules").glob("*.smk"))
+    shells = re.findall(r"shell:\s*\n\s*(.+)", text)
+    assert len(shells) == 1
+    assert re.sub(r"\{(input\.\w+|log|output):q\}", "", shells[0]).count("{") == 0
+
+
+def test_free_form_strings_arrive_intact_or_are_refused(tmp_path: Path) -> None:
+    """A payload of quotes, $( ), backticks, ; and a newline in every string of
+    the config: refused before any job with its key named, or handed to the job
+    unchanged. Checked in-process for every study's string fields, and through
+    Snakemake for the top-level strings."""
+    from vanishing.config_check import ConfigError, check_config
+
+    base = _quick_config(ROOT)
+    studies = sorted(
+        {s.module for s in pipeline.STAGES if s.module.startswith("vanishing.studies.")}
+    )
+    for module in studies:
+        name = module.rpartition(".")[2]
+        for f in dataclasses.fields(importlib.import_module(module).Params):
+            if f.type not in ("str", str):
+                continue
+            config = {**base, "studies": {name: {f.name: PAYLOAD}}}
+            try:
+                check_config(config)
+            except ConfigError as e:
+                assert f"studies.{name}" in str(e), (name, f.name, str(e))
+            else:
+                assert pipeline.study(config, name)[f.name] == PAYLOAD, (name, f.name)
+    work = copy_checkout(tmp_path)
+    for key, overlay in (
+        ("name", {"name": PAYLOAD}),
+        ("results_dir", {"results_dir": PAYLOAD}),
+    ):
+        (work / "config/payload.yaml").write_text(yaml.safe_dump(overlay))
+        proc = snakemake(
+            work,
+            "--cores",
+            "1",
+            "--configfile",
+            "config/quick.yaml",
+            "config/payload.yaml",
+            check=False,
+        )
+        assert proc.returncode != 0 and key in proc.stdout + proc.stderr, key
+        assert not (work / "results").exists() and not list(work.glob("INJECTED*"))
+
+
+@pytest.mark.e2e
+def test_html_report_shows_every_figure_grouped_by_source(quick_run: Path) -> None:
+    out = quick_run / "results/report.html"
+    snakemake(quick_run, "--configfile", "config/quick.yaml", "--report", str(out))
+    html = out.read_text()
+    figures = sorted(p.name for p in (quick_run / QUICK / "figures").glob("*.png"))
+    assert len(figures) == len(pipeline.FIGURES)
+    missing = [f for f in figures if f not in html]
+    assert not missing
+    for title in pipeline.SECTIONS.values():
+        assert title in html
+    assert "claims.csv" in html
+
+
+def test_grid_overrides_through_an_overlay_file(tmp_path: Path) -> None:
+    """The README's way to change grid lists from the command line: an overlay
+    YAML after the config (Snakemake's --config reads list items as strings)."""
+    work = copy_checkout(tmp_path)
+    (work / "config/overlay.yaml").write_text("depths: [2, 3]\nseeds: [0, 1, 2]\n")
+    proc = snakemake(
+        work, "-n", "--configfile", "config/quick.yaml", "config/overlay.yaml", check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    config = {**_quick_config(work), "depths": [2, 3], "seeds": [0, 1, 2]}
+    assert pipeline.stage("probe").job_params(config, "relu")["depths"] == [2, 3]

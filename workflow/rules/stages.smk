@@ -1,0 +1,29 @@
+# One rule per stage of the manifest. A per-job stage (probe: one job per
+# activation; training: one per group of activations) has a {job} wildcard.
+for _stage in pipeline.STAGES:
+
+    rule:
+        name:
+            _stage.name
+        input:
+            **table_inputs(_stage.inputs),
+            code=code(_stage.module),
+        output:
+            **stage_outputs(_stage),
+        log:
+            stage_file(_stage, LOGS, "log"),
+        benchmark:
+            stage_file(_stage, f"{LOGS}/benchmarks", "tsv")
+        wildcard_constraints:
+            job=alternatives(_stage.job_names(config)),
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=_stage.mem_mb,
+            runtime=_stage.runtime,
+        params:
+            p=functools.partial(stage_params, _stage),
+            job={"kind": "stage", "module": _stage.module, "torch": _stage.torch},
+        script:
+            "../scripts/run_job.py"
