@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with Python 3.11:
 #   make report   set up .venv, then build the default report (report/report.md, .tex, .pdf)
-#   make test     set up .venv, then run the tests (what .ci/run calls)
+#   make test     set up .venv, then lint and run the tests (what .ci/run calls)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
@@ -19,7 +19,7 @@ report: $(STAMP)
 quick: $(STAMP)
 	$(VENV)/bin/snakemake --cores $(CORES) --configfile config/quick.yaml
 
-test: $(STAMP)
+test: lint
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
