@@ -82,7 +82,8 @@ def figure_caption(wildcards):
     import importlib
 
     doc = importlib.import_module(FIGURE_BY_NAME[wildcards.figure].module).__doc__ or ""
-    return " ".join(doc.split())
+    # plain text in reStructuredText: | * ` _ \ would start markup
+    return re.sub(r"([|*`_\\])", r"\\\1", " ".join(doc.split()))
 
 
 def report_params(wildcards):
