@@ -3,17 +3,11 @@ mappings, and the A14/A15 checks."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import pytest
 import torch
 
 from vanishing.activations import get_activation
-from vanishing.claims import checks_equivalence as ce
-from vanishing.claims.registry import Results
 from vanishing.models import EnsembleMLP
-from vanishing.pipeline import results_at
 from vanishing.studies import equivalence as eq
 
 TINY = {
@@ -105,53 +99,3 @@ def test_derived_mapping_coincides_and_others_do_not(optimizer: str) -> None:
         summary[(summary["n"] == 3) & (summary["mapping"] == "exact")]["max_param_diff"].max()
         < 1e-10
     )
-
-
-# ---- synthetic tables for the verdict logic ------------------------------------
-
-
-def _tables(root: Path, rel_hidden: float, same: float, exact: float) -> Results:
-    d = root / "studies/equivalence"
-    d.mkdir(parents=True, exist_ok=True)
-    out = [
-        {"n": n, "scaled": s, "seed": seed, "rel_diff": rel_hidden if s == "hidden" else 1.0}
-        for n in (2.0, 3.0)
-        for s in ("hidden", "all")
-        for seed in range(3)
-    ]
-    pd.DataFrame(out).to_csv(d / "outputs.csv", index=False)
-    gaps = {
-        "same_lr": same,
-        "lr_x_n": same / 2,
-        "lr_x_n2": 0.3,
-        "exact": exact,
-        "exact_eps_aside": 1e-6,
-    }
-    rows = [
-        {"optimizer": o, "n": n, "mapping": m, "seed": seed, "max_abs_loss_diff": v * (n > 1)}
-        for o in ("sgd", "adam")
-        for n in (1.0, 2.0, 3.0)
-        for m, v in gaps.items()
-        if not (o == "sgd" and m == "exact_eps_aside")
-        for seed in range(3)
-    ]
-    pd.DataFrame(rows).to_csv(d / "summary.csv", index=False)
-    return results_at(root)
-
-
-def test_a14_verdict_flips(tmp_path: Path) -> None:
-    assert ce.check_a14_same_function(_tables(tmp_path / "a", 1e-15, 0.5, 0)).verdict == (
-        "supported"
-    )
-    assert ce.check_a14_same_function(_tables(tmp_path / "b", 1e-6, 0.5, 0)).verdict == "refuted"
-
-
-def test_a15_verdict_flips(tmp_path: Path) -> None:
-    ok = ce.check_a15_trajectories(_tables(tmp_path / "a", 0, 0.5, 1e-14))
-    assert ok.verdict == "supported" and ok.values["adam_exact_max"] < 1e-12
-    # Same learning rate reproduces the trajectory: Tuyen would be wrong.
-    assert ce.check_a15_trajectories(_tables(tmp_path / "b", 0, 1e-12, 1e-14)).verdict == (
-        "refuted"
-    )
-    # Runs apart but no mapping found: qualified.
-    assert ce.check_a15_trajectories(_tables(tmp_path / "c", 0, 0.5, 1e-3)).verdict == ("qualified")

@@ -86,3 +86,16 @@ def test_summary_ratio_is_first_over_last() -> None:
     )
     s = summarise_network(g)
     assert s["log10_ratio"] == pytest.approx(-4.0)
+
+
+def test_an_overflowing_probe_network_is_labelled_overflowed() -> None:
+    """A float32 N(0, 1) ReLU net overflows with depth; every row of that network (and its
+    summary row) says so, the shallow one stays finite."""
+    from vanishing.probe import run_probe
+    from vanishing.summaries import summarise_probe
+
+    df = run_probe("relu", "normal", [2, 60], [0], 64, 16, dtype="float32")
+    by_depth = df.groupby("depth")["status"].unique()
+    assert list(by_depth[2]) == ["finite"] and list(by_depth[60]) == ["overflowed"]
+    summary = summarise_probe([df]).set_index("depth")
+    assert summary.loc[60, "status"] == "overflowed" and summary.loc[2, "status"] == "finite"

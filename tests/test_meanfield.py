@@ -13,10 +13,8 @@ import torch
 
 from vanishing import theory
 from vanishing.activations import get_activation
-from vanishing.claims import checks_meanfield as cm
-from vanishing.claims.registry import Results
 from vanishing.models import EnsembleMLP
-from vanishing.pipeline import results_at, run_stage
+from vanishing.pipeline import run_stage
 from vanishing.studies import meanfield as M
 
 MEAN = M.Trapezoid(4001)
@@ -135,98 +133,3 @@ def test_run_end_to_end_on_a_tiny_grid(tmp_path: Path) -> None:
     lin = orth[(orth["activation"] == "linear") & (orth["init"] == "orthogonal")]
     # inits.py rounds orthogonal matrices to float32: singular values are 1 to ~1e-7.
     assert (lin["jac_ln_sv_sd"] < 1e-6).all() and (lin["log10_ratio"].abs() < 1e-6).all()
-
-
-# ---- checks on synthetic tables --------------------------------------------------
-
-
-def _comparison(flip: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    preds = {
-        ("relu", "he"): 0.0,
-        ("relu", "normal"): 1.7,
-        ("tanh", "lecun"): -0.03,
-        ("sigmoid", "xavier"): -1.4,
-        ("tanh", "normal"): 0.75,
-    }
-    rows, chi = [], []
-    for (a, i), p in preds.items():
-        chi.append(
-            {
-                "activation": a,
-                "init": i,
-                "sigma_w2": 1.0,
-                "q_star": 1.0,
-                "chi1": math.exp(2 * p),
-                "chi1_fine_grid": math.exp(2 * p),
-                "chi1_gauss_hermite": math.exp(2 * p),
-                "half_ln_chi1": p,
-            }
-        )
-        for seed in (0, 1):
-            m = -p - 0.3 if flip else p + 0.005 * seed
-            rows.append(
-                {
-                    "activation": a,
-                    "init": i,
-                    "depth": 50,
-                    "seed": seed,
-                    "measured_slope": m,
-                    "pred_slope_qstar": p,
-                    "pred_slope_trajectory": p,
-                    "chi1": math.exp(2 * p),
-                    "sigma_w2": 1.0,
-                }
-            )
-    return pd.DataFrame(rows), pd.DataFrame(chi)
-
-
-def _write_mf(
-    root: Path,
-    cmp: pd.DataFrame | None = None,
-    chi: pd.DataFrame | None = None,
-    orth: pd.DataFrame | None = None,
-) -> Results:
-    d = root / "studies" / "meanfield"
-    d.mkdir(parents=True, exist_ok=True)
-    c, x = _comparison()
-    (cmp if cmp is not None else c).to_csv(d / "comparison.csv", index=False)
-    (chi if chi is not None else x).to_csv(d / "chi1.csv", index=False)
-    (orth if orth is not None else _orth()).to_csv(d / "orthogonal.csv", index=False)
-    return results_at(root)
-
-
-def _orth(orth_sv: float = 1e-9, gauss_sv: float = 5.0) -> pd.DataFrame:
-    rows = []
-    for act in ("linear", "tanh"):
-        for init in ("orthogonal", "lecun"):
-            for depth in (2, 32):
-                for seed in (0, 1, 2):
-                    o = init == "orthogonal"
-                    rows.append(
-                        {
-                            "activation": act,
-                            "init": init,
-                            "depth": depth,
-                            "seed": seed,
-                            "log10_grad_first": 0.2 + (0.0 if o else 0.3 * seed),
-                            "log10_ratio": 0.0 if o else 0.1 * seed,
-                            "jac_ln_sv_sd": orth_sv if o else gauss_sv * depth / 32,
-                            "jac_log10_cond": 0.0,
-                            "jac_ln_sv_mean": 0.0,
-                        }
-                    )
-    return pd.DataFrame(rows)
-
-
-def test_e1_flips_when_the_signs_disagree(tmp_path: Path) -> None:
-    assert cm.check_e1_chi1(_write_mf(tmp_path / "a")).verdict == "supported"
-    cmp, chi = _comparison(flip=True)
-    assert cm.check_e1_chi1(_write_mf(tmp_path / "b", cmp, chi)).verdict == "refuted"
-
-
-def test_e4_three_ways(tmp_path: Path) -> None:
-    assert cm.check_e4_orthogonal(_write_mf(tmp_path / "a")).verdict == "supported"
-    r = _write_mf(tmp_path / "b", orth=_orth(gauss_sv=0.5))
-    assert cm.check_e4_orthogonal(r).verdict == "qualified"
-    r = _write_mf(tmp_path / "c", orth=_orth(orth_sv=0.3))
-    assert cm.check_e4_orthogonal(r).verdict == "refuted"

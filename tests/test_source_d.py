@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 import torch
 
 from vanishing.claims import checks_source_d as cd
-from vanishing.claims.registry import Results
+from vanishing.claims.verdict import VERDICTS
 from vanishing.data import digits
 from vanishing.models import reference_mlp
 from vanishing.pipeline import results_at, run_stage
@@ -132,128 +131,5 @@ def test_checks_run_on_the_tiny_tables(tiny_run: Path) -> None:
         cd.check_d6_truncated_normal,
     ):
         res = fn(r)
-        assert res.verdict in ("supported", "refuted", "qualified")
+        assert res.verdict in VERDICTS
         assert "(n = 2)" in res.measured
-
-
-# ---- synthetic tables for the verdict logic ------------------------------------
-
-
-def _write(
-    root: Path,
-    std0: list[float],
-    stdn: list[float],
-    amax1: float,
-    variant_amax: float,
-    loss_end: float = 0.5,
-    trunc_max: float = 1.99,
-) -> Results:
-    """Synthetic source_d tables: 5 seeds, 5 layers (4 hidden), given per-layer sds."""
-    d = root / "studies/source_d"
-    d.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for seed in range(5):
-        jitter = 1 + 0.01 * seed
-        for step, std, loss in ((0, std0, 5.0), (100, stdn, loss_end)):
-            for layer, s in enumerate(std, start=1):
-                for batch in ("minibatch", "full"):
-                    rows.append(
-                        {
-                            "init": "normal",
-                            "seed": seed,
-                            "layer": layer,
-                            "batch": batch,
-                            "step": step,
-                            "std": s * jitter,
-                            "norm": s * 100 * jitter,
-                            "abs_max": (amax1 if layer == 1 else 10 * s) * jitter,
-                            "abs_q999": 0.8 * amax1,
-                            "loss": loss,
-                            "train_loss": loss,
-                        }
-                    )
-                    rows.append({**rows[-1], "init": "truncated_normal"})
-    pd.DataFrame(rows).to_csv(d / "gradient_stats.csv", index=False)
-    var = [
-        {
-            "inputs": i,
-            "n_in": 64,
-            "width": w,
-            "init": "normal",
-            "seed": s,
-            "layer": 1,
-            "abs_max": variant_amax,
-        }
-        for i in ("standardised", "unit")
-        for w in (16, 64)
-        for s in range(5)
-    ]
-    pd.DataFrame(var).to_csv(d / "variants.csv", index=False)
-    w = [
-        {"init": init, "seed": s, "layer": 1, "max_abs_w": m, "frac_beyond_2sd": f, "std_w": sdv}
-        for s in range(5)
-        for init, m, f, sdv in (
-            ("normal", 4.0, 0.046, 1.0),
-            ("truncated_normal", trunc_max, 0.0, 0.88),
-        )
-    ]
-    pd.DataFrame(w).to_csv(d / "weights.csv", index=False)
-    (d / "meta.json").write_text(
-        json.dumps({"depth": 4, "width": 64, "n_in": 64, "batch_size": 128, "lr": 0.1})
-    )
-    return results_at(root)
-
-
-WIDENING = [0.001, 0.002, 0.004, 0.008, 0.1]
-NARROWER = [0.0005, 0.0006, 0.0007, 0.0008, 0.005]
-
-
-def test_d3_verdict_flips_with_tails_and_widening(tmp_path: Path) -> None:
-    assert (
-        cd.check_d3_step0_histograms(_write(tmp_path / "a", WIDENING, NARROWER, 0.01, 0.01)).verdict
-        == "supported"
-    )
-    # Main setup within ±0.025 but a variant beyond: qualified.
-    assert (
-        cd.check_d3_step0_histograms(_write(tmp_path / "b", WIDENING, NARROWER, 0.01, 0.05)).verdict
-        == "qualified"
-    )
-    assert (
-        cd.check_d3_step0_histograms(_write(tmp_path / "c", WIDENING, NARROWER, 0.05, 0.01)).verdict
-        == "qualified"
-    )
-    # Spread shrinking towards the output: refuted whatever the tails.
-    assert (
-        cd.check_d3_step0_histograms(
-            _write(tmp_path / "d", WIDENING[::-1], NARROWER, 0.01, 0.01)
-        ).verdict
-        == "refuted"
-    )
-
-
-def test_d4_verdict_flips_when_layers_widen(tmp_path: Path) -> None:
-    assert (
-        cd.check_d4_after_training(_write(tmp_path / "a", WIDENING, NARROWER, 0.01, 0.01)).verdict
-        == "supported"
-    )
-    first_widens = [0.01, *NARROWER[1:]]
-    assert (
-        cd.check_d4_after_training(
-            _write(tmp_path / "b", WIDENING, first_widens, 0.01, 0.01)
-        ).verdict
-        == "refuted"
-    )
-    one_widens = [*NARROWER[:4], 0.5]
-    assert (
-        cd.check_d4_after_training(_write(tmp_path / "c", WIDENING, one_widens, 0.01, 0.01)).verdict
-        == "qualified"
-    )
-
-
-def test_d6_verdict_flips_when_truncation_fails(tmp_path: Path) -> None:
-    ok = cd.check_d6_truncated_normal(_write(tmp_path / "a", WIDENING, NARROWER, 0.01, 0.01))
-    assert ok.verdict == "supported"
-    assert ok.values["plain_beyond_2"] == pytest.approx(0.046)
-    bad = _write(tmp_path / "b", WIDENING, NARROWER, 0.01, 0.01, trunc_max=2.5)
-    assert cd.check_d6_truncated_normal(bad).verdict == "refuted"
-    assert math.isfinite(ok.values["ratio_diff"])

@@ -168,6 +168,7 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage("sparsity", "vanishing.studies.sparsity", {"runs": "studies/sparsity/runs.csv"}),
     Stage("lr_sweep", "vanishing.studies.lr_sweep", {"curves": "studies/lr_sweep/curves.csv"}),
+    Stage("minibatch", "vanishing.studies.minibatch", {"runs": "studies/minibatch/runs.csv"}),
     Stage(
         "leaky_slope",
         "vanishing.studies.leaky_slope",

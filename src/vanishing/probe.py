@@ -1,7 +1,9 @@
 """Probe stage: gradient statistics at initialisation over depths × seeds.
 
 One call covers one (activation, init) pair: every depth, all seeds batched
-into one ensemble per depth.
+into one ensemble per depth. Every row carries the network's ``status``:
+"overflowed" when any of its gradients, δ norms or its loss left the dtype's
+finite range (a float32 probe of a deep N(0, 1) net, say), else "finite".
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .activations import get_activation
@@ -49,6 +52,7 @@ def run_probe(
         frames.append(stats)
         log.info("%s/%s depth %d: %d seeds done", activation, init, depth, len(seeds))
     out = pd.concat(frames, ignore_index=True)
+    out["status"] = network_status(out)
     out.insert(0, "init", init)
     out.insert(0, "activation", activation)
     return out
@@ -72,3 +76,17 @@ def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> Non
         for init in p["inits"]
     ]
     pd.concat(frames, ignore_index=True).to_csv(outputs["grid"], index=False)
+
+
+def network_status(layers: pd.DataFrame) -> pd.Series:
+    """Per row: "overflowed" if the row's network has a non-finite gradient, δ norm,
+    gradient norm or loss in any layer, else "finite" (the probe does not train, so
+    nothing diverges; it can only overflow)."""
+    bad = (
+        layers["nonfinite"].astype(bool)
+        | ~np.isfinite(layers["delta_norm"].astype(float))
+        | ~np.isfinite(layers["grad_norm"].astype(float))
+        | ~np.isfinite(layers["loss"].astype(float))
+    )
+    per_net = bad.groupby([layers["depth"], layers["seed"]]).transform("any")
+    return per_net.map({True: "overflowed", False: "finite"})

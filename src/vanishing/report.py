@@ -322,6 +322,9 @@ def build_context(inputs: Tables, config: dict[str, Any]) -> dict[str, Any]:
         "claims": claims,
         "by_id": by_id,
         "counts": data["counts"],
+        # the verdict rule (claims/verdict.py METHOD) and the counts per kind of evidence
+        "method": data.get("method", ""),
+        "counts_by_kind": data.get("counts_by_kind", {}),
         "n_claims": len(claims),
         "sections": sections,
         "figures": figures,

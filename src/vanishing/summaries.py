@@ -56,6 +56,8 @@ def summarise_network(g: pd.DataFrame) -> pd.Series:
             "frac_inside_t1": hidden["frac_inside_t1"].mean(),
             "frac_inside_explode": hidden["frac_inside_explode"].mean(),
             "nonfinite": bool(g["nonfinite"].any()),
+            # the probe's own per-network status; tables from before it existed have none
+            "status": g["status"].iloc[0] if "status" in g else "finite",
             "loss": first["loss"],
         }
     )
@@ -70,6 +72,7 @@ def summarise_probe(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def per_layer(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Per-layer gradient norms of every network (the profile figure's input)."""
     cols = [*KEYS, "layer", "hidden", "grad_norm", "delta_norm", "dead_frac", "frac_inside_t1"]
+    cols += ["status"] if all("status" in f for f in frames) else []
     return pd.concat([f[cols] for f in frames], ignore_index=True)
 
 

@@ -172,7 +172,11 @@ class _Monitor:
             "test_loss": test_loss.double().numpy(),
             "test_acc": test_acc.numpy(),
         }
-        dead_now = torch.stack([(z.detach() <= 0).all(dim=1) for z in fwd.pre])  # (d, S, w)
+        # Alive = a finite positive pre-activation on some example: a NaN or ∞ one (a
+        # diverged net) does not count as alive.
+        dead_now = torch.stack(
+            [(~((z > 0) & torch.isfinite(z))).all(dim=1) for z in (p.detach() for p in fwd.pre)]
+        )  # (d, S, w)
         self._track_dead(dead_now, step)
         layer_rows = []
         zs = [*fwd.pre, fwd.logits]
@@ -242,7 +246,9 @@ class _Monitor:
             row["ever_dead_frac"] = self.ever_dead[i].double().mean(dim=1).numpy()
             row["revived_frac"] = self.revived[i].double().mean(dim=1).numpy()
             # Units whose whole incoming row got exactly zero gradient: they cannot move.
-            row["zero_grad_units"] = (g == 0).all(dim=2).double().mean(dim=1).numpy()
+            # (a NaN/∞ gradient row cannot move a unit usefully either: counted as stuck)
+            stuck = ((g == 0) | ~torch.isfinite(g)).all(dim=2)
+            row["zero_grad_units"] = stuck.double().mean(dim=1).numpy()
             if not math.isnan(self.t1):
                 row["frac_inside_t1"] = _frac_below(zd, self.t1).numpy()
                 row["frac_inside_explode"] = _frac_below(zd, self.te).numpy()

@@ -1,25 +1,22 @@
 """How a claim check is declared, what it returns, and how it reads results.
 
 A check is a small function decorated with ``@check("A5")`` that takes a
-``Results`` (the tables of the manifest, read by name) and returns a
-``ClaimResult``. Its tolerance is a module-level constant fixed before the
-run, and the verdict is computed from the tables, never typed in.
+``Results`` (read-only access to the tables under results/, by manifest name)
+and returns a ``ClaimResult``. Its statistic, threshold and interval method are
+module-level constants fixed before the run; the verdict comes from the one
+rule in ``verdict.py``, never typed in.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-import numpy as np
-
-from ..tables import MissingResult as MissingResult  # re-exported for the checks
-from ..tables import Tables
-
-Verdict = Literal["supported", "refuted", "qualified", "not tested"]
-VERDICTS: tuple[Verdict, ...] = ("supported", "refuted", "qualified", "not tested")
+from ..tables import MissingResult, Tables  # noqa: F401  (re-exported for the checks)
+from .stats import sig, spread  # noqa: F401  (re-exported for the checks)
+from .verdict import VERDICTS, Part, Statistic, Verdict, conclude
 
 
 @dataclass
@@ -27,14 +24,18 @@ class ClaimResult:
     """What a check found. Strings are what the report prints."""
 
     verdict: Verdict
-    measured: str  # e.g. "t1(2) = 0.6585 (bisection)" or "0.41 ± 0.03 (mean ± sd, 5 seeds)"
+    measured: str  # the tested statistic(s) in words, every number formatted from data
     expected: str  # what the claim predicts, in the same units
     tolerance: str  # the rule that turned measured vs expected into the verdict
     evidence: str = ""  # one or two sentences of what was measured, how
     figures: list[str] = field(default_factory=list)  # names under results/figures/
-    tables: list[str] = field(default_factory=list)  # paths relative to results/
+    tables: list[str] = field(default_factory=list)  # manifest table names
     note: str = ""  # where the source is wrong or imprecise, said plainly
     values: dict[str, float] = field(default_factory=dict)  # raw numbers for tests/README
+    statistic: Statistic | None = None  # the headline tested statistic
+    parts: list[dict[str, Any]] = field(default_factory=list)  # multi-part claims
+    diverged: dict[str, int] | None = None  # {"runs": k, "of": n} where runs were read
+    more_runs_needed: int | None = None  # for "inconclusive"
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -43,7 +44,48 @@ class ClaimResult:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["values"] = {k: (None if not math.isfinite(v) else v) for k, v in self.values.items()}
+        d["statistic"] = self.statistic.to_dict() if self.statistic else None
         return d
+
+
+def result(
+    tree: Part,
+    *,
+    measured: str,
+    expected: str,
+    tolerance: str,
+    evidence: str = "",
+    figures: list[str] | None = None,
+    tables: list[str] | None = None,
+    note: str = "",
+    values: dict[str, float] | None = None,
+    diverged: dict[str, int] | None = None,
+    headline: Statistic | None = None,
+) -> ClaimResult:
+    """The ClaimResult of a tree of tested parts, by the one rule in ``verdict``."""
+    c = conclude(tree, headline)
+    if c.verdict == "not tested" and c.reason:
+        note = f"{note} Not tested: {c.reason}.".strip()
+    return ClaimResult(
+        c.verdict,
+        measured=measured,
+        expected=expected,
+        tolerance=tolerance,
+        evidence=evidence,
+        figures=figures or [],
+        tables=tables or [],
+        note=note,
+        values=values or {},
+        statistic=c.statistic,
+        parts=c.parts,
+        diverged=diverged,
+        more_runs_needed=c.more_runs_needed,
+    )
+
+
+def not_tested(reason: str, tables: list[str] | None = None) -> ClaimResult:
+    """A claim this configuration cannot test, with the reason the report prints."""
+    return ClaimResult("not tested", "—", "—", "—", evidence=reason, tables=tables or [])
 
 
 # A check reads its tables by manifest name ("probe.summary") from the claims job's inputs.
@@ -64,37 +106,3 @@ def check(claim_id: str) -> Callable[[CheckFn], CheckFn]:
         return fn
 
     return deco
-
-
-# ---- formatting numbers honestly --------------------------------------------
-
-
-def sig(x: float, digits: int = 3) -> str:
-    """Round to significant digits; keep scientific notation for tiny/huge values."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1e5 or abs(x) < 1e-3:
-        return f"{x:.{digits - 1}e}"
-    return f"{x:.{digits}g}"
-
-
-def spread(values: Iterable[float], digits: int = 3, unit: str = "") -> str:
-    """'mean ± sd (n = k)' over seeds; the median and range when the values span
-    orders of magnitude, where a mean would mislead."""
-    v = np.asarray(list(values), dtype=float)
-    v = v[~np.isnan(v)]
-    if len(v) == 0:
-        return "n/a"
-    if len(v) == 1:
-        return f"{sig(float(v[0]), digits)}{unit} (n = 1)"
-    pos = v[v > 0]
-    if len(pos) == len(v) and pos.max() / pos.min() > 100:
-        return (
-            f"median {sig(float(np.median(v)), digits)}{unit} "
-            f"[{sig(float(v.min()), 2)}, {sig(float(v.max()), 2)}] (n = {len(v)})"
-        )
-    return f"{sig(float(v.mean()), digits)} ± {sig(float(v.std(ddof=1)), 2)}{unit} (n = {len(v)})"

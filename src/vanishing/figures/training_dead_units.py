@@ -20,7 +20,7 @@ from ..tables import Tables
 from .style import save, setup
 from .training_common import hidden_mean
 
-FAMILY = ["relu", "leaky_relu", "prelu", "elu", "necro_relu"]
+FAMILY = ["relu", "leaky_relu0.1", "leaky_relu", "prelu", "elu", "necro_relu"]
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:

@@ -6,8 +6,10 @@
 2. never_fire: ReLU nets where one unit per chosen layer starts with a very
    negative bias; per step its largest pre-activation and its gradient.
 3. tanh_derivative (JSON): 1 − y² vs autograd's tanh derivative (max abs
-   difference) and median timings of the derivative computed from y, from x,
-   and by autograd, plus a full hand-written backward vs autograd's.
+   difference); the operations each way of computing the derivative dispatches
+   (counted, so machine-independent: what B8's "cheaper" is decided on); median
+   timings of the derivative computed from y, from x, and by autograd, plus a
+   full hand-written backward vs autograd's (information only).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import pandas as pd
 import torch
 from torch import Tensor
+from torch.overrides import TorchFunctionMode
 
 from ..activations import get_activation
 from ..data import digits, probe_batch
@@ -176,6 +179,30 @@ def never_fire(p: Params) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# Elementwise functions that evaluate an exponential/hyperbolic function (tens of
+# flops each), as opposed to a multiply or subtract.
+TRANSCENDENTAL = ("tanh", "cosh", "sinh", "exp", "expm1", "log", "log1p", "sigmoid")
+
+
+class _CountOps(TorchFunctionMode):
+    """Records the name of every torch function a block of code calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
+        self.calls.append(getattr(func, "__name__", str(func)))
+        return func(*args, **(kwargs or {}))
+
+
+def count_ops(fn: Callable[[], object]) -> tuple[int, int]:
+    """(elementwise operations, of which transcendental) that ``fn`` dispatches."""
+    with _CountOps() as c:
+        fn()
+    return len(c.calls), sum(1 for name in c.calls if name.strip("_") in TRANSCENDENTAL)
+
+
 def _median_time(fn: Callable[[], object], repeats: int) -> tuple[float, float, float]:
     fn()  # warm-up (allocator, dispatch caches)
     times = []
@@ -211,6 +238,8 @@ def tanh_derivative(p: Params) -> dict:
         "from_input_sech2": lambda: 1 / torch.cosh(x) ** 2,
         "autograd_tanh_backward": lambda: torch.autograd.grad(yr, xr, ones, retain_graph=True),
     }
+    for name in ("from_output_1_minus_y2", "from_input_1_minus_tanh2", "from_input_sech2"):
+        out[f"ops_{name}"], out[f"ops_transcendental_{name}"] = count_ops(methods[name])
     for name, fn in methods.items():
         med, q1, q3 = _median_time(fn, p.timing_repeats)
         out[f"time_{name}_median_s"], out[f"time_{name}_q1_s"], out[f"time_{name}_q3_s"] = (

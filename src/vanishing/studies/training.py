@@ -11,14 +11,21 @@ Outputs, in order: steps.csv (per network × logged step: loss, accuracy),
 layers.csv (per network × logged step × weight layer: gradient and update
 statistics, dead units, tanh(n·x) threshold fractions) and units.csv (per
 network × hidden layer: dead-unit and revival counts over the whole run).
+
+Every row carries the network's ``status`` at that step: "finite", "diverged"
+(its loss or a weight gradient became NaN/∞ during training) or "overflowed"
+(already non-finite at initialisation); units.csv carries the final one. A
+diverged run is a result: its rows stay in the tables, labelled.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..activations import get_activation
@@ -26,7 +33,7 @@ from ..data import digits
 from ..inits import INITS
 from ..runtime import DTYPES
 from ..tables import Tables
-from ..train import TrainSpec, train
+from ..train import TrainLog, TrainSpec, train
 
 DEFAULT_ACTIVATIONS = [
     "sigmoid",
@@ -34,6 +41,8 @@ DEFAULT_ACTIVATIONS = [
     "tanh_n2",
     "tanh_n3",
     "relu",
+    # the source's leaky slope for B5/B7 ("0.1·x for x < 0"), and PyTorch's 0.01
+    "leaky_relu0.1",
     "leaky_relu",
     "prelu",
     "elu",
@@ -137,11 +146,42 @@ def _spec(
     )
 
 
-def _label(df: pd.DataFrame, act: str, depth: int, spec: TrainSpec) -> pd.DataFrame:
+NET = ["init", "seed"]
+
+
+def _status(out: TrainLog) -> pd.Series:
+    """Per (init, seed, step): "finite", "diverged" or "overflowed" (at step 0)."""
+    keys = [*NET, "step"]
+    layers = out.layers
+    bad_layer = layers["nonfinite"].astype(bool) | ~np.isfinite(layers["grad_norm"].astype(float))
+    bad_layer = bad_layer.groupby([layers[k] for k in keys]).any()
+    steps = out.steps.set_index(keys)
+    bad = ~np.isfinite(steps["loss"].astype(float)) | bad_layer.reindex(
+        steps.index, fill_value=False
+    )
+    first = steps.index.get_level_values("step") == 0
+    return pd.Series(
+        np.where(~bad, "finite", np.where(first, "overflowed", "diverged")),
+        index=steps.index,
+        name="status",
+    )
+
+
+def _label(
+    df: pd.DataFrame, act: str, depth: int, spec: TrainSpec, status: pd.Series
+) -> pd.DataFrame:
     df.insert(0, "depth", depth)
     df.insert(0, "activation", act)
     df["lr"] = spec.lr
     df["width"] = spec.width
+    # the slope for x < 0 of the ReLU family (NaN otherwise): B5/B7 need leaky 0.1
+    slope = spec.activation.negative_slope
+    df["negative_slope"] = math.nan if slope is None else slope
+    if "step" in df.columns:
+        df["status"] = status.reindex(pd.MultiIndex.from_frame(df[[*NET, "step"]])).to_numpy()
+    else:  # units: one row per network and layer, the network's final status
+        last = status.xs(status.index.get_level_values("step").max(), level="step")
+        df["status"] = last.reindex(pd.MultiIndex.from_frame(df[NET])).to_numpy()
     return df
 
 
@@ -171,7 +211,8 @@ def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> Non
     for act, inits, depth, width, seeds, steps, lr in jobs:
         spec = _spec(p, act, inits, depth, width, seeds, steps, lr)
         out = train(spec, data)
+        status = _status(out)
         for bucket, df in zip(tables, (out.steps, out.layers, out.units), strict=True):
-            bucket.append(_label(df, act, depth, spec))
+            bucket.append(_label(df, act, depth, spec, status))
     for path, frames in zip(outputs.values(), tables, strict=True):
         pd.concat(frames, ignore_index=True).to_csv(path, index=False)

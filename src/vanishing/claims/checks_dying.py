@@ -1,0 +1,206 @@
+"""Checks of the dying study (studies/dying): all-zero init (B12, with the probe grid)
+and nets born dead (E5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .registry import ClaimResult, Results, check, result
+from .stats import (
+    FINITE,
+    diverged_of,
+    diverged_text,
+    exact,
+    newcombe,
+    over_runs,
+    sig,
+    wilson,
+    with_interval,
+)
+from .verdict import CI, across, all_of, part
+
+ZERO_INIT, BORN_DEAD, SUMMARY = "dying.zero_init", "dying.born_dead", "probe.summary"
+RATIO = "log10_delta_ratio"
+
+# ---- tolerances, fixed before the run ----------------------------------------
+# B12: a gradient is "healthy" when the first and last layers' back-propagated errors are
+# within a factor 10 (one decade) of each other at the deepest probed depth.
+HEALTHY_DECADES = 1.0
+
+
+def _abs_ratio(s: pd.DataFrame) -> pd.Series:
+    """|log10 ‖δ₁‖/‖δ_out‖| per network, +∞ where the probe overflowed."""
+    v = s[RATIO].astype(float).abs()
+    bad = (s["status"] != FINITE) if "status" in s else ~np.isfinite(v)
+    return v.where(~bad & v.notna(), np.inf)
+
+
+@check("B12")
+def check_b12_zero_init(r: Results) -> ClaimResult:
+    z = r.table(ZERO_INIT)
+    relu = z[z["activation"] == "relu"]
+    out_max = float(relu[["hidden_abs_max", "hidden_grad_abs_max"]].abs().max().max())
+    stays = part(
+        "zero weights keep ReLU units at exactly 0",
+        exact(
+            "largest hidden output or gradient of a zero-init ReLU net, any step",
+            out_max,
+            0.0,
+            "below",
+        ),
+    )
+    s = r.table(SUMMARY)
+    depth = int(s["depth"].max())
+    deep = s[(s["depth"] == depth) & (s["init"] != "zeros")].assign(
+        abs_ratio=lambda d: _abs_ratio(d)
+    )
+    cells = {k: g["abs_ratio"].to_numpy() for k, g in deep.groupby(["activation", "init"])}
+    relu_cells = {i: v for (a, i), v in cells.items() if a == "relu"}
+    relu_bad = [
+        part(
+            i,
+            over_runs(
+                f"median |{RATIO}|, ReLU/{i}",
+                v,
+                HEALTHY_DECADES,
+                "above",
+                strict=True,
+                unit=" decades",
+            ),
+        )
+        for i, v in relu_cells.items()
+    ]
+    relu_good = [
+        part(
+            i,
+            over_runs(f"median |{RATIO}|, ReLU/{i}", v, HEALTHY_DECADES, "below", unit=" decades"),
+        )
+        for i, v in relu_cells.items()
+    ]
+    good_inits = [p.name for p in relu_good if p.verdict == "supported"]
+    spoil = [
+        part(
+            f"{a}/{i}",
+            over_runs(
+                f"median |{RATIO}|, {a}/{i}",
+                v,
+                HEALTHY_DECADES,
+                "above",
+                strict=True,
+                unit=" decades",
+            ),
+        )
+        for (a, i), v in cells.items()
+        if i in good_inits and a != "relu"
+    ]
+    tree = all_of(
+        "B12",
+        [
+            stays,
+            across(
+                "ReLU alone does not fix it (some init leaves ReLU unhealthy)",
+                relu_bad,
+                scope="some",
+            ),
+            across(
+                "the init alone does not fix it (an init that suits ReLU leaves another "
+                "activation unhealthy)",
+                spoil,
+                scope="some",
+            ),
+            across("both together help (ReLU healthy under some init)", relu_good, scope="some"),
+        ],
+    )
+    status = (
+        deep.set_index(["activation", "init", "seed"])["status"]
+        if "status" in deep
+        else pd.Series(FINITE, index=pd.MultiIndex.from_frame(deep[["activation", "init", "seed"]]))
+    )
+    sig_rows = z[z["activation"] == "sigmoid"]
+    bad_inits = [p.name for p in relu_bad if p.verdict == "supported"]
+    spoilers = [p.name for p in spoil if p.verdict == "supported"]
+    return result(
+        tree,
+        measured=f"zero-init ReLU over {int(relu['step'].max())} SGD steps: largest hidden output "
+        f"or gradient {sig(out_max)}; probe at depth {depth}: ReLU clearly healthy with "
+        f"{', '.join(good_inits) or 'no init'}, clearly not with {', '.join(bad_inits) or 'none'}; "
+        f"with those good inits still clearly unhealthy: {', '.join(spoilers) or 'none'}",
+        expected="hidden outputs and gradients stay exactly 0; ReLU needs a matching init and a "
+        "good init needs a suitable activation",
+        tolerance=f"exact zeros at every step; 'healthy' = median |{RATIO}| ≤ "
+        f"{HEALTHY_DECADES:g} decade at the deepest probed depth, {CI} bootstrap over seeds; "
+        "each 'some' part needs one clear case",
+        evidence="All-zero weights and biases trained with SGD on digits (ReLU, tanh, sigmoid); "
+        "the probe grid's gradient ratios at init for every activation × init. "
+        + diverged_text(status, "probe networks")
+        + " (an overflowed one counts as unhealthy).",
+        figures=["delta_heatmap"],
+        tables=[ZERO_INIT, SUMMARY],
+        note="Only the hidden units stay at 0: the output bias still learns the class "
+        "frequencies, so the network output is a constant, not zero. The cause is "
+        "f(0) = 0 with zero weights (tanh behaves identically), not ReLU as such"
+        + (
+            f"; with sigmoid (f(0) = ½) the hidden gradient reaches "
+            f"{sig(float(sig_rows['hidden_grad_abs_max'].max()))} but every unit of a layer stays "
+            f"identical (spread over units and inputs "
+            f"{sig(float(sig_rows['hidden_spread'].max()))})"
+            if len(sig_rows)
+            else ""
+        )
+        + ".",
+        values={"relu_zero_init_max": out_max, "n_good_relu_inits": float(len(good_inits))},
+        diverged=diverged_of(status),
+    )
+
+
+@check("E5")
+def check_e5_born_dead(r: Results) -> ClaimResult:
+    df = r.table(BORN_DEAD)
+    conds, lines = [], []
+    for width, g in df.groupby("width"):
+        frac = g.groupby("depth")["born_dead"].mean()
+        shallow, deep = frac.index[0], frac.index[-1]
+        a = g[g["depth"] == deep]["born_dead"].astype(bool)
+        b = g[g["depth"] == shallow]["born_dead"].astype(bool)
+        lo, hi = newcombe(a.sum(), len(a), b.sum(), len(b))
+        conds.append(
+            part(
+                f"width {width}",
+                with_interval(
+                    f"born-dead share at depth {deep} − at depth {shallow}",
+                    a.mean() - b.mean(),
+                    lo,
+                    hi,
+                    f"Newcombe {CI} over {len(a)} + {len(b)} nets",
+                    0.0,
+                    "above",
+                    strict=True,
+                    n=min(len(a), len(b)),
+                ),
+            )
+        )
+        rho = float(pd.Series(frac.index).corr(pd.Series(frac.to_numpy()), method="spearman"))
+        lines.append(
+            f"width {width}: "
+            + ", ".join(
+                f"depth {d} {sig(v)} [{sig(wilson(v * n, n)[0], 2)}, {sig(wilson(v * n, n)[1], 2)}]"
+                for d, v, n in zip(frac.index, frac, g.groupby("depth").size(), strict=True)
+            )
+            + f" (Spearman ρ over depths {sig(rho)})"
+        )
+    tree = across("E5", conds)
+    return result(
+        tree,
+        measured=f"born-dead share [Wilson {CI}] — " + "; ".join(lines),
+        expected="the born-dead share grows with depth at fixed narrow width",
+        tolerance=f"per width: Newcombe {CI} interval of the share at the deepest depth minus "
+        "the share at the shallowest above 0",
+        evidence="Many randomly initialised ReLU nets (He init, zero biases) per width × depth on "
+        "Gaussian 2-d inputs; born dead = identical output for every input.",
+        figures=["study_born_dead"],
+        tables=[BORN_DEAD],
+        note="Zero biases make the net positively homogeneous, so a dead net outputs exactly "
+        "0 + output bias. Wider layers push the curve to larger depths.",
+        values={"widths_grow": float(sum(c.verdict == "supported" for c in conds))},
+    )

@@ -1,0 +1,112 @@
+"""B6 against the XOR study (studies/xor): success rates over many seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .registry import ClaimResult, Results, check, not_tested, result
+from .stats import diverged_of, diverged_text, names, newcombe, share, sig, wilson, with_interval
+from .verdict import CI, across, all_of, part
+
+XOR = "xor.runs"
+SETTING = ["optimizer", "width"]
+
+# ---- tolerances, fixed before the run ----------------------------------------
+# "Solves XOR well": at least 90 % of seeds end with all four points right.
+ABS_GOOD = 0.9
+
+
+def _rate(s: pd.Series) -> str:
+    k, n = float(s.sum()), float(len(s))
+    lo, hi = wilson(k, n)
+    return f"{sig(k / n)} [{sig(lo, 2)}, {sig(hi, 2)}]"
+
+
+def _leaky_variants(acts: set[str]) -> list[str]:
+    return sorted(a for a in acts if a.startswith("leaky_relu") or a == "prelu")
+
+
+@check("B6")
+def check_b6_xor(r: Results) -> ClaimResult:
+    df = r.table(XOR)
+    # a diverged run (non-finite loss) has not learned XOR, whatever its argmax says
+    finite = np.isfinite(df["final_loss"].astype(float))
+    df = df.assign(success=df["success"].astype(bool) & finite)
+    status = pd.Series(
+        np.where(finite, "finite", "diverged"),
+        index=pd.MultiIndex.from_frame(df[["activation", *SETTING, "seed"]]),
+    )
+    leaky = _leaky_variants(set(df["activation"]))
+    if "relu" not in set(df["activation"]) or not leaky:
+        return not_tested("ReLU and a leaky variant are not both in the XOR study", [XOR])
+    better, well, lines = [], [], []
+    for key, g in df.groupby(SETTING):
+        label = "/".join(str(k) for k in key)
+        relu = g[g["activation"] == "relu"]["success"]
+        for v in leaky:
+            lv = g[g["activation"] == v]["success"]
+            if lv.empty:
+                continue
+            lo, hi = newcombe(relu.sum(), len(relu), lv.sum(), len(lv))
+            better.append(
+                part(
+                    f"{label} vs {v}",
+                    with_interval(
+                        f"success rate ReLU − {v}",
+                        relu.mean() - lv.mean(),
+                        lo,
+                        hi,
+                        f"Newcombe {CI} over {len(relu)} + {len(lv)} seeds",
+                        0.0,
+                        "above",
+                        strict=True,
+                        n=min(len(relu), len(lv)),
+                    ),
+                )
+            )
+        ab = g[g["activation"] == "abs"]["success"]
+        if len(ab):
+            well.append(
+                part(
+                    label,
+                    share("abs success rate", ab.sum(), len(ab), ABS_GOOD, "above", runs="seeds"),
+                )
+            )
+        lines.append(
+            f"{label}: "
+            + ", ".join(
+                f"{a} {_rate(g[g['activation'] == a]['success'])}"
+                for a in ["relu", *leaky, "abs"]
+                if (g["activation"] == a).any()
+            )
+        )
+    tree = all_of(
+        "B6",
+        [
+            across("ReLU learns XOR more often than leaky variants", better),
+            across("abs solves XOR well", well),
+        ],
+    )
+    best = df.groupby("activation")["success"].mean().sort_values(ascending=False)
+    wins = [p.name for p in better if p.verdict == "supported"]
+    losses = [p.name for p in better if p.verdict == "refuted"]
+    return result(
+        tree,
+        measured=f"success rate [Wilson {CI}] — " + "; ".join(lines),
+        expected="ReLU solves XOR more often than leaky ReLU; abs solves it well",
+        tolerance=f"per setting and leaky variant: Newcombe {CI} interval of the success-rate "
+        f"difference ReLU − variant above 0; abs: Wilson {CI} interval of its success rate "
+        f"≥ {ABS_GOOD:.0%}; both parts must hold (qualified when ReLU wins in some settings "
+        "and loses in others)",
+        evidence="Many seeds of a 2-input MLP with one small hidden layer trained full-batch on "
+        "the four XOR points (batched ensemble); success = all four points right. "
+        + diverged_text(status, "runs")
+        + " (a diverged run counts as a failure).",
+        figures=["study_xor"],
+        tables=[XOR],
+        note=f"ReLU clearly better in: {names(wins)}; clearly worse in: {names(losses)}. "
+        "Overall success ranking: " + ", ".join(f"{a} {sig(v)}" for a, v in best.items()) + ".",
+        values={"relu_wins": float(len(wins)), "relu_losses": float(len(losses))},
+        diverged=diverged_of(status),
+    )

@@ -1,0 +1,321 @@
+"""Statistics the checks share: intervals, bootstrap, run status, number formatting.
+
+Every interval here is fixed in method before any run: a 95 % percentile
+bootstrap with ``N_BOOT`` resamples from ``RNG_SEED`` (so the same tables give
+the same interval), or a 95 % Wilson interval for a share of independent runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .verdict import CI, EXACT, LEVEL, N_BOOT, RNG_SEED, Side, Statistic
+
+__all__ = ["CI", "LEVEL", "N_BOOT", "RNG_SEED"]
+Z95 = 1.959963984540054  # the normal quantile of LEVEL
+
+# Row status written by the probe and training stages (one word per network and step).
+FINITE, DIVERGED, OVERFLOWED = "finite", "diverged", "overflowed"
+
+
+# ---- formatting ----------------------------------------------------------------
+
+
+def sig(x: float | None, digits: int = 3) -> str:
+    """Round to significant digits; scientific notation for tiny/huge values."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "undefined"
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1e5 or abs(x) < 1e-3:
+        return f"{x:.{digits - 1}e}"
+    return f"{x:.{digits}g}"
+
+
+def pct(x: float, digits: int = 3) -> str:
+    """A share as a percentage: 0.683 → '68.3 %'."""
+    return f"{sig(100 * x, digits)} %"
+
+
+def spread(values: Iterable[float], digits: int = 3, unit: str = "") -> str:
+    """'mean ± sd (n = k)' over runs; the median and range when the values span orders
+    of magnitude. Non-finite values (diverged runs) are counted, never dropped silently."""
+    v = np.asarray(list(values), dtype=float)
+    bad = int((~np.isfinite(v)).sum())
+    fin = v[np.isfinite(v)]
+    tail = f"; {bad} of {len(v)} non-finite" if bad else ""
+    if len(fin) == 0:
+        return f"non-finite in all {len(v)} runs" if len(v) else "no runs"
+    if len(fin) == 1:
+        return f"{sig(float(fin[0]), digits)}{unit} (n = 1{tail})"
+    pos = fin[fin > 0]
+    if len(pos) == len(fin) and pos.max() / pos.min() > 100:
+        return (
+            f"median {sig(float(np.median(fin)), digits)}{unit} "
+            f"[{sig(float(fin.min()), 2)}, {sig(float(fin.max()), 2)}] (n = {len(fin)}{tail})"
+        )
+    sd = float(fin.std(ddof=1))
+    return f"{sig(float(fin.mean()), digits)} ± {sig(sd, 2)}{unit} (n = {len(fin)}{tail})"
+
+
+def fmt_stat(s: Statistic, digits: int = 3) -> str:
+    """'0.41 [0.35, 0.47] (… bootstrap over 5 seeds)' or '0.683 (exact)'."""
+    val = f"{sig(s.value, digits)}{s.unit}"
+    if s.exact:
+        return f"{val} (exact)"
+    if s.lo is None or s.hi is None:
+        return f"{val} ({s.interval})"
+    return f"{val} [{sig(s.lo, digits)}, {sig(s.hi, digits)}] ({s.interval})"
+
+
+def names(keys: Iterable[tuple | str], limit: int = 12) -> str:
+    """'relu/he/16, tanh/xavier/4' (or 'none'), cut after ``limit`` with a count."""
+    keys = list(keys)
+    if not keys:
+        return "none"
+    txt = [k if isinstance(k, str) else "/".join(str(x) for x in k) for k in keys]
+    more = f" and {len(txt) - limit} more" if len(txt) > limit else ""
+    return ", ".join(txt[:limit]) + more
+
+
+# ---- intervals -------------------------------------------------------------------
+
+
+def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a share k/n."""
+    if n <= 0:
+        return math.nan, math.nan
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    # exact ends when nothing (or everything) succeeded, not round-off next to them
+    return (0.0 if k <= 0 else max(0.0, mid - half)), (1.0 if k >= n else min(1.0, mid + half))
+
+
+def newcombe(k1: float, n1: float, k2: float, n2: float) -> tuple[float, float]:
+    """Newcombe's hybrid score interval of p1 − p2 (from two Wilson intervals)."""
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson(k1, n1)
+    l2, u2 = wilson(k2, n2)
+    d = p1 - p2
+    return d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt(
+        (u1 - p1) ** 2 + (p2 - l2) ** 2
+    )
+
+
+Reducer = Literal["median", "mean"] | Callable[[np.ndarray], np.ndarray]
+
+
+def _reduce(x: np.ndarray, how: Reducer) -> np.ndarray:
+    """Reduce the last axis (the runs) of ``x``."""
+    if how == "median":
+        return np.median(x, axis=-1)
+    if how == "mean":
+        return np.mean(x, axis=-1)
+    return how(x)
+
+
+def boot(values: Iterable[float], how: Reducer = "median") -> tuple[float, float]:
+    """95 % percentile bootstrap interval of a statistic of one sample of runs.
+    (nan, nan) for fewer than two runs: one run carries no interval."""
+    v = np.asarray(list(values), dtype=float)
+    if len(v) < 2:
+        return math.nan, math.nan
+    rng = np.random.default_rng(RNG_SEED)
+    idx = rng.integers(0, len(v), size=(N_BOOT, len(v)))
+    with np.errstate(invalid="ignore"):
+        stats = _reduce(v[idx], how)
+    return _percentiles(stats)
+
+
+def boot_many(
+    samples: list[np.ndarray], fn: Callable[[list[np.ndarray]], np.ndarray]
+) -> tuple[float, float]:
+    """Bootstrap of a statistic of several independent samples (each resampled on its
+    own). ``fn`` takes the list of resampled arrays, each (N_BOOT, n_i), and returns
+    (N_BOOT,) values."""
+    if any(len(s) < 2 for s in samples):
+        return math.nan, math.nan
+    rng = np.random.default_rng(RNG_SEED)
+    res = [np.asarray(s, dtype=float)[rng.integers(0, len(s), (N_BOOT, len(s)))] for s in samples]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _percentiles(np.asarray(fn(res), dtype=float))
+
+
+def boot_rows(table: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> tuple[float, float]:
+    """Bootstrap over the rows (runs) of a (runs, k) table, resampling whole rows so that
+    paired measurements stay paired. ``fn`` maps (N_BOOT, runs, k) → (N_BOOT,)."""
+    t = np.asarray(table, dtype=float)
+    if len(t) < 2:
+        return math.nan, math.nan
+    rng = np.random.default_rng(RNG_SEED)
+    idx = rng.integers(0, len(t), size=(N_BOOT, len(t)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _percentiles(np.asarray(fn(t[idx]), dtype=float))
+
+
+def _percentiles(stats: np.ndarray) -> tuple[float, float]:
+    a = (1 - LEVEL) / 2
+    stats = stats[~np.isnan(stats)]
+    if len(stats) == 0:
+        return math.nan, math.nan
+    # inverted_cdf picks sample values, so ±∞ (a diverged run) never turns into NaN
+    lo, hi = np.quantile(stats, [a, 1 - a], method="inverted_cdf")
+    return float(lo), float(hi)
+
+
+# ---- statistics with their interval ------------------------------------------------
+
+
+def over_runs(
+    name: str,
+    values: Iterable[float],
+    threshold: float,
+    side: Side,
+    *,
+    how: Reducer = "median",
+    runs: str = "seeds",
+    unit: str = "",
+    scale: Literal["linear", "log"] = "linear",
+    strict: bool = False,
+) -> Statistic:
+    """The median (or mean) over runs with its bootstrap interval."""
+    v = np.asarray(list(values), dtype=float)
+    v = v[~np.isnan(v)]
+    with np.errstate(invalid="ignore"):  # the median of −∞ and +∞ is undefined: NaN
+        value = float(_reduce(v[None, :], how)[0]) if len(v) else math.nan
+    lo, hi = boot(v, how)
+    return Statistic(
+        name,
+        value,
+        None if math.isnan(lo) else lo,
+        None if math.isnan(hi) else hi,
+        f"{CI} bootstrap over {len(v)} {runs}" if len(v) > 1 else f"single run ({runs})",
+        threshold,
+        side,
+        unit,
+        scale,
+        strict,
+        n=len(v),
+    )
+
+
+def share(
+    name: str,
+    k: float,
+    n: float,
+    threshold: float,
+    side: Side,
+    *,
+    runs: str = "runs",
+    strict: bool = False,
+    more_runs: bool = True,
+) -> Statistic:
+    """A share of independent runs with its Wilson interval. ``more_runs=False`` when the
+    units are fixed by the design (pairs of a grid), so more seeds would not add any."""
+    if n <= 0:
+        return Statistic(name, math.nan, None, None, f"no {runs}", threshold, side, n=0)
+    lo, hi = wilson(k, n)
+    return Statistic(
+        name,
+        k / n,
+        lo,
+        hi,
+        f"Wilson {CI} over {int(n)} {runs}",
+        threshold,
+        side,
+        strict=strict,
+        n=int(n) if more_runs else None,
+    )
+
+
+def exact(
+    name: str,
+    value: float,
+    threshold: float,
+    side: Side,
+    *,
+    unit: str = "",
+    scale: Literal["linear", "log"] = "linear",
+    strict: bool = False,
+) -> Statistic:
+    """A deterministic value (closed form, count, maximum over every run)."""
+    return Statistic(name, float(value), None, None, EXACT, threshold, side, unit, scale, strict)
+
+
+def with_interval(
+    name: str,
+    value: float,
+    lo: float,
+    hi: float,
+    interval: str,
+    threshold: float,
+    side: Side,
+    *,
+    n: int | None = None,
+    unit: str = "",
+    scale: Literal["linear", "log"] = "linear",
+    strict: bool = False,
+) -> Statistic:
+    """A statistic whose interval the caller computed (paired bootstrap, Newcombe…)."""
+    nan = lo is None or hi is None or math.isnan(lo) or math.isnan(hi)
+    return Statistic(
+        name,
+        float(value),
+        None if nan else float(lo),
+        None if nan else float(hi),
+        interval if not nan else "single run",
+        threshold,
+        side,
+        unit,
+        scale,
+        strict,
+        n=n,
+    )
+
+
+# ---- tables ------------------------------------------------------------------------
+
+
+def hidden_mean(layers: pd.DataFrame, col: str, keys: list[str]) -> pd.DataFrame:
+    """Per network (``keys``) and step: mean of a hidden-layer column."""
+    h = layers[layers["layer"] <= layers["depth"]]
+    return h.groupby(keys, as_index=False)[col].mean()
+
+
+def run_status(df: pd.DataFrame, keys: list[str], step_col: str = "step") -> pd.Series:
+    """Per run (``keys``): its status at its last logged step ("finite", "diverged" or
+    "overflowed"); reads the ``status`` column the stages write."""
+    if step_col in df.columns:
+        last = df[df[step_col] == df.groupby(keys)[step_col].transform("max")]
+    else:
+        last = df
+    order = {FINITE: 0, DIVERGED: 1, OVERFLOWED: 2}
+    worst = last.assign(_rank=last["status"].map(order).fillna(1)).groupby(keys)["_rank"].max()
+    inv = {v: k for k, v in order.items()}
+    return worst.map(inv)
+
+
+def diverged_of(status: pd.Series) -> dict[str, int] | None:
+    """{"runs": diverged or overflowed, "of": all} for claims.json."""
+    if status.empty:
+        return None
+    return {"runs": int((status != FINITE).sum()), "of": int(len(status))}
+
+
+def diverged_text(status: pd.Series, what: str = "runs", limit: int = 8) -> str:
+    """'diverged in 3 of 15 runs (relu/he/16/0, …)' or 'none of 15 runs diverged'."""
+    bad = status[status != FINITE]
+    if bad.empty:
+        return f"none of {len(status)} {what} diverged"
+    kinds = ", ".join(f"{int(n)} {k}" for k, n in bad.value_counts().sort_index().items())
+    return f"{kinds} of {len(status)} {what} ({names(list(bad.index), limit)})"

@@ -1,0 +1,558 @@
+"""The small-study checks (xor B6, underflow C2, dying B12/E5, backprop B8/B13, sparsity
+B3/B4, lr_sweep C1, leaky_slope C7/C8, facts B11/C4/C6, minibatch A16) driven to each of
+their verdicts by small synthetic tables."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vanishing.claims import (
+    checks_backprop,
+    checks_dying,
+    checks_facts,
+    checks_leaky_slope,
+    checks_lr_sweep,
+    checks_minibatch,
+    checks_sparsity,
+    checks_underflow,
+    checks_xor,
+)
+from vanishing.claims.registry import Results
+from vanishing.pipeline import results_at
+
+from .tables import write
+
+SEEDS = range(5)
+JITTER = (-2, -1, 0, 1, 2)
+
+
+# ---- B6 (xor) ---------------------------------------------------------------------------
+
+
+def _xor(root: Path, rates: dict[str, float | dict], n: int = 200, nan_loss: int = 0) -> Results:
+    rows = []
+    for act, p in rates.items():
+        for opt in ("adam", "sgd"):
+            q = p[opt] if isinstance(p, dict) else p
+            k = int(round(q * n))
+            rows += [
+                {
+                    "activation": act,
+                    "width": 2,
+                    "optimizer": opt,
+                    "seed": s,
+                    "success": s < k,
+                    "final_loss": math.nan if s < nan_loss else 0.01,
+                }
+                for s in range(n)
+            ]
+    write(root, "xor.runs", pd.DataFrame(rows))
+    return results_at(root)
+
+
+def test_b6_states(tmp_path: Path) -> None:
+    f = checks_xor.check_b6_xor
+    assert f(_xor(tmp_path / "a", {"relu": 0.8, "leaky_relu": 0.4, "abs": 0.97})).verdict == (
+        "supported"
+    )
+    res = f(_xor(tmp_path / "b", {"relu": 0.2, "leaky_relu": 0.6, "abs": 1.0}))
+    assert res.verdict == "refuted"  # abs succeeds, but ReLU is worse than leaky ReLU
+    assert [p["verdict"] for p in res.parts if ":" not in p["name"]] == ["refuted", "supported"]
+    mixed = {"relu": {"adam": 0.8, "sgd": 0.2}, "leaky_relu": 0.5, "abs": 1.0}
+    assert f(_xor(tmp_path / "c", mixed)).verdict == "qualified"
+    assert f(_xor(tmp_path / "d", {"relu": 0.5, "leaky_relu": 0.45, "abs": 1.0}, n=40)).verdict == (
+        "inconclusive"
+    )
+
+
+def test_b6_a_diverged_run_is_a_failure(tmp_path: Path) -> None:
+    res = checks_xor.check_b6_xor(
+        _xor(tmp_path, {"relu": 1.0, "leaky_relu": 0.4, "abs": 1.0}, nan_loss=100)
+    )
+    assert res.diverged["runs"] == 600 and "diverged" in res.evidence
+    assert "relu 0.5" in res.measured  # the 100 NaN "successes" of ReLU did not count
+
+
+# ---- C2 (underflow) ----------------------------------------------------------------------
+
+
+def test_c2_states(tmp_path: Path) -> None:
+    def r(root: Path, frac: float) -> Results:
+        rows = [
+            {
+                "dtype": dt,
+                "init": "xavier",
+                "depth": 10,
+                "seed": s,
+                "nonfinite": False,
+                "dtype_tiny": 1e-8,
+                "underflow_frac": frac if dt == "float16" else 0.0,
+            }
+            for dt in ("float16", "float64")
+            for s in range(2)
+        ]
+        write(root, "underflow.grads", pd.DataFrame(rows))
+        return results_at(root)
+
+    assert checks_underflow.check_c2_underflow(r(tmp_path / "a", 0.9)).verdict == "supported"
+    assert checks_underflow.check_c2_underflow(r(tmp_path / "b", 0.1)).verdict == "refuted"
+
+
+# ---- B12, E5 (dying) ----------------------------------------------------------------------
+
+
+def _probe(root: Path, cells: dict[tuple[str, str], float], noise: float = 0.05) -> None:
+    """Probe summary cells; the noise applies to non-ReLU cells (ReLU's stay clear)."""
+    rows = [
+        {
+            "activation": a,
+            "init": i,
+            "depth": 16,
+            "seed": s,
+            "status": "finite",
+            "log10_delta_ratio": v + (0.05 if a == "relu" else noise) * JITTER[(s + k) % 5],
+        }
+        for k, ((a, i), v) in enumerate(cells.items())
+        for s in SEEDS
+    ]
+    write(root, "probe.summary", pd.DataFrame(rows))
+
+
+def _zero_init(root: Path, h: float) -> None:
+    write(
+        root,
+        "dying.zero_init",
+        [
+            {
+                "activation": "relu",
+                "seed": 0,
+                "step": t,
+                "hidden_abs_max": h,
+                "hidden_grad_abs_max": h,
+                "hidden_spread": 0.0,
+            }
+            for t in range(3)
+        ],
+    )
+
+
+def test_b12_states(tmp_path: Path) -> None:
+    f = checks_dying.check_b12_zero_init
+    cells = {("relu", "he"): 0.1, ("relu", "normal"): 5.0, ("sigmoid", "he"): -6.0}
+
+    def v(name: str, h: float = 0.0, changes: dict | None = None, noise: float = 0.05) -> str:
+        _zero_init(tmp_path / name, h)
+        _probe(tmp_path / name, {**cells, **(changes or {})}, noise=noise)
+        return f(results_at(tmp_path / name)).verdict
+
+    assert v("a") == "supported"
+    assert v("b", h=0.5) == "refuted"  # zero weights did not keep the units at 0
+    assert v("c", changes={("sigmoid", "he"): 0.2}) == "refuted"  # he alone fixes all
+    assert v("d", changes={("sigmoid", "he"): -1.0}, noise=0.5) == "inconclusive"
+
+
+def test_e5_states(tmp_path: Path) -> None:
+    def v(name: str, fracs: dict[int, list[float]], n: int = 100) -> str:
+        rows = [
+            {"width": w, "depth": d, "seed": s, "born_dead": s < f * n}
+            for w, fs in fracs.items()
+            for d, f in zip((1, 10, 50), fs, strict=True)
+            for s in range(n)
+        ]
+        write(tmp_path / name, "dying.born_dead", pd.DataFrame(rows))
+        return checks_dying.check_e5_born_dead(results_at(tmp_path / name)).verdict
+
+    assert v("a", {2: [0.0, 0.5, 1.0]}) == "supported"
+    assert v("b", {2: [0.5, 0.4, 0.2]}) == "refuted"
+    assert v("c", {2: [0.0, 0.5, 1.0], 4: [0.5, 0.4, 0.2]}) == "qualified"
+    assert v("d", {2: [0.1, 0.1, 0.2]}, n=20) == "inconclusive"
+
+
+# ---- B8, B13 (backprop) --------------------------------------------------------------------
+
+
+def _tanh(root: Path, diff: float, ops_y: int, ops_x: int) -> Results:
+    write(
+        root,
+        "backprop.tanh",
+        {
+            "max_abs_diff_from_y_vs_autograd": diff,
+            "numel": 10,
+            "ops_from_output_1_minus_y2": ops_y,
+            "ops_transcendental_from_output_1_minus_y2": 0,
+            "ops_from_input_1_minus_tanh2": ops_x,
+            "ops_transcendental_from_input_1_minus_tanh2": 1,
+            "ops_from_input_sech2": ops_x,
+            "ops_transcendental_from_input_sech2": 1,
+            "torch_tanh_saves_result": True,
+        },
+    )
+    return results_at(root)
+
+
+def test_b8_states(tmp_path: Path) -> None:
+    f = checks_backprop.check_b8_tanh_output
+    assert f(_tanh(tmp_path / "a", 1e-16, 2, 3)).verdict == "supported"
+    assert f(_tanh(tmp_path / "b", 1e-16, 3, 3)).verdict == "refuted"  # not cheaper
+    assert f(_tanh(tmp_path / "c", 0.1, 2, 3)).verdict == "refuted"  # not the derivative
+
+
+def _backprop(root: Path, rel: float, grad: float, pre: float = -90.0) -> Results:
+    write(root, "backprop.compare", [{"activation": "tanh", "depth": 2, "rel_diff": rel}])
+    write(
+        root,
+        "backprop.never_fire",
+        [
+            {
+                "seed": 0,
+                "step": t,
+                "unit_grad_abs_max": grad,
+                "unit_pre_max": pre,
+                "other_units_grad_abs_max": 0.1,
+            }
+            for t in range(3)
+        ],
+    )
+    return results_at(root)
+
+
+def test_b13_states(tmp_path: Path) -> None:
+    f = checks_backprop.check_b13_manual_backprop
+    assert f(_backprop(tmp_path / "a", 1e-16, 0.0)).verdict == "supported"
+    res = f(_backprop(tmp_path / "b", 1e-16, 0.01))
+    assert res.verdict == "refuted"
+    assert [p["name"] for p in res.parts if p["verdict"] == "refuted"] == [
+        "a never-firing unit gets zero gradient"
+    ]
+    assert f(_backprop(tmp_path / "c", 0.5, 0.0)).verdict == "refuted"
+    assert f(_backprop(tmp_path / "d", 1e-16, 0.0, pre=1.0)).verdict == "refuted"
+
+
+# ---- B3, B4 (sparsity) ------------------------------------------------------------------------
+
+
+def _sparsity(
+    root: Path,
+    raise_by: float = 0.1,
+    soft_zero: float = 0.0,
+    acc_gap: float = 0.0,
+    acc_noise: float = 0.002,
+    zero: float = 0.5,
+    zero_noise: float = 0.005,
+) -> Results:
+    rows = []
+    for act in ("relu", "softplus"):
+        for lam in (0.0, 0.1):
+            for seed in SEEDS:
+                for phase in ("init", "final"):
+                    z = 0.5 if act == "relu" else soft_zero
+                    if act == "relu" and phase == "final":
+                        z = 0.45 + (raise_by if lam > 0 else 0) + 0.001 * seed
+                    acc = 0.9 + (acc_gap if act == "relu" else 0.0)
+                    acc += acc_noise * JITTER[seed] * (1 if act == "relu" else -1)
+                    rows.append(
+                        {
+                            "activation": act,
+                            "l1": lam,
+                            "seed": seed,
+                            "phase": phase,
+                            "zero_frac": z,
+                            "test_accuracy": acc,
+                            "dead_frac": 0.0,
+                            "train_loss": 0.1,
+                        }
+                    )
+    write(root, "sparsity.runs", pd.DataFrame(rows))
+    probe = [
+        {
+            "activation": "relu",
+            "init": "xavier",
+            "depth": d,
+            "seed": s,
+            "layer": 1,
+            "hidden": True,
+            "status": "finite",
+            "zero_frac": zero + zero_noise * JITTER[s],
+        }
+        for d in (2, 4)
+        for s in SEEDS
+    ]
+    write(root, "probe.grid", pd.DataFrame(probe))
+    return results_at(root)
+
+
+def test_b3_states(tmp_path: Path) -> None:
+    f = checks_sparsity.check_b3_half_zero
+    assert f(_sparsity(tmp_path / "a")).verdict == "supported"
+    res = f(_sparsity(tmp_path / "b", raise_by=0.0))
+    assert res.verdict == "refuted" and res.parts[-1]["verdict"] == "refuted"
+    assert f(_sparsity(tmp_path / "c", zero=0.3)).verdict == "refuted"
+    assert f(_sparsity(tmp_path / "d", zero=0.45, zero_noise=0.03)).verdict == "inconclusive"
+
+
+def test_b4_states(tmp_path: Path) -> None:
+    f = checks_sparsity.check_b4_softplus
+    assert f(_sparsity(tmp_path / "a", acc_gap=0.02)).verdict == "supported"
+    res = f(_sparsity(tmp_path / "b", acc_gap=-0.05))
+    assert res.verdict == "refuted"  # ReLU measurably worse: no soft landing
+    assert f(_sparsity(tmp_path / "c", soft_zero=0.3, acc_gap=0.02)).verdict == "refuted"
+    assert f(_sparsity(tmp_path / "d", acc_gap=0.0, acc_noise=0.01)).verdict == "inconclusive"
+
+
+# ---- C1 (lr sweep) ----------------------------------------------------------------------------
+
+
+def _curves(root: Path, spec: dict[float, tuple[float, float, float]], noise: float = 0.0):
+    """spec: lr -> (decay speed, final loss, relative wobble in the tail)."""
+    rows = []
+    for lr, (speed, final, wobble) in spec.items():
+        for seed in SEEDS:
+            for step in range(0, 101, 5):
+                # noise on the smallest rate only, so paired ratios vary by seed
+                jit = noise * JITTER[seed] if lr == min(spec) else 0.0
+                base = 2.0 * math.exp(-step * speed) + final * (1 + jit)
+                wob = wobble * (1 if (step // 5) % 2 else -0.5)
+                rows.append({"lr": lr, "seed": seed, "step": step, "train_loss": base * (1 + wob)})
+    write(root, "lr_sweep.curves", pd.DataFrame(rows))
+    return results_at(root)
+
+
+def test_c1_states(tmp_path: Path) -> None:
+    f = checks_lr_sweep.check_c1_lr
+    good = {0.001: (0.001, 1.0, 0), 0.1: (0.1, 0.01, 0), 1.0: (1.0, 0.2, 0.8)}
+    assert f(_curves(tmp_path / "a", good)).verdict == "supported"
+    flat = {0.1: (0.3, 0.01, 0), 0.2: (0.3, 0.01, 0), 0.3: (0.3, 0.01, 0)}
+    assert f(_curves(tmp_path / "b", flat)).verdict == "refuted"
+    mixed = {**good, 0.5: (0.05, 0.2, 0.0)}  # one larger rate slow and smooth
+    assert f(_curves(tmp_path / "c", mixed)).verdict == "qualified"
+    near = {0.001: (0.05, 0.09, 0), 0.1: (0.1, 0.01, 0), 1.0: (1.0, 0.2, 0.8)}
+    assert f(_curves(tmp_path / "d", near, noise=0.4)).verdict == "inconclusive"
+
+
+def test_c1_a_diverged_rate_is_imprecise_and_not_fast(tmp_path: Path) -> None:
+    spec = {0.001: (0.001, 1.0, 0), 0.1: (0.1, 0.01, 0), 3.0: (1.0, math.nan, 0)}
+    res = checks_lr_sweep.check_c1_lr(_curves(tmp_path, spec))
+    assert res.diverged == {"runs": 5, "of": 15} and "diverged in 5 of 5 seeds" in res.measured
+    assert res.verdict == "refuted"  # its only larger rate diverged: not fast
+
+
+# ---- C7, C8 (leaky slope) ------------------------------------------------------------------
+
+
+def _facts(root: Path, inside_exact: float = 0.6827, d0: float = 0.0) -> None:
+    write(
+        root,
+        "facts.facts",
+        {
+            "normal_inside_unit_mc": inside_exact,
+            "normal_inside_unit_exact": inside_exact,
+            "normal_n_samples": 100,
+            "tanh_identity_max_abs_error": 1e-16,
+            "tanh_identity_grid": "g",
+            "autograd_derivative_at_0_relu": d0,
+            "autograd_derivative_at_0_leaky_relu": 0.01,
+            "autograd_derivative_at_0_abs": 0.0,
+            "torch_version": "x",
+        },
+    )
+
+
+def _leaky(root: Path, dead: float, torch_default: float = 0.01) -> Results:
+    rows = [
+        {
+            "slope": slope,
+            "seed": seed,
+            "phase": phase,
+            "train_loss": 0.1,
+            "dead_frac": dead if slope == 0 else 0.0,
+            "test_accuracy": (0.95 if slope >= 0.2 else 0.9) + 0.001 * seed,
+        }
+        for slope in (0.0, 0.01, 0.2, 0.3)
+        for seed in SEEDS
+        for phase in ("init", "final")
+    ]
+    write(root, "leaky_slope.runs", pd.DataFrame(rows))
+    write(
+        root,
+        "leaky_slope.defaults",
+        {
+            "defaults": [
+                {
+                    "framework": "PyTorch",
+                    "default": torch_default,
+                    "source": "read from installed torch",
+                    "counted": True,
+                    "in_0.2_0.3": False,
+                },
+                {
+                    "framework": "TensorFlow",
+                    "default": 0.2,
+                    "source": "docs",
+                    "counted": True,
+                    "in_0.2_0.3": True,
+                },
+            ]
+        },
+    )
+    _facts(root)
+    return results_at(root)
+
+
+def test_c7_states(tmp_path: Path) -> None:
+    f = checks_leaky_slope.check_c7_relu_at_zero
+    assert f(_leaky(tmp_path / "a", 0.05)).verdict == "supported"
+    assert f(_leaky(tmp_path / "b", 0.0)).verdict == "refuted"  # no unit died
+
+
+def test_c8_common_usage_is_not_tested_and_the_default_is_measured(tmp_path: Path) -> None:
+    f = checks_leaky_slope.check_c8_leaky_slope
+    res = f(_leaky(tmp_path / "a", 0.0))
+    assert res.verdict == "not tested"
+    assert [p["verdict"] for p in res.parts] == ["supported", "not tested"]
+    assert "survey" in res.note and "ε = 0.2:" in res.measured
+    res = f(_leaky(tmp_path / "b", 0.0, torch_default=0.2))
+    assert res.verdict == "refuted"  # the measured part can fail; a typed list cannot decide
+
+
+# ---- B11, C4, C6 (facts) ---------------------------------------------------------------------
+
+
+def test_b11_states(tmp_path: Path) -> None:
+    row = {
+        "depth": 4,
+        "seed": 0,
+        "additivity_residual": 1e-16,
+        "homogeneity_residual": 1e-16,
+        "product_residual": 1e-16,
+        "rank": 8,
+        "min_width": 8,
+    }
+    write(tmp_path / "a", "facts.linear", [row])
+    assert checks_facts.check_b11_linear(results_at(tmp_path / "a")).verdict == "supported"
+    write(tmp_path / "b", "facts.linear", [{**row, "additivity_residual": 0.3}])
+    assert checks_facts.check_b11_linear(results_at(tmp_path / "b")).verdict == "refuted"
+    write(tmp_path / "c", "facts.linear", [{**row, "rank": 9}])
+    assert checks_facts.check_b11_linear(results_at(tmp_path / "c")).verdict == "refuted"
+
+
+def _sigmoid_net(root: Path, first: float, noise: float = 0.0) -> None:
+    write(
+        root,
+        "facts.sigmoid",
+        [
+            {
+                "seed": s,
+                "layer": layer,
+                "hidden": layer < 3,
+                "sigmoid_deriv_mean": 0.05,
+                "grad_norm": first * 10 ** (noise * JITTER[s]) if layer == 1 else 1.0,
+            }
+            for s in SEEDS
+            for layer in (1, 2, 3)
+        ],
+    )
+
+
+def test_c4_states(tmp_path: Path) -> None:
+    f = checks_facts.check_c4_unit_interval
+
+    def v(name: str, inside: float, first: float, noise: float = 0.0) -> str:
+        _facts(tmp_path / name, inside_exact=inside)
+        _sigmoid_net(tmp_path / name, first, noise)
+        return f(results_at(tmp_path / name)).verdict
+
+    assert v("a", 0.995, 0.01) == "supported"
+    res_name = "b"
+    assert v(res_name, 0.6827, 0.01) == "refuted"  # a false premise is not softened
+    assert v("c", 0.6827, 0.25) == "refuted"  # both parts fail: no "qualified" landing
+    assert v("d", 0.995, 0.1, noise=0.5) == "inconclusive"
+
+
+def test_c6_states(tmp_path: Path) -> None:
+    f = checks_facts.check_c6_tanh_sigmoid
+
+    def v(name: str, **cells) -> str:
+        _facts(tmp_path / name)
+        base = {
+            ("sigmoid", "he"): -6.0,
+            ("sigmoid", "xavier"): -6.0,
+            ("tanh", "he"): -5.0,
+            ("tanh", "xavier"): -5.0,
+        }
+        _probe(tmp_path / name, {**base, **{tuple(k.split("_")): x for k, x in cells.items()}})
+        return f(results_at(tmp_path / name)).verdict
+
+    assert v("a") == "supported"
+    assert v("b", tanh_he=0.0, tanh_xavier=0.0) == "refuted"
+    assert v("c", tanh_he=0.0) == "qualified"
+    assert v("d", sigmoid_he=0.0, sigmoid_xavier=0.0) == "not tested"
+
+
+# ---- A16 (minibatch) ---------------------------------------------------------------------------
+
+
+def _minibatch(root: Path, spreads: dict[int, float], diverged: int = 0) -> Results:
+    rows = []
+    for depth, spread in spreads.items():
+        for k in range(8):
+            for kind in ("batch_order", "init"):
+                rows.append(
+                    {
+                        "activation": "relu",
+                        "init": "he",
+                        "depth": depth,
+                        "width": 8,
+                        "steps": 10,
+                        "kind": kind,
+                        "weight_seed": 0,
+                        "order_seed": k,
+                        "same_init": kind == "batch_order",
+                        "final_loss": 1.0 * (1 + spread) ** (k % 4),
+                        "test_accuracy": 0.9,
+                        "status": "diverged" if k < diverged else "finite",
+                    }
+                )
+    write(root, "minibatch.runs", pd.DataFrame(rows))
+    return results_at(root)
+
+
+@pytest.mark.parametrize(
+    "spreads, want",
+    [
+        ({4: 0.5, 16: 0.5}, "supported"),
+        ({4: 0.0, 16: 0.0}, "refuted"),
+        ({4: 0.0, 16: 0.5}, "qualified"),
+        ({4: 0.034}, "inconclusive"),
+    ],
+)
+def test_a16_states(tmp_path: Path, spreads: dict, want: str) -> None:
+    assert checks_minibatch.check_a16_minibatch_randomness(
+        _minibatch(tmp_path, spreads)
+    ).verdict == (want)
+
+
+def test_a16_counts_diverged_runs(tmp_path: Path) -> None:
+    res = checks_minibatch.check_a16_minibatch_randomness(_minibatch(tmp_path, {4: 0.0}, 4))
+    assert res.diverged == {"runs": 4, "of": 8} and "relu/he/4/0" in res.evidence
+    assert res.verdict == "supported"  # batch order decided which runs diverged
+    assert np.isfinite(res.statistic.value)
+
+
+def test_b3_qualified_by_init(tmp_path: Path) -> None:
+    _sparsity(tmp_path)
+    probe = pd.read_csv(next((tmp_path / "probe").rglob("*.csv")))
+    other = probe.assign(init="glorot_standard", zero_frac=0.3)
+    write(tmp_path, "probe.grid", pd.concat([probe, other]))
+    assert checks_sparsity.check_b3_half_zero(results_at(tmp_path)).verdict == "qualified"
+
+
+def test_c6_inconclusive(tmp_path: Path) -> None:
+    _facts(tmp_path)
+    cells = {("sigmoid", "he"): -6.0, ("tanh", "he"): -1.0}
+    _probe(tmp_path, cells, noise=0.5)
+    assert checks_facts.check_c6_tanh_sigmoid(results_at(tmp_path)).verdict == "inconclusive"

@@ -1,0 +1,228 @@
+"""The verdict rule, the shared statistics, the catalogue and claims.json's shape."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vanishing.claims import stats
+from vanishing.claims.evaluate import evaluate_all, load_catalogue, load_checks
+from vanishing.claims.registry import ClaimResult
+from vanishing.claims.verdict import (
+    KINDS,
+    METHOD,
+    VERDICTS,
+    Statistic,
+    across,
+    all_of,
+    conclude,
+    decide,
+    more_runs,
+    part,
+    untested,
+)
+from vanishing.pipeline import results_at
+
+from .conftest import ROOT
+
+
+def _s(value, lo, hi, thr=0.5, side="above", strict=False, n=4) -> Statistic:
+    return Statistic("x", value, lo, hi, "test interval", thr, side, strict=strict, n=n)
+
+
+# ---- the rule -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "side, lo, hi, want",
+    [
+        ("above", 0.6, 0.8, "supported"),
+        ("above", 0.2, 0.4, "refuted"),
+        ("above", 0.4, 0.6, "inconclusive"),
+        ("below", 0.2, 0.4, "supported"),
+        ("below", 0.6, 0.8, "refuted"),
+        ("below", 0.4, 0.6, "inconclusive"),
+    ],
+)
+def test_the_interval_decides(side: str, lo: float, hi: float, want: str) -> None:
+    assert decide(_s((lo + hi) / 2, lo, hi, side=side)) == want
+
+
+def test_ties_go_to_the_claim_unless_it_is_strict() -> None:
+    assert decide(_s(0.5, 0.5, 0.7)) == "supported"
+    assert decide(_s(0.5, 0.5, 0.7, strict=True)) == "inconclusive"
+    assert decide(_s(0.5, 0.3, 0.5, strict=True)) == "refuted"
+    assert decide(stats.exact("x", 0.0, 0.0, "below")) == "supported"
+    assert decide(stats.exact("x", 0.0, 0.0, "above", strict=True)) == "refuted"
+
+
+def test_a_single_run_has_no_interval_and_decides_nothing() -> None:
+    s = stats.over_runs("x", [0.9], 0.5, "above")
+    assert (s.lo, s.hi) == (None, None) and decide(s) == "inconclusive"
+    assert more_runs(s) == 1
+
+
+def test_an_undefined_statistic_over_existing_runs_is_inconclusive() -> None:
+    s = stats.over_runs("x", [-math.inf, math.inf], 0.0, "above")
+    assert math.isnan(s.value) and decide(s) == "inconclusive"
+    assert decide(stats.over_runs("x", [], 0.0, "above")) == "not tested"
+
+
+def test_more_runs_shrink_the_interval_as_one_over_sqrt_n() -> None:
+    # half-width 0.2 towards a threshold 0.1 away: 4 runs → 16 runs, 12 more
+    assert more_runs(_s(0.6, 0.4, 0.8, n=4)) == 12
+    assert more_runs(_s(0.6, 0.4, 0.8, n=None)) is None  # units fixed by the design
+
+
+def test_a_conjunction_is_refuted_by_any_part() -> None:
+    ok = part("premise", _s(0.7, 0.6, 0.8))
+    bad = part("conclusion", _s(0.3, 0.2, 0.4))
+    open_ = part("open", _s(0.5, 0.4, 0.6))
+    assert all_of("c", [ok, ok]).verdict == "supported"
+    assert all_of("c", [ok, bad]).verdict == "refuted"
+    assert all_of("c", [open_, bad]).verdict == "refuted"
+    assert all_of("c", [ok, open_]).verdict == "inconclusive"
+    assert all_of("c", [ok, untested("u", "why")]).verdict == "not tested"
+
+
+def test_conditions_qualify_a_general_claim_and_support_an_existential_one() -> None:
+    ok = part("he", _s(0.7, 0.6, 0.8))
+    bad = part("xavier", _s(0.3, 0.2, 0.4))
+    open_ = part("normal", _s(0.5, 0.4, 0.6))
+    assert across("c", [ok, bad]).verdict == "qualified"
+    assert across("c", [ok, open_]).verdict == "inconclusive"
+    assert across("c", [bad, bad]).verdict == "refuted"
+    assert across("c", [ok, bad], scope="some").verdict == "supported"
+    assert across("c", [open_, bad], scope="some").verdict == "inconclusive"
+    assert across("c", [bad], scope="some").verdict == "refuted"
+    assert across("c", []).verdict == "not tested"
+
+
+def test_conclude_names_the_failing_part_and_counts_more_runs() -> None:
+    ok = part("premise", _s(0.7, 0.6, 0.8))
+    bad = part("conclusion", _s(0.3, 0.2, 0.4))
+    c = conclude(all_of("c", [ok, bad]))
+    assert c.verdict == "refuted" and c.statistic is bad.statistic
+    assert [(p["name"], p["verdict"]) for p in c.parts] == [
+        ("premise", "supported"),
+        ("conclusion", "refuted"),
+    ]
+    c = conclude(all_of("c", [ok, part("open", _s(0.6, 0.4, 0.8, n=4))]))
+    assert c.verdict == "inconclusive" and c.more_runs_needed == 12
+    assert conclude(ok).parts == []  # a single statistic has no parts
+
+
+def test_method_states_every_verdict_and_kind() -> None:
+    for word in [*VERDICTS, *KINDS]:
+        assert word.split()[0] in METHOD.lower()
+
+
+# ---- the statistics ---------------------------------------------------------------
+
+
+def test_wilson_contains_the_rate_and_has_exact_ends() -> None:
+    lo, hi = stats.wilson(3, 10)
+    assert lo < 0.3 < hi
+    assert stats.wilson(0, 20)[0] == 0.0 and stats.wilson(20, 20)[1] == 1.0
+    # known value (Wilson 1927): 3/10 → [0.108, 0.603]
+    assert (round(lo, 3), round(hi, 3)) == (0.108, 0.603)
+
+
+def test_newcombe_difference_interval() -> None:
+    lo, hi = stats.newcombe(18, 20, 5, 20)
+    assert lo < 0.65 < hi and lo > 0
+
+
+def test_bootstrap_is_reproducible_and_covers_the_median() -> None:
+    v = np.array([1.0, 2.0, 3.0, 4.0, 10.0])
+    a, b = stats.boot(v), stats.boot(v)
+    assert a == b and a[0] <= 3.0 <= a[1]
+    lo, hi = stats.boot([1.0, math.inf, math.inf])  # a diverged run stays ∞, never NaN
+    assert lo == 1.0 and hi == math.inf
+
+
+def test_spread_counts_non_finite_runs() -> None:
+    assert stats.spread([1.0, 2.0, 3.0]) == "2 ± 1 (n = 3)"
+    assert stats.spread([1.0, 3.0, math.nan]) == "2 ± 1.4 (n = 2; 1 of 3 non-finite)"
+    assert stats.spread([1e-8, 1e-2, 1.0]).startswith("median 0.01")
+    assert "n/a" not in stats.sig(math.nan)
+
+
+# ---- catalogue and claims.json ----------------------------------------------------------
+
+
+def test_catalogue_holds_every_claim_id_of_the_spec_with_a_kind() -> None:
+    cat = load_catalogue()
+    ids = [c["id"] for c in cat]
+    assert len(ids) == len(set(ids)) == 50
+    assert {c["kind"] for c in cat} <= set(KINDS)
+    assert {c["id"] for c in cat if c["kind"] == "construction"} == {"D1", "D6", "E4"}
+    spec = ROOT.parent / "shared" / "claims.md"
+    if spec.exists():  # development has shared/ beside the repo
+        want = re.findall(r"^\| ([A-E]\d+) \|", spec.read_text(), flags=re.M)
+        assert set(ids) <= set(want)
+
+
+def test_every_claim_has_exactly_one_check() -> None:
+    assert set(load_checks()) == {c["id"] for c in load_catalogue()}
+
+
+def test_claims_json_shape_on_an_empty_results_folder(tmp_path: Path) -> None:
+    data = evaluate_all(results_at(tmp_path))
+    json.dumps(data, allow_nan=False)
+    assert data["method"] == METHOD
+    assert set(data["counts"]) == set(VERDICTS) and data["counts"]["not tested"] == 50
+    assert sum(sum(v.values()) for v in data["counts_by_kind"].values()) == 50
+    c = data["claims"][0]
+    for key in ("kind", "statistic", "parts", "diverged", "more_runs_needed", "evidence"):
+        assert key in c
+    assert all(c["evidence"] for c in data["claims"])  # a reason for every "not tested"
+
+
+def test_claim_result_rejects_unknown_verdicts() -> None:
+    with pytest.raises(ValueError):
+        ClaimResult("probably", "x", "y", "z")
+
+
+# ---- no number typed into the prose ---------------------------------------------------
+
+PROSE = {"evidence", "note", "measured", "expected", "tolerance"}
+NUMBER = re.compile(r"(?<![\w.^−-])(\d+\.\d+|\d{2,})(?![\w^])")
+YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def _claim_of(fn: ast.FunctionDef) -> str | None:
+    for d in fn.decorator_list:
+        if isinstance(d, ast.Call) and getattr(d.func, "id", "") == "check":
+            return d.args[0].value
+    return None
+
+
+def test_every_number_in_the_prose_is_formatted_from_data() -> None:
+    """String literals in a check's prose may quote the claim's own numbers and years of
+    citations; every other number must come from a value (a format field)."""
+    texts = {c["id"]: c["text"] for c in load_catalogue()}
+    typed = []
+    for path in sorted((ROOT / "src/vanishing/claims").glob("checks_*.py")):
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, ast.FunctionDef) or (cid := _claim_of(fn)) is None:
+                continue
+            allowed = set(NUMBER.findall(texts[cid]))
+            for call in ast.walk(fn):
+                if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "result"):
+                    continue
+                for kw in call.keywords:
+                    if kw.arg not in PROSE:
+                        continue
+                    for node in ast.walk(kw.value):
+                        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                            for num in NUMBER.findall(node.value):
+                                if num not in allowed and not YEAR.match(num):
+                                    typed.append(f"{path.name} {cid} {kw.arg}: {num!r}")
+    assert typed == []
