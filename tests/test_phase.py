@@ -16,6 +16,7 @@ from vanishing.claims import checks_phase as C
 from vanishing.claims.registry import VERDICTS, Results
 from vanishing.families import family
 from vanishing.models import EnsembleMLP
+from vanishing.pipeline import results_at, run_stage, table_paths
 from vanishing.studies import meanfield as M
 from vanishing.studies import phase as P
 from vanishing.summaries import backward_slope
@@ -220,10 +221,9 @@ def test_fit_slopes_matches_backward_slope_and_flags_status() -> None:
     assert np.isnan(slope[2:]).all()
 
 
-def _run(tmp: Path, params: dict) -> dict[str, Path]:
-    outs = {k: tmp / f"{k}.csv" for k in ("grid", "theory", "critical")}
-    P.run(params, None, outs)
-    return outs
+def _run(root: Path, params: dict) -> dict[str, Path]:
+    """The stage, in-process, with its tables where the manifest puts them under root."""
+    return run_stage("phase", params, root)
 
 
 def test_run_writes_tidy_deterministic_tables(tmp_path: Path) -> None:
@@ -303,11 +303,11 @@ def _tables(
                     "direction": 1,
                 }
             )
-    for rel, rows in ((C.GRID, grid), (C.THEORY, theory), (C.CRIT, crit)):
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+    for name, rows in ((C.GRID, grid), (C.THEORY, theory), (C.CRIT, crit)):
+        (path,) = table_paths({}, name, str(root))
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_csv(path, index=False)
-    return Results(root)
+    return results_at(root)
 
 
 def test_e6_supported_when_every_level_set_sits_on_the_line(tmp_path: Path) -> None:
@@ -362,22 +362,13 @@ def test_e6_knife_edge(tmp_path: Path) -> None:
 
 
 def test_e6_on_a_tiny_real_run(tmp_path: Path) -> None:
-    outs = _run(tmp_path / "studies" / "phase", TINY)
-    assert outs["grid"] == tmp_path / C.GRID
-    res = C.check_e6_phase(Results(tmp_path))
+    _run(tmp_path, TINY)
+    res = C.check_e6_phase(results_at(tmp_path))
     assert res.verdict in VERDICTS
     assert res.figures == C.FIGURES
 
 
 # ---- figures -----------------------------------------------------------------------------
-
-
-class _Tables:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def table(self, name: str) -> pd.DataFrame:
-        return pd.read_csv(self.folder / f"{name.split('.', 1)[1]}.csv")
 
 
 @pytest.fixture(scope="module")
@@ -396,7 +387,7 @@ def test_figures_draw_deterministically(tmp_path: Path, tiny_tables: Path, modul
     pngs = []
     for k in range(2):
         outs = [tmp_path / f"{module}{k}.png", tmp_path / f"{module}{k}.pdf"]
-        mod.main(_Tables(tiny_tables), outs, {})
+        mod.main(results_at(tiny_tables), outs, {})
         pngs.append(outs[0].read_bytes())
         assert outs[1].stat().st_size > 0
     assert pngs[0] == pngs[1]

@@ -39,9 +39,9 @@ FINE = 801
 # vanishing: its slope enters the median as ±CLIP per layer, far outside any finite slope.
 CLIP = 10.0
 
-GRID = "studies/phase/grid.csv"
-THEORY = "studies/phase/theory.csv"
-CRIT = "studies/phase/critical.csv"
+GRID = "phase.grid"
+THEORY = "phase.theory"
+CRIT = "phase.critical"
 FIGURES = ["phase_sigmoidal", "phase_relu_family", "phase_other"]
 INCONCLUSIVE = "inconclusive" if "inconclusive" in VERDICTS else None
 

@@ -53,6 +53,7 @@ from torch import Tensor
 from ..activations import Activation, derivative, get_activation
 from ..families import family
 from ..models import EnsembleMLP, seed_generator
+from ..tables import Tables
 from ._small import write_csv
 from .meanfield import Q_CAP, Q_FLOOR, Trapezoid, numpy_fns, slope_from_profile
 
@@ -540,8 +541,8 @@ def grid_table(name: str, p: Params) -> pd.DataFrame:
     return out.sort_values(["depth", "sigma_w2", "sigma_b2", "seed"], kind="stable")[GRID_COLUMNS]
 
 
-def run(params: dict, inputs: Any, outputs: dict[str, Path]) -> None:
-    """Write outputs["grid"], outputs["theory"], outputs["critical"]; ``inputs`` is unused."""
+def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+    """Write outputs["grid"], outputs["theory"], outputs["critical"]; reads no tables."""
     p = Params(**params)
     p.validate()
     mean = Trapezoid(p.trapezoid_points)
