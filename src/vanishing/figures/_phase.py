@@ -74,9 +74,11 @@ def _panel(
     surf = _median_surface(grid, deep)
     sw = surf.columns.to_numpy(float)
     sb = surf.index.to_numpy(float)
+    # σ_b² cannot be negative: the σ_b² = 0 row's cell starts at 0 (half height).
+    sb_edges = np.maximum(_edges(sb, log=False), 0.0)
     mesh = ax.pcolormesh(
         _edges(sw, log=True),
-        _edges(sb, log=False),
+        sb_edges,
         np.clip(surf.to_numpy(float), -LIMIT, LIMIT),
         cmap=CMAP,
         norm=Normalize(-LIMIT, LIMIT),
@@ -112,7 +114,8 @@ def _panel(
                     zorder=4,
                 )
     ax.set_xlim(_edges(sw, log=True)[[0, -1]])
-    ax.set_ylim(_edges(sb, log=False)[[0, -1]])
+    # A sliver below σ_b² = 0 keeps the lines drawn on that row clear of the frame.
+    ax.set_ylim(sb_edges[0] - 0.03 * (sb_edges[-1] - sb_edges[0]), sb_edges[-1])
     on_line = crit[np.isfinite(crit["sigma_w2"].astype(float))]
     outside = on_line[(on_line["sigma_w2"] < sw.min()) | (on_line["sigma_w2"] > sw.max())]
     if len(on_line) and len(outside) == len(on_line):
