@@ -18,11 +18,7 @@ from .registry import ClaimResult, Results, check, sig, spread
 # The grid's jobs of the current configuration (results/ may also hold another
 # configuration's jobs, e.g. after a quick run; a glob would mix them).
 E2 = "training.e2_{}"
-GRID_TABLES = [
-    "studies/training/grid/<job>/steps.csv",
-    "studies/training/grid/<job>/layers.csv",
-    "studies/training/grid/<job>/units.csv",
-]
+GRID_TABLES = ["training.steps", "training.layers", "training.units"]
 CONFIG = ["activation", "init", "depth"]
 RELU_VARIANTS = ["leaky_relu", "prelu", "elu"]
 
