@@ -313,9 +313,12 @@ def check_e6_phase(r: Results) -> ClaimResult:
         "variance (finite depth) "
         f"misses the measured level set by at most {sig(traj_worst, 2)} in ln σ_w². "
         f"Of the cells whose predicted slope is clearly non-level (|½ ln χ1| > {LEVEL_SLOPE}), "
-        f"the measured slope has the predicted sign in at least {np.nanmin(agree):.0%} of them "
-        "for every activation. "
-        f"Diverged or vanished networks: {diverged} of {total}."
+        + (
+            "every one has the measured slope of the predicted sign. "
+            if np.nanmin(agree) == 1
+            else f"at least {np.nanmin(agree):.0%} (per activation) have the predicted sign. "
+        )
+        + f"Diverged or vanished networks: {diverged} of {total}."
     )
     statistic = _statistic(value, lo, hi, what)
     more = None
