@@ -102,6 +102,11 @@ def _meanfield_params(config: Config, job: str) -> dict[str, Any]:
     return {**study(config, "meanfield"), **grid, "batch_size": config["probe"]["batch_size"]}
 
 
+def _phase_params(config: Config, job: str) -> dict[str, Any]:
+    grid = {k: config[k] for k in ("activations", "leaky_slope")}
+    return {**study(config, "phase"), **grid}
+
+
 _TRAIN = "studies/training"
 STAGES: tuple[Stage, ...] = (
     Stage(
@@ -223,6 +228,13 @@ STAGES: tuple[Stage, ...] = (
         inputs=("probe.summary",),
         params=_meanfield_params,
     ),
+    Stage(
+        "phase",
+        "vanishing.studies.phase",
+        {k: f"studies/phase/{k}.csv" for k in ("grid", "theory", "critical")},
+        params=_phase_params,
+        mem_mb=1000,  # 655 MB peak with the default grid (14 activations)
+    ),
 )
 
 FIGURES: tuple[Figure, ...] = (
@@ -250,6 +262,9 @@ FIGURES: tuple[Figure, ...] = (
     Figure("source_d_tails", ("source_d.stats", "source_d.variants"), "D"),
     Figure("meanfield_chi1", ("meanfield.comparison",), "E"),
     Figure("meanfield_orthogonal", ("meanfield.orthogonal",), "E"),
+    Figure("phase_sigmoidal", ("phase.grid", "phase.critical"), "E"),
+    Figure("phase_relu_family", ("phase.grid", "phase.critical"), "E"),
+    Figure("phase_other", ("phase.grid", "phase.critical"), "E"),
     Figure("study_born_dead", ("dying.born_dead",), "E"),
     Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
 )
