@@ -275,7 +275,7 @@ SECTIONS = {
     "A": "A: tanh(n·x)",
     "B": "B: ReLU and its variants",
     "C": "C: initialisation and depth",
-    "D": "D: a sigmoid network's gradients",
+    "D": "D: gradients of a sigmoid network",
     "E": "E: the literature",
 }
 
