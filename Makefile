@@ -1,12 +1,13 @@
 # Two commands on a fresh machine with Python 3.11:
 #   make report   set up .venv, then build the default report (report/report.md, .tex, .pdf)
 #   make test     set up .venv, then lint and run the tests (what .ci/run calls)
+#   make publish  copy the default report into docs/report/ (after make report)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CORES ?= all
 
-.PHONY: report quick test lint bench clean
+.PHONY: report quick test lint bench clean publish
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +28,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/snakefmt --check Snakefile workflow
 	$(VENV)/bin/snakemake --lint
+
+# Copy the default run's report (Markdown, PDF, figures, claims.json) with its
+# provenance into docs/report/, the committed copy the README links. Run after `make report`.
+publish: $(STAMP)
+	$(VENV)/bin/vanishing publish --report report --results results --out docs/report
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench.py

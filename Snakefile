@@ -43,6 +43,7 @@ localrules:
     all,
     figure,
     claims,
+    claims_figure,
     report,
     report_pdf,
 

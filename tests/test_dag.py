@@ -126,9 +126,11 @@ def test_no_rule_builds_a_shell_command_from_config() -> None:
     """Every rule runs a script (parameters pickled, no shell), except the PDF rule,
     whose shell command holds only Snakemake-quoted paths."""
     text = "\n".join(p.read_text() for p in Path("workflow/rules").glob("*.smk"))
-    shells = re.findall(r"shell:\s*\n\s*(.+)", text)
+    # a rule's shell: the string lines indented under "shell:"
+    shells = re.findall(r"shell:\s*\n((?:[ \t]+\S.*\n?)+)", text)
     assert len(shells) == 1
-    assert re.sub(r"\{(input\.\w+|log|output):q\}", "", shells[0]).count("{") == 0
+    quoted = r"\{(input\.\w+|output\.\w+|log|output):q\}"
+    assert re.sub(quoted, "", shells[0]).count("{") == 0, shells[0]
 
 
 def test_free_form_strings_arrive_intact_or_are_refused(tmp_path: Path) -> None:

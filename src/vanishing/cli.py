@@ -8,12 +8,17 @@ Examples:
     vanishing figures                       # every figure and the tables it reads
     vanishing check-config config/quick.yaml my-overlay.yaml
     vanishing claims results/quick          # verdicts of an existing results folder
+    vanishing publish                       # copy the default report into docs/report/
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.metadata as md
+import json
+import re
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -89,11 +94,85 @@ def cmd_claims(a: argparse.Namespace) -> None:
     print(", ".join(f"{n} {v}" for v, n in out["counts"].items()))
 
 
+# ---- publish: the default report into the committed docs/report/ ------------------
+
+FIGURE_LINK = re.compile(r"\]\(\.\./results/figures/")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def provenance_line(md: str, key: str) -> str:
+    m = re.search(rf"^- {re.escape(key)}[^\n]*$", md, flags=re.M)
+    return m.group(0)[2:] if m else f"{key}: not found in the report"
+
+
+def publish(report: Path, results: Path, out: Path) -> list[Path]:
+    md_path = report / "report.md"
+    md = md_path.read_text()
+    from .report import REFERENCE_CONFIG
+
+    if f"config **{REFERENCE_CONFIG}**" not in md.split("\n", 3)[2]:
+        raise SystemExit(
+            f"{md_path} is not the {REFERENCE_CONFIG} run (see its title block): build it with "
+            "`make report` before `make publish`"
+        )
+    if "(with uncommitted changes)" in md:
+        raise SystemExit(f"{md_path} was built from uncommitted changes: commit, rebuild, publish")
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "figures").mkdir(parents=True)
+    written = []
+    target = out / "report.md"
+    target.write_text(FIGURE_LINK.sub("](figures/", md))
+    written.append(target)
+    if (report / "report.pdf").exists():
+        shutil.copy2(report / "report.pdf", out / "report.pdf")
+        written.append(out / "report.pdf")
+    cited = sorted(set(re.findall(r"\(figures/([\w-]+)\.png\)", target.read_text())))
+    for name in cited:
+        for ext in ("png", "pdf"):
+            src = results / "figures" / f"{name}.{ext}"
+            if src.exists():
+                shutil.copy2(src, out / "figures" / src.name)
+                written.append(out / "figures" / src.name)
+    shutil.copy2(results / "claims.json", out / "claims.json")
+    written.append(out / "claims.json")
+    counts = json.loads((results / "claims.json").read_text()).get("counts", {})
+    lines = [
+        "# Provenance of the published report",
+        "",
+        "Copied by `make publish` from the default run's `report/` and `results/`.",
+        "",
+        f"- {provenance_line(md, 'config:')}",
+        f"- {provenance_line(md, 'git commit:')}",
+        f"- {provenance_line(md, 'vanishing')}",
+        "- verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()),
+        "",
+        "| file | sha256 |",
+        "|---|---|",
+        *(f"| {p.relative_to(out)} | `{_sha256(p)}` |" for p in written),
+        "",
+    ]
+    (out / "PROVENANCE.md").write_text("\n".join(lines))
+    return written
+
+
+def cmd_publish(a: argparse.Namespace) -> None:
+    """Copy the default run's report (Markdown with figure links rewritten to figures/,
+    the PDF, the cited figures, claims.json) into ``--out`` with PROVENANCE.md. It refuses
+    a report that is not the reference run or was built from uncommitted changes."""
+    written = publish(Path(a.report), Path(a.results), Path(a.out))
+    print(f"published {len(written)} files to {a.out}")
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
     "stages": (cmd_stages, "list every stage and the tables it writes"),
     "figures": (cmd_figures, "list every figure, its report section and the tables it reads"),
     "check-config": (cmd_check_config, "check config files before a run (layered in order)"),
     "claims": (cmd_claims, "judge every claim on an existing results folder"),
+    "publish": (cmd_publish, "copy the default report into docs/report/ (make publish)"),
 }
 
 
@@ -113,6 +192,9 @@ def main(argv: list[str] | None = None) -> None:
     parsers["stages"].add_argument("--results", default="results", help="results folder")
     parsers["check-config"].add_argument("files", nargs="+", metavar="FILE")
     parsers["claims"].add_argument("results", metavar="RESULTS_DIR")
+    parsers["publish"].add_argument("--report", default="report", help="the report folder")
+    parsers["publish"].add_argument("--results", default="results", help="its results folder")
+    parsers["publish"].add_argument("--out", default="docs/report", help="where to publish")
     a = ap.parse_args(argv)
     try:
         COMMANDS[a.command][0](a)

@@ -269,6 +269,11 @@ FIGURES: tuple[Figure, ...] = (
     Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
 )
 
+# Figures drawn from the claims' verdicts (claims.json) rather than a stage's tables:
+# their own rule (claims_figure), since claims.json is not a stage's table.
+CLAIMS_TABLE = "claims.claims"
+CLAIM_FIGURES: tuple[Figure, ...] = (Figure("verdict_overview", (CLAIMS_TABLE,), "E"),)
+
 # Claims read every table; the report reads these besides claims.json and the figures.
 REPORT_TABLES = ("probe.summary", "theory.maxima")
 SECTIONS = {

@@ -18,3 +18,33 @@ rule claims:
         job={"kind": "stage", "module": "vanishing.claims.evaluate", "torch": False},
     script:
         "../scripts/run_job.py"
+
+
+# Figures drawn from claims.json (the verdict-at-a-glance figure, shown first in the report).
+rule claims_figure:
+    input:
+        claims__claims=rules.claims.output.claims,
+        code=lambda wildcards: code(CLAIM_FIGURE_BY_NAME[wildcards.figure].module),
+    output:
+        png=report(
+            f"{RESULTS}/figures/{{figure}}.png",
+            caption="../report/figure.rst",
+            category=pipeline.SECTIONS["E"],
+        ),
+        pdf=f"{RESULTS}/figures/{{figure}}.pdf",
+    log:
+        f"{LOGS}/figures/{{figure}}.log",
+    wildcard_constraints:
+        figure=alternatives(CLAIM_FIGURE_BY_NAME),
+    conda:
+        ENV
+    params:
+        job=lambda wildcards: {
+            "kind": "figure",
+            "module": CLAIM_FIGURE_BY_NAME[wildcards.figure].module,
+            "torch": False,
+        },
+        caption=figure_caption,
+        tables="claims.claims",
+    script:
+        "../scripts/run_job.py"

@@ -49,10 +49,12 @@ def figure_files(name):
 
 
 ALL_TABLES = [p for t in pipeline.all_tables() for p in pipeline.table_paths(config, t, RESULTS)]
-ALL_FIGURES = [f for fig in pipeline.FIGURES for f in figure_files(fig.name)]
+ALL_FIGURES = [
+    f for fig in pipeline.FIGURES + pipeline.CLAIM_FIGURES for f in figure_files(fig.name)
+]
 CHECK_MODULES = [m for m in imports.all_modules() if m.startswith("vanishing.claims.checks_")]
 # the report imports every figure module for its caption
-FIGURE_MODULES = [f.module for f in pipeline.FIGURES]
+FIGURE_MODULES = [f.module for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES]
 
 
 def stage_file(stage, folder, ext):
@@ -66,6 +68,8 @@ def stage_params(stage, wildcards):
 
 
 FIGURE_BY_NAME = {f.name: f for f in pipeline.FIGURES}
+# Figures drawn from claims.json (rule claims_figure).
+CLAIM_FIGURE_BY_NAME = {f.name: f for f in pipeline.CLAIM_FIGURES}
 
 
 def figure_inputs(wildcards):
@@ -81,7 +85,8 @@ def figure_caption(wildcards):
     """The module's docstring, for `snakemake --report`."""
     import importlib
 
-    doc = importlib.import_module(FIGURE_BY_NAME[wildcards.figure].module).__doc__ or ""
+    fig = {**FIGURE_BY_NAME, **CLAIM_FIGURE_BY_NAME}[wildcards.figure]
+    doc = importlib.import_module(fig.module).__doc__ or ""
     # plain text in reStructuredText: | * ` _ \ would start markup
     return re.sub(r"([|*`_\\])", r"\\\1", " ".join(doc.split()))
 
@@ -90,7 +95,7 @@ def report_params(wildcards):
     return {
         **config,
         "training": pipeline.study(config, "training"),
-        "figures": [f.name for f in pipeline.FIGURES],
+        "figures": [f.name for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES],
         "figure_dir": f"{RESULTS}/figures",
         "templates": "report/templates",
         "user_config": USER_CONFIG,

@@ -5,7 +5,9 @@ rule report:
     input:
         **table_inputs(pipeline.REPORT_TABLES),
         claims__claims=rules.claims.output.claims,
-        figures=[f"{RESULTS}/figures/{f.name}.png" for f in pipeline.FIGURES],
+        figures=[
+            f"{RESULTS}/figures/{f.name}.png" for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES
+        ],
         templates=sorted(glob.glob("report/templates/*")),
         code=code("vanishing.report", *FIGURE_MODULES),
     output:
@@ -27,12 +29,19 @@ rule report_pdf:
     input:
         tex=rules.report.output.tex,
         bib=rules.report.output.bib,
-        figures=[f"{RESULTS}/figures/{f.name}.pdf" for f in pipeline.FIGURES],
+        figures=[
+            f"{RESULTS}/figures/{f.name}.pdf" for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES
+        ],
     output:
-        f"{REPORT}/report.pdf",
+        pdf=f"{REPORT}/report.pdf",
+        # LaTeX's auxiliary files go next to its log, out of the report folder (a test
+        # reads the log for overfull boxes).
+        latex_log=f"{RESULTS}/latex/report.log",
     log:
         f"{LOGS}/report_pdf.log",
     conda:
         ENV
     shell:
-        "latexmk -pdf -interaction=nonstopmode -halt-on-error -cd {input.tex:q} > {log:q} 2>&1"
+        'build="$PWD/$(dirname {output.latex_log:q})" && '
+        'latexmk -pdf -interaction=nonstopmode -halt-on-error -cd -outdir="$build" '
+        '{input.tex:q} > {log:q} 2>&1 && cp "$build/report.pdf" {output.pdf:q}'

@@ -10,31 +10,53 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .style import save, setup
+from ..labels import MINUS, label
+from .style import activation_order, init_order, save, setup
 
 LIMIT = 10.0  # colour scale ±10 decades; beyond it the cell is saturated
+FLOOR = -LIMIT * 10  # where −∞ (an exactly-zero numerator) is put before colouring
+COLUMNS = 4
 
 
-def draw(summary: pd.DataFrame, column: str, label: str, outputs: list[Path]) -> None:
-    """Median over seeds of ``column`` per (activation, depth), one panel per init;
-    each cell is annotated with its value in decades (−inf, exactly zero, at the floor)."""
+def _cell(v: float) -> str:
+    if np.isnan(v):
+        return ""
+    if v <= FLOOR:
+        return MINUS + "∞"
+    return f"{round(v):d}".replace("-", MINUS)
+
+
+def draw(summary: pd.DataFrame, column: str, label_text: str, outputs: list[Path]) -> None:
+    """Median over seeds of ``column`` per (activation, depth), one panel per init in the
+    palette convention's order; each cell is annotated with its value in decades."""
     setup()
     df = summary.copy()
-    df[column] = df[column].astype(float).replace(-np.inf, -LIMIT * 10)
-    inits = list(dict.fromkeys(df["init"]))
-    cols = min(4, len(inits))
+    df[column] = df[column].astype(float).replace(-np.inf, FLOOR)
+    inits = init_order(df["init"])
+    acts = activation_order(df["activation"])
+    cols = min(COLUMNS, len(inits))
     rows = math.ceil(len(inits) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.8 * rows), squeeze=False)
-    for k, (ax, init) in enumerate(zip(axes.flat, inits, strict=False)):
+    n_depths = df["depth"].nunique()
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(1.1 + cols * (0.3 * n_depths + 0.25), rows * (0.155 * len(acts) + 0.45) + 0.3),
+        squeeze=False,
+        layout="constrained",
+    )
+    for k, ax in enumerate(axes.flat):
+        if k >= len(inits):
+            ax.axis("off")
+            continue
+        init = inits[k]
         grid = (
             df[df["init"] == init]
             .groupby(["activation", "depth"])[column]
             .median()
             .unstack("depth")
+            .reindex(acts)
         )
-        labels = grid.map(
-            lambda v: "" if np.isnan(v) else ("−∞" if v <= -LIMIT * 10 else f"{round(v):d}")
-        )
+        grid.index = [label(a, "activation") for a in grid.index]
         sns.heatmap(
             grid.clip(-LIMIT, LIMIT),
             ax=ax,
@@ -43,15 +65,20 @@ def draw(summary: pd.DataFrame, column: str, label: str, outputs: list[Path]) ->
             vmax=LIMIT,
             center=0,
             cbar=False,
-            annot=labels,
+            annot=grid.map(_cell),
             fmt="",
-            annot_kws={"size": 6},
+            annot_kws={"size": 7},
             yticklabels=k % cols == 0,
         )
-        ax.set_title(init)
-        ax.set_xlabel("depth")
+        ax.set_title(label(init, "init"))
+        # Depth only under the bottom row, so it never runs into the next row's titles.
+        ax.set_xlabel("depth" if k + cols >= len(inits) else "")
         ax.set_ylabel("")
-    for ax in list(axes.flat)[len(inits) :]:
-        ax.axis("off")
-    fig.colorbar(axes.flat[0].collections[0], ax=axes, shrink=0.6, label=label)
+        ax.tick_params(length=0)
+    fig.colorbar(
+        axes.flat[0].collections[0],
+        ax=axes,
+        shrink=0.7,
+        label=label_text + f" (clipped at ±{LIMIT:g})",
+    )
     save(fig, outputs)

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import save, setup
+from .style import palette, relabel, save, setup
 
 PANELS = {
     "sigmoid and tanh": ["sigmoid", "tanh", "lecun_tanh"],
@@ -26,13 +26,16 @@ PANELS = {
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("theory.derivatives")
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(12, 3.4), sharey=True)
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(9.4, 3.0), sharey=True, layout="constrained")
     for ax, (title, names) in zip(axes, PANELS.items(), strict=True):
-        sub = df[df["activation"].isin(names)]
-        sns.lineplot(sub, x="x", y="derivative", hue="activation", hue_order=names, ax=ax)
+        sub = relabel(df[df["activation"].isin(names)], {"activation": "activation"})
+        pal = palette(names, "activation")
+        sns.lineplot(
+            sub, x="x", y="derivative", hue="activation", hue_order=list(pal), palette=pal, ax=ax
+        )
         ax.axhline(1.0, ls=":", c="0.3", lw=1)
         ax.set_title(title)
         ax.set_xlabel("pre-activation x")
-        ax.legend(fontsize=7, title=None)
+        ax.legend(title=None)
     axes[0].set_ylabel("derivative f′(x)")
     save(fig, outputs)

@@ -1,11 +1,13 @@
-"""log10 of the back-propagated error at the first hidden layer over that at
-the output, ‖δ₁‖ / ‖δ_out‖, at initialisation (median over seeds), activation ×
-depth, one panel per init.
+"""log10 of the back-propagated error at the first hidden layer over that at the output,
+‖δ₁‖ / ‖δ_out‖, at initialisation: median over seeds per activation (rows) and depth
+(columns), one panel per init. Each cell prints the value in decades; −∞ means δ₁ was
+exactly zero. Blue vanishes, red explodes. Xavier and LeCun give every square hidden layer
+the same variance, 1/width, and differ only in the first and last layers (and uniform
+against normal draws), so their panels nearly coincide.
 
-Unlike the weight-gradient ratio, this leaves out the forward activations: in
-ReLU-like and linear networks a badly scaled init shrinks the forward signal and
-the backward error together, so their weight-gradient ratio looks level while δ
-has vanished (or exploded). Cells where δ₁ is exactly zero sit at the floor.
+Unlike the weight-gradient ratio, this leaves out the forward activations: in ReLU-like
+and linear networks a badly scaled init shrinks the forward signal and the backward error
+together, so their weight-gradient ratio looks level while δ has vanished (or exploded).
 """
 
 from __future__ import annotations

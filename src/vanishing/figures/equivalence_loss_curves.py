@@ -15,6 +15,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import seaborn as sns
 
+from ..labels import label
 from ..tables import Tables
 from .style import save, setup
 
@@ -26,16 +27,25 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     traj = inputs.table("equivalence.trajectories")
     opts = list(dict.fromkeys(traj["optimizer"]))
     ns = sorted(traj["n"].unique())
-    mappings = [m for m in ORDER if m in set(traj["mapping"])]
+    traj = traj.assign(mapping=traj["mapping"].map(lambda m: label(m, "mapping")))
+    mappings = [label(m, "mapping") for m in ORDER if label(m, "mapping") in set(traj["mapping"])]
     palette = dict(zip(mappings, sns.color_palette("colorblind", len(mappings)), strict=True))
     fig, axes = plt.subplots(
-        len(opts), len(ns), figsize=(2.8 * len(ns), 2.3 * len(opts)), squeeze=False, sharex=True
+        len(opts),
+        len(ns),
+        figsize=(2.8 * len(ns), 1.6 * len(opts) + 0.4),
+        squeeze=False,
+        sharex=True,
     )
     for r, opt in enumerate(opts):
         for c, n in enumerate(ns):
             ax = axes[r][c]
             panel = traj[(traj["optimizer"] == opt) & (traj["n"] == n)]
-            ref = panel[panel["mapping"] == "reference"].groupby("step")["loss"].mean()
+            ref = (
+                panel[panel["mapping"] == label("reference", "mapping")]
+                .groupby("step")["loss"]
+                .mean()
+            )
             ax.plot(
                 ref.index,
                 ref.values,
@@ -44,7 +54,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                 alpha=0.35,
                 label="tanh(n·x), η (reference)",
             )
-            mapped = panel[panel["mapping"] != "reference"]
+            mapped = panel[panel["mapping"] != label("reference", "mapping")]
             sns.lineplot(
                 data=mapped,
                 x="step",
@@ -59,7 +69,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                 ax=ax,
                 legend=(r == 0 and c == len(ns) - 1),
             )
-            ax.set_title(f"{opt}, n = {n:g}", fontsize=8)
+            ax.set_title(f"{label(opt, 'optimizer')}, n = {n:g}")
             ax.set_ylabel("training loss" if c == 0 else "")
             ax.set_xlabel("step" if r == len(opts) - 1 else "")
     if axes[0][-1].get_legend() is not None:

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from ..labels import label
 from ..tables import Tables
 from .style import save, setup
 
@@ -40,12 +41,13 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     g = gaps(traj)
     opts = list(dict.fromkeys(traj["optimizer"]))
     ns = sorted(g["n"].unique())
-    mappings = [m for m in ORDER if m in set(g["mapping"])]
+    g = g.assign(mapping=g["mapping"].map(lambda m: label(m, "mapping")))
+    mappings = [label(m, "mapping") for m in ORDER if label(m, "mapping") in set(g["mapping"])]
     palette = dict(zip(mappings, sns.color_palette("colorblind", len(mappings)), strict=True))
     fig, axes = plt.subplots(
         len(opts),
         len(ns),
-        figsize=(2.8 * len(ns), 2.2 * len(opts)),
+        figsize=(2.8 * len(ns), 1.6 * len(opts) + 0.4),
         squeeze=False,
         sharex=True,
         sharey=True,
@@ -66,7 +68,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                 legend=(r == 0 and c == len(ns) - 1),
             )
             ax.set_yscale("log")
-            ax.set_title(f"{opt}, n = {n:g}", fontsize=8)
+            ax.set_title(f"{label(opt, 'optimizer')}, n = {n:g}")
             ax.set_ylabel("max |Δ loss|" if c == 0 else "")
             ax.set_xlabel("step" if r == len(opts) - 1 else "")
     if axes[0][-1].get_legend() is not None:

@@ -1,49 +1,93 @@
-"""Per-layer weight-gradient norms at initialisation (median over seeds,
-band = min–max), one panel per activation, colour by init, for the deepest
-network of the grid up to 32 hidden layers. Layer 1 is the input side.
+"""Per-layer weight-gradient norms ‖∂L/∂W‖ at initialisation in the deepest networks of
+the probe grid (the depth is in the title), one panel per activation, colour and line
+style by init; line = median over seeds, band = range over seeds. x: layer, 1 = input
+side. Each panel has its own log scale.
 
-A falling line towards layer 1 is a vanishing gradient, a rising one an
-exploding gradient; zeros (all-zero init) are drawn at the bottom edge.
+A line falling towards layer 1 is a vanishing gradient, a rising one an exploding
+gradient. Xavier (dotted) and LeCun (dash-dot) give square hidden layers the same
+variance, so their lines overlap except at the first and last layers. Exact zeros (the
+all-zero init) are drawn on a bottom line marked "0".
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import seaborn as sns
+import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
+from ..labels import label
 from ..tables import Tables
-from .style import save, setup
+from .style import (
+    INIT_DASHES,
+    activation_order,
+    init_color,
+    init_order,
+    log_range,
+    save,
+    setup,
+    zero_floor,
+)
 
-# Deep enough to show the trend, shallow enough for the panels to stay readable.
-MAX_PROFILE_DEPTH = 32
-FLOOR = 1e-30  # where exact zeros are drawn on the log axis
+COLUMNS = 5
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("probe.layers")
-    depths = sorted(d for d in df["depth"].unique() if d <= MAX_PROFILE_DEPTH)
-    depth = depths[-1] if depths else int(df["depth"].min())
-    sub = df[df["depth"] == depth].copy()
-    sub["grad_norm"] = np.clip(sub["grad_norm"].astype(float), FLOOR, None)
-    g = sns.relplot(
-        sub,
-        x="layer",
-        y="grad_norm",
-        hue="init",
-        col="activation",
-        col_wrap=5,
-        kind="line",
-        estimator="median",
-        errorbar=("pi", 100),
-        height=2.2,
-        aspect=1.2,
-        facet_kws={"sharey": False},
+    depth = int(df["depth"].max())
+    sub = df[df["depth"] == depth]
+    prof = (
+        sub.groupby(["activation", "init", "layer"])["grad_norm"]
+        .agg(median="median", lo="min", hi="max")
+        .reset_index()
     )
-    g.set(yscale="log")
-    g.set_axis_labels("layer (1 = input side)", "‖∂L/∂W‖")
-    g.figure.suptitle(f"depth {depth}: gradient norm per layer at initialisation", y=1.02)
-    save(g.figure, outputs)
+    acts = activation_order(prof["activation"])
+    inits = init_order(prof["init"])
+    cols = min(COLUMNS, len(acts))
+    rows = math.ceil(len(acts) / cols)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(1.65 * cols + 0.4, 1.45 * rows + 0.9),
+        sharex=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    for k, ax in enumerate(axes.flat):
+        if k >= len(acts):
+            ax.axis("off")
+            continue
+        p = prof[prof["activation"] == acts[k]]
+        floor, top, zeros = log_range(p[["median", "lo", "hi"]].to_numpy())
+        for init in inits:
+            d = p[p["init"] == init].sort_values("layer")
+            if d.empty:
+                continue
+            c = init_color(init)
+            lo, hi, med = (d[s].clip(lower=floor) for s in ("lo", "hi", "median"))
+            ax.fill_between(d["layer"], lo, hi, color=c, alpha=0.15, lw=0)
+            (line,) = ax.plot(d["layer"], med, color=c, lw=1.3, label=label(init, "init"))
+            if INIT_DASHES.get(init):
+                line.set_dashes(INIT_DASHES[init])
+        ax.set_yscale("log")
+        ax.set_ylim(floor / 3 if zeros else floor * 3, top)
+        if zeros:
+            zero_floor(ax, floor)
+        ax.set_title(label(acts[k], "activation"))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.set_xlabel("layer" if k + cols >= len(acts) else "")
+        ax.set_ylabel("‖∂L/∂W‖" if k % cols == 0 else "")
+    handles, names = [], []
+    for ax in axes.flat:
+        for h, n in zip(*ax.get_legend_handles_labels(), strict=True):
+            if n not in names:
+                handles.append(h)
+                names.append(n)
+    fig.legend(
+        handles, names, title="init", loc="outside lower center", ncol=len(names), handlelength=3
+    )
+    fig.suptitle(f"Depth {depth} (the grid's deepest): gradient norm per layer at initialisation")
+    save(fig, outputs)

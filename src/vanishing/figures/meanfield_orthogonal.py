@@ -14,52 +14,71 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import seaborn as sns
+import matplotlib.pyplot as plt
+from matplotlib.ticker import NullLocator
 
+from ..labels import label
 from ..tables import Tables
-from .style import save, setup
+from .style import INIT_MARKERS, activation_order, init_color, init_order, save, setup
+
+ROWS = {
+    "log10_ratio": "log10 first/last\ngradient norm",
+    "seed_sd": "sd over seeds of\nlog10 ‖∂L/∂W₁‖",
+    "jac_ln_sv_sd": "sd of ln singular\nvalues of ∂z_D/∂z_1",
+}
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("meanfield.orthogonal")
-    seed_sd = (
-        df.groupby(["activation", "init", "depth"], as_index=False)["log10_grad_first"]
-        .std()
-        .rename(columns={"log10_grad_first": "value"})
-        .assign(metric="sd over seeds of log10 ‖∂L/∂W₁‖")
+    keys = ["activation", "init", "depth"]
+    seed_sd = df.groupby(keys)["log10_grad_first"].std().rename("mean").to_frame()
+    seed_sd["sd"] = 0.0
+    stats = {
+        "log10_ratio": df.groupby(keys)["log10_ratio"].agg(["mean", "std"]),
+        "seed_sd": seed_sd,
+        "jac_ln_sv_sd": df.groupby(keys)["jac_ln_sv_sd"].agg(["mean", "std"]),
+    }
+    acts = activation_order(df["activation"])
+    inits = init_order(df["init"])
+    depths = sorted(df["depth"].unique())
+    fig, axes = plt.subplots(
+        len(ROWS),
+        len(acts),
+        figsize=(2.6 * len(acts) + 1.0, 1.5 * len(ROWS) + 0.8),
+        sharex=True,
+        sharey="row",
+        squeeze=False,
+        layout="constrained",
     )
-    per_seed = df.melt(
-        id_vars=["activation", "init", "depth", "seed"],
-        value_vars=["log10_ratio", "jac_ln_sv_sd"],
-        var_name="metric",
-        value_name="value",
-    )
-    per_seed["metric"] = per_seed["metric"].map(
-        {"log10_ratio": "log10 first/last gradient", "jac_ln_sv_sd": "sd of ln singular values"}
-    )
-    long = pd.concat([per_seed, seed_sd], ignore_index=True)
-    g = sns.relplot(
-        data=long,
-        x="depth",
-        y="value",
-        hue="init",
-        col="activation",
-        row="metric",
-        kind="line",
-        marker="o",
-        errorbar="sd",
-        height=2.3,
-        aspect=1.4,
-        facet_kws={"sharey": "row", "margin_titles": True},
-        row_order=[
-            "log10 first/last gradient",
-            "sd over seeds of log10 ‖∂L/∂W₁‖",
-            "sd of ln singular values",
-        ],
-    )
-    g.set(xscale="log")
-    g.set_titles(col_template="{col_name}", row_template="{row_name}")
-    g.set_axis_labels("depth (hidden layers)", "")
-    save(g.figure, outputs)
+    for r, (key, ylabel) in enumerate(ROWS.items()):
+        st = stats[key].reset_index()
+        for c, act in enumerate(acts):
+            ax = axes[r, c]
+            for init in inits:
+                d = st[(st["activation"] == act) & (st["init"] == init)].sort_values("depth")
+                col = init_color(init)
+                sd = d["std"].fillna(0) if "std" in d else d["sd"]
+                ax.fill_between(
+                    d["depth"], d["mean"] - sd, d["mean"] + sd, color=col, alpha=0.2, lw=0
+                )
+                ax.plot(
+                    d["depth"],
+                    d["mean"],
+                    color=col,
+                    marker=INIT_MARKERS.get(init, "o"),
+                    ms=3.5,
+                    lw=1.2,
+                    label=label(init, "init"),
+                )
+            ax.set_xscale("log")
+            ax.set_xticks(depths, [str(d) for d in depths])
+            ax.xaxis.set_minor_locator(NullLocator())
+            if r == 0:
+                ax.set_title(label(act, "activation"))
+            if c == 0:
+                ax.set_ylabel(ylabel)
+            if r == len(ROWS) - 1:
+                ax.set_xlabel("depth (hidden layers)")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), title="init", loc="outside right center")
+    save(fig, outputs)

@@ -1,6 +1,8 @@
-"""Probability that a product of K activation derivatives vanishes (below 1e-6, top row)
-or explodes (above 1e6, bottom row) against K, for pre-activations x ~ N(0, s²) (columns:
-s) and tanh(n·x) with several n or ReLU (colour); lines are means over seeds, bands ±1 sd.
+"""Probability that a product of K activation derivatives vanishes (below 10⁻⁶, solid) or
+explodes (above 10⁶, dashed) against K, for pre-activations x ~ N(0, s²), one panel per
+s; colour: tanh(n·x) for several n (shades of blue, darker = larger n) and ReLU. Lines
+are means over seeds, bands ± 1 sd. A probability that stays 0 is drawn as a thin line
+on the bottom edge.
 
 Plain tanh (n = 1) and n < 1 never explode; n > 1 explodes when s is small, because most x
 sit where the derivative exceeds 1, and vanishes as soon as s is not. ReLU's product is
@@ -12,45 +14,68 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import seaborn as sns
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
+from ..labels import label, num
 from ..tables import Tables
-from .style import save, setup
+from .style import activation_color, activation_order, save, setup
+
+EVENTS = {"p_vanish": ("vanish (< 10⁻⁶)", "-"), "p_explode": ("explode (> 10⁶)", "--")}
 
 
-def _order(names: list[str]) -> list[str]:
-    tanh = sorted((a for a in names if a.startswith("tanh_n")), key=lambda a: float(a[6:]))
-    return tanh + sorted(a for a in names if not a.startswith("tanh_n"))
+def _name(act: str) -> str:
+    return "tanh" if act == "tanh_n1" else act
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("products.products")
-    long = df.melt(
-        id_vars=["activation", "s", "K", "seed"],
-        value_vars=["p_vanish", "p_explode"],
-        var_name="event",
-        value_name="probability",
+    df["activation"] = df["activation"].map(_name)
+    acts = activation_order(df["activation"])
+    scales = sorted(df["s"].unique())
+    ks = sorted(df["K"].unique())
+    fig, axes = plt.subplots(
+        1,
+        len(scales),
+        figsize=(2.4 * len(scales) + 1.6, 2.7),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
     )
-    names = {"p_vanish": "vanish (< 1e-6)", "p_explode": "explode (> 1e6)"}
-    long["event"] = long["event"].map(names)
-    g = sns.relplot(
-        data=long,
-        x="K",
-        y="probability",
-        hue="activation",
-        hue_order=_order(list(df["activation"].unique())),
-        col="s",
-        row="event",
-        kind="line",
-        marker="o",
-        errorbar="sd",
-        height=2.4,
-        aspect=1.0,
-        palette="viridis",
-        facet_kws={"margin_titles": True},
-    )
-    g.set(xscale="log", ylim=(-0.03, 1.03))
-    g.set_titles(col_template="s = {col_name}", row_template="{row_name}")
-    g.set_axis_labels("K (factors multiplied)", "probability")
-    save(g.figure, outputs)
+    for ax, s in zip(axes.flat, scales, strict=True):
+        d = df[df["s"] == s]
+        for act in acts:
+            a = d[d["activation"] == act]
+            c = activation_color(act)
+            for col, (_, ls) in EVENTS.items():
+                g = a.groupby("K")[col].agg(["mean", "std"]).reindex(ks)
+                flat = bool((g["mean"] == 0).all())
+                ax.plot(
+                    ks,
+                    g["mean"],
+                    ls=ls,
+                    color=c,
+                    lw=0.7 if flat else 1.4,
+                    marker=None if flat else "o",
+                    ms=3,
+                )
+                if not flat:
+                    sd = g["std"].fillna(0)
+                    ax.fill_between(ks, g["mean"] - sd, g["mean"] + sd, color=c, alpha=0.15, lw=0)
+        ax.set_xscale("log")
+        ax.set_xticks(ks, [str(k) for k in ks])
+        ax.minorticks_off()
+        ax.set(
+            title=f"x ~ N(0, {num(float(s))}²)", xlabel="K (factors multiplied)", ylim=(-0.03, 1.03)
+        )
+    axes.flat[0].set_ylabel("probability")
+    handles = [
+        Line2D([], [], color=activation_color(a), lw=1.4, label=label(a, "activation"))
+        for a in acts
+    ]
+    handles += [
+        Line2D([], [], color="0.3", ls=ls, lw=1.4, label=name) for name, ls in EVENTS.values()
+    ]
+    fig.legend(handles=handles, loc="outside right center")
+    save(fig, outputs)

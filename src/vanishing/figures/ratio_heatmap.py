@@ -1,9 +1,9 @@
-"""log10 of the first-layer over the last-layer weight-gradient norm at
-initialisation (median over seeds), activation × depth, one panel per init.
-
-0 means the first layer gets as much gradient as the output layer; −5 means a
-hundred-thousand-fold vanishing, +5 the same explosion. Cells where the first
-layer's gradient is exactly zero are shown at the colour scale's floor.
+"""log10 of the first-layer over the last-layer weight-gradient norm at initialisation:
+median over seeds per activation (rows) and depth (columns), one panel per init. Each
+cell prints the value in decades; −∞ means the first layer's gradient was exactly zero.
+0 means the first layer gets as much gradient as the output layer; −5 a
+hundred-thousand-fold vanishing, +5 the same explosion. Xavier and LeCun give every
+square hidden layer the same variance, 1/width, so their panels nearly coincide.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
+from ..labels import label
 from ..tables import Tables
 from .style import save, setup
 
@@ -29,9 +31,13 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     inits = list(dict.fromkeys(hist["init"]))
     layers = sorted(hist["layer"].unique())
     fig, axes = plt.subplots(
-        len(inits), len(layers), figsize=(2.3 * len(layers), 2.1 * len(inits)), squeeze=False
+        len(inits),
+        len(layers),
+        figsize=(1.75 * len(layers) + 0.9, 1.6 * len(inits) + 0.6),
+        squeeze=False,
+        layout="constrained",
     )
-    palette = dict(zip(hist["when"].unique(), sns.color_palette("colorblind", 2), strict=True))
+    palette = dict(zip(hist["when"].unique(), ["#4477AA", "#EE6677"], strict=True))
     for r, init in enumerate(inits):
         for c, layer in enumerate(layers):
             ax = axes[r][c]
@@ -56,10 +62,10 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                 for x in (-tail, tail):
                     ax.axvline(x, color="0.3", ls=":", lw=0.8)
             name = "output" if layer == layers[-1] else f"hidden {layer}"
-            ax.set_title(f"layer {layer} ({name})" if r == 0 else "", fontsize=8)
+            ax.set_title(f"layer {layer} ({name})" if r == 0 else "")
             ax.set_xlabel("∂L/∂W entry" if r == len(inits) - 1 else "")
-            ax.set_ylabel(f"{init}\ncount" if c == 0 else "")
-            ax.tick_params(labelsize=6)
+            ax.set_ylabel(f"{label(init, 'init')}\ncount" if c == 0 else "")
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=3, symmetric=True))
     leg = axes[0][-1].get_legend()
     if leg is not None:
         sns.move_legend(axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1), title=None)
@@ -67,7 +73,5 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         f"sigmoid, {meta['depth']} hidden layers × {meta['width']}, "
         f"digits ({meta['n_in']} inputs), batch {meta['batch_size']}, lr {meta['lr']}, "
         f"{len(meta['seeds'])} seeds",
-        fontsize=9,
     )
-    fig.tight_layout()
     save(fig, outputs)

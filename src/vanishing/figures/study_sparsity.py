@@ -12,8 +12,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 import seaborn as sns
 
+from ..labels import label
 from ..tables import Tables
-from .style import save, setup
+from .style import activation_color, activation_order, hue, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -21,30 +22,32 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     df = inputs.table("sparsity.runs")
     df["l1"] = df["l1"].astype(str)
     fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.2))
+    acts = activation_order(df["activation"])
+    df, kw = hue(df, "activation", "activation")
     final = df[df["phase"] == "final"]
-    order = list(dict.fromkeys(df["activation"]))
     sns.pointplot(
         data=final,
         x="l1",
         y="zero_frac",
-        hue="activation",
-        hue_order=order,
+        **kw,
         errorbar="sd",
         dodge=0.2,
         ax=axes[0],
     )
     init = df[df["phase"] == "init"].groupby("activation")["zero_frac"].mean()
-    for i, name in enumerate(order):
-        axes[0].axhline(init[name], ls=":", color=f"C{i}", lw=1, label=f"{name} at init")
+    for name in acts:
+        lab = label(name, "activation")
+        axes[0].axhline(
+            init[lab], ls=":", color=activation_color(name), lw=1, label=f"{lab} at init"
+        )
     axes[0].set_xlabel("L1 weight λ")
     axes[0].set_ylabel("exact-zero share of hidden outputs")
-    axes[0].legend(fontsize=7)
+    axes[0].legend()
     sns.pointplot(
         data=final,
         x="l1",
         y="test_accuracy",
-        hue="activation",
-        hue_order=order,
+        **kw,
         errorbar="sd",
         dodge=0.2,
         ax=axes[1],

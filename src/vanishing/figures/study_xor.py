@@ -12,8 +12,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..labels import label
 from ..tables import Tables
-from .style import save, setup
+from .style import activation_color, activation_order, labels_of, save, setup
 
 
 def wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
@@ -29,20 +30,26 @@ def wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("xor.runs")
-    acts = list(dict.fromkeys(df["activation"]))
+    acts = activation_order(df["activation"])
     panels = list(df.groupby(["optimizer", "width"], sort=True))
     fig, axes = plt.subplots(
-        1, len(panels), figsize=(3.4 * len(panels), 3.2), squeeze=False, sharey=True
+        1,
+        len(panels),
+        figsize=(2.6 * len(panels) + 0.6, 2.8),
+        squeeze=False,
+        sharey=True,
+        layout="constrained",
     )
     for ax, ((opt, width), g) in zip(axes.flat, panels, strict=True):
         agg = g.groupby("activation")["success"].agg(["sum", "count"]).reindex(acts)
         rate = agg["sum"] / agg["count"]
         ci = np.array([wilson(k, n) for k, n in zip(agg["sum"], agg["count"], strict=True)])
         err = np.vstack([rate - ci[:, 0], ci[:, 1] - rate])
-        ax.bar(range(len(acts)), rate, yerr=err, capsize=2, color="C0")
-        ax.set_xticks(range(len(acts)), acts, rotation=60, ha="right")
-        ax.set_title(f"{opt}, width {width} (n = {int(agg['count'].iloc[0])})")
+        ax.bar(
+            range(len(acts)), rate, yerr=err, capsize=2, color=[activation_color(a) for a in acts]
+        )
+        ax.set_xticks(range(len(acts)), labels_of(acts, "activation"), rotation=45, ha="right")
+        ax.set_title(f"{label(opt, 'optimizer')}, width {width}, {int(agg['count'].iloc[0])} seeds")
         ax.set_ylim(0, 1.05)
     axes[0, 0].set_ylabel("XOR solved (share of seeds)")
-    fig.tight_layout()
     save(fig, outputs)

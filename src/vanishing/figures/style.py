@@ -1,23 +1,257 @@
-"""Shared look and byte-reproducible saving for every figure."""
+"""Shared look, palette convention and byte-reproducible saving for every figure.
+
+Palette convention (the same in every figure, so a colour means one thing):
+- an activation always has the colour ``ACTIVATION_COLORS`` gives it (Okabe & Ito's
+  colour-blind-safe set, plus Tol's muted colours for the rest); the tanh(n·x) and
+  leaky-ReLU families are lighter or darker shades of tanh's and leaky ReLU's colour,
+  ordered by n or slope, so a family reads as one hue;
+- an initialisation always has the colour ``INIT_COLORS`` gives it (Tol's bright
+  set, colour-blind safe, plus black);
+- verdicts have ``VERDICT_COLORS``;
+- a figure that colours by activation never colours by init in the same panel (a
+  second variable gets markers or line styles instead).
+
+Sizes: ``save`` refuses a figure wider than ``MAX_WIDTH_IN`` (1,500 px at the PNG's
+150 dpi: readable in a GitHub column and within the PDF report's text width, so it is
+never scaled down there) or with any text smaller than ``MIN_FONT_PT``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # no screen on the build machines
+import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+
+from ..labels import label  # noqa: E402
+
+DPI = 150
+# The PDF report's text is 25.7 cm (10.1 in) wide and 17 cm (6.7 in) high, of which a
+# figure may take 85 % (the caption needs the rest): a figure within
+# these limits is included at its natural size, so its text prints at the size set here.
+MAX_WIDTH_IN = 10.0
+MAX_HEIGHT_IN = 5.6
+MIN_FONT_PT = 7.0
+
+# Okabe & Ito (2008) and Tol's muted scheme: distinguishable with the common
+# colour-vision deficiencies.
+ACTIVATION_COLORS: dict[str, str] = {
+    "sigmoid": "#CC79A7",  # reddish purple
+    "tanh": "#0072B2",  # blue; tanh(n·x) are shades of it
+    "lecun_tanh": "#009E73",  # bluish green
+    "relu": "#D55E00",  # vermillion
+    "leaky_relu": "#E69F00",  # orange; leaky ReLU with other slopes are shades of it
+    "prelu": "#882255",  # wine
+    "elu": "#999933",  # olive
+    "necro_relu": "#000000",  # black
+    "softplus": "#44AA99",  # teal
+    "abs": "#AA4499",  # purple
+    "linear": "#888888",  # grey
+}
+# Tol's bright scheme plus black; xavier and lecun (the same variance at square width)
+# differ in hue and in lightness.
+INIT_COLORS: dict[str, str] = {
+    "normal": "#EE6677",  # red
+    "truncated_normal": "#AA3377",  # purple
+    "glorot_standard": "#CCBB44",  # yellow
+    "xavier": "#4477AA",  # blue
+    "he": "#228833",  # green
+    "lecun": "#66CCEE",  # cyan
+    "orthogonal": "#000000",  # black
+    "zeros": "#BBBBBB",  # grey
+}
+# Line styles by init, for figures where colour already means the activation.
+INIT_DASHES: dict[str, tuple[float, ...] | str] = {
+    "normal": "",
+    "truncated_normal": (1, 1),
+    "glorot_standard": (4, 1.5),
+    "xavier": (1.5, 1.5),
+    "he": "",
+    "lecun": (5, 2, 1, 2),
+    "orthogonal": (3, 1, 1, 1, 1, 1),
+    "zeros": (1, 3),
+}
+INIT_MARKERS: dict[str, str] = {
+    "normal": "o",
+    "truncated_normal": "v",
+    "glorot_standard": "s",
+    "xavier": "D",
+    "he": "^",
+    "lecun": "P",
+    "orthogonal": "X",
+    "zeros": "*",
+}
+VERDICT_COLORS: dict[str, str] = {
+    "supported": "#228833",  # green
+    "qualified": "#CCBB44",  # yellow
+    "refuted": "#EE6677",  # red
+    "inconclusive": "#66CCEE",  # cyan
+    "not tested": "#BBBBBB",  # grey
+}
+DTYPE_COLORS: dict[str, str] = {
+    "float64": "#000000",
+    "float32": "#4477AA",
+    "bfloat16": "#EE6677",
+    "float16": "#CCBB44",
+}
+FALLBACK = "#555555"
+
+
+def _shade(base: str, t: float) -> str:
+    """t in [−1, 1]: −1 mixes 60 % white in, +1 60 % black, 0 is the base colour."""
+    rgb = np.array(mcolors.to_rgb(base))
+    t = float(np.clip(t, -1.0, 1.0))
+    target, mix = (np.ones(3), -0.6 * t) if t < 0 else (np.zeros(3), 0.6 * t)
+    return mcolors.to_hex((1 - mix) * rgb + mix * target)
+
+
+def activation_color(name: str) -> str:
+    """The activation's fixed colour; tanh(n·x) and leaky ReLU(a) are shades of their
+    family's colour: lighter below n = 1 (a = 0.01), darker above, darkest at n = 3 (a = 0.3)."""
+    if name in ACTIVATION_COLORS:
+        return ACTIVATION_COLORS[name]
+    if name.startswith("tanh_n"):
+        n = float(name.removeprefix("tanh_n"))
+        return _shade(ACTIVATION_COLORS["tanh"], float(np.log(n) / np.log(3 if n > 1 else 4)))
+    if name.startswith("leaky_relu"):
+        a = float(name.removeprefix("leaky_relu")) / 0.01
+        return _shade(
+            ACTIVATION_COLORS["leaky_relu"], float(np.log(a) / np.log(30 if a > 1 else 10))
+        )
+    return FALLBACK
+
+
+def init_color(name: str) -> str:
+    return INIT_COLORS.get(name, FALLBACK)
+
+
+def activation_order(names: Iterable[str]) -> list[str]:
+    """Activations in the convention's order (families together, n and slopes rising)."""
+    fixed = list(ACTIVATION_COLORS)
+
+    def key(a: str) -> tuple[int, float]:
+        if a.startswith("tanh_n"):
+            return fixed.index("tanh"), float(a.removeprefix("tanh_n"))
+        if a.startswith("leaky_relu") and a != "leaky_relu":
+            return fixed.index("leaky_relu"), float(a.removeprefix("leaky_relu"))
+        if a in fixed:
+            return fixed.index(a), 1.0 if a == "tanh" else 0.01 if a == "leaky_relu" else 0.0
+        return len(fixed), 0.0
+
+    return sorted(dict.fromkeys(names), key=key)
+
+
+def init_order(names: Iterable[str]) -> list[str]:
+    fixed = list(INIT_COLORS)
+    return sorted(dict.fromkeys(names), key=lambda i: fixed.index(i) if i in fixed else len(fixed))
+
+
+def palette(names: Iterable[str], kind: str) -> dict[str, str]:
+    """{label: colour} for the names, keyed by the labels a relabelled frame holds."""
+    color = {"activation": activation_color, "init": init_color}[kind]
+    return {label(n, kind): color(n) for n in names}
+
+
+def relabel(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """A copy whose code-name columns hold labels ({column: kind})."""
+    out = df.copy()
+    for col, kind in columns.items():
+        out[col] = out[col].map(lambda v, k=kind: label(v, k))
+    return out
+
+
+def hue(df: pd.DataFrame, column: str, kind: str) -> tuple[pd.DataFrame, dict[str, object]]:
+    """A relabelled copy of df and the seaborn keywords (hue, hue_order, palette) that
+    colour ``column`` by the convention, in the convention's order."""
+    order = activation_order(df[column]) if kind == "activation" else init_order(df[column])
+    pal = palette(order, kind)
+    return relabel(df, {column: kind}), {
+        "hue": column,
+        "hue_order": list(pal),
+        "palette": pal,
+    }
+
+
+def labels_of(names: Iterable[str], kind: str) -> list[str]:
+    return [label(n, kind) for n in names]
+
+
+def log_range(values: np.ndarray) -> tuple[float, float, bool]:
+    """(floor, top, has_zeros) for a log axis: the floor is a decade below the smallest
+    positive value, where exact zeros are drawn (see ``zero_floor``)."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    pos = v[v > 0]
+    if not pos.size:
+        return 1e-12, 1.0, bool(v.size)
+    floor = 10 ** (np.floor(np.log10(pos.min())) - 1)
+    return float(floor), float(10 ** np.ceil(np.log10(pos.max()))), bool((v <= 0).any())
+
+
+def zero_floor(ax: plt.Axes, floor: float) -> None:
+    """Mark the level where a log axis draws exact zeros: a dotted line and a '0' tick."""
+    ax.axhline(floor, color="0.4", lw=0.6, ls=":")
+    ticks = [t for t in ax.get_yticks() if t > floor * 3]
+    lo, hi = ax.get_ylim()
+    ax.set_yticks([floor, *ticks], ["0", *[ax.yaxis.get_major_formatter()(t) for t in ticks]])
+    ax.set_ylim(lo, hi)
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
 
 
 def setup() -> None:
-    sns.set_theme(context="paper", style="whitegrid", palette="colorblind")
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "svg.hashsalt": "vanishing"})
+    sns.set_theme(context="paper", style="whitegrid")
+    plt.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "savefig.dpi": DPI,
+            "svg.hashsalt": "vanishing",
+            "font.size": 8,
+            "axes.titlesize": 8.5,
+            "axes.labelsize": 8,
+            "xtick.labelsize": 7.5,
+            "ytick.labelsize": 7.5,
+            "legend.fontsize": 7.5,
+            "legend.title_fontsize": 8,
+            "figure.titlesize": 9,
+            "axes.prop_cycle": matplotlib.cycler(color=list(INIT_COLORS.values())[:7]),
+        }
+    )
+
+
+def _check_size(fig: plt.Figure) -> None:
+    """Refuse figures that would print too wide or with text below MIN_FONT_PT."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    bbox = fig.get_tightbbox(renderer)
+    width, height = bbox.width, bbox.height  # inches
+    problems = []
+    if width > MAX_WIDTH_IN + 0.05 or height > MAX_HEIGHT_IN + 0.05:
+        problems.append(
+            f"{width:.2f} × {height:.2f} in exceeds {MAX_WIDTH_IN} × {MAX_HEIGHT_IN} in"
+        )
+    small = sorted(
+        {
+            (round(t.get_fontsize(), 1), t.get_text()[:30])
+            for t in fig.findobj(matplotlib.text.Text)
+            if t.get_visible() and t.get_text().strip() and t.get_fontsize() < MIN_FONT_PT
+        }
+    )
+    if small:
+        problems.append(f"text below {MIN_FONT_PT} pt: {small[:5]}")
+    if problems:
+        raise ValueError("figure not readable at print size: " + "; ".join(problems))
 
 
 def save(fig: plt.Figure, outputs: list[Path] | list[str]) -> None:
-    """Write PNG/PDF without timestamps, so the same data gives the same bytes."""
+    """Check the size, then write PNG/PDF without timestamps (same data, same bytes)."""
+    _check_size(fig)
     for out in map(Path, outputs):
         out.parent.mkdir(parents=True, exist_ok=True)
         meta = {"CreationDate": None} if out.suffix == ".pdf" else {"Software": None}

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import save, setup
+from .style import hue, relabel, save, setup
 from .training_common import finite_loss
 
 
@@ -25,14 +25,14 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     steps = finite_loss(inputs.table("training.e2_steps"))
     layers = inputs.table("training.e2_layers")
     depth, width = int(steps["depth"].iloc[0]), int(steps["width"].iloc[0])
-    inits = list(dict.fromkeys(steps["init"]))  # same colour per init in both panels
+    steps, kw = hue(steps, "init", "init")  # same colour per init in both panels
+    layers = relabel(layers, {"init": "init"})
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.5, 3.0))
     sns.lineplot(
         steps,
         x="step",
         y="loss",
-        hue="init",
-        hue_order=inits,
+        **kw,
         units="seed",
         estimator=None,
         lw=0.9,
@@ -45,8 +45,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         layers[layers["step"] == 0],
         x="layer",
         y="grad_norm",
-        hue="init",
-        hue_order=inits,
+        **kw,
         estimator="median",
         errorbar=("pi", 100),
         ax=ax2,

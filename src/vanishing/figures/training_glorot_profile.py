@@ -15,7 +15,7 @@ import numpy as np
 import seaborn as sns
 
 from ..tables import Tables
-from .style import save, setup
+from .style import hue, labels_of, relabel, save, setup
 
 ACTS = ["tanh", "sigmoid", "relu"]
 FLOOR = 1e-30
@@ -33,20 +33,22 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     ].copy()
     df["delta_norm"] = np.clip(df["delta_norm"], FLOOR, None)
     df["when"] = np.where(df["step"] == 0, "step 0", f"step {last}")
+    cols = labels_of([a for a in ACTS if a in set(df["activation"])], "activation")
+    df, kw = hue(relabel(df, {"activation": "activation"}), "init", "init")
     g = sns.relplot(
         df,
         x="layer",
         y="delta_norm",
-        hue="init",
+        **kw,
         style="when",
         row="depth",
         col="activation",
-        col_order=[a for a in ACTS if a in set(df["activation"])],
+        col_order=cols,
         kind="line",
         estimator="median",
         errorbar=("pi", 100),
-        height=2.0,
-        aspect=1.3,
+        height=1.55,
+        aspect=1.4,
         facet_kws={"sharey": False, "sharex": "row", "margin_titles": True},
     )
     g.set(yscale="log")

@@ -1,64 +1,98 @@
-"""Per-layer view of training at the deepest grid depth. Top: update:weight ratio
-‖ΔW‖/‖W‖ of the minibatch SGD step, median over logged steps and seeds, per layer
-(1 = input side). Bottom: relative change from initialisation ‖W_T − W_0‖/‖W_0‖ at
-the end. One column per activation, colour by init.
+"""How much each layer learns, at the deepest trained depth. For each activation, left:
+update:weight ratio ‖ΔW‖/‖W‖ of the mini-batch SGD step (median over logged steps, then
+over seeds; band = range over seeds), right: relative change from initialisation
+‖W_T − W_0‖/‖W_0‖ at the end. x: layer, 1 = input side, the last point is the output
+layer; colour: init. Both quantities share one log scale across all panels.
 
-A layer whose ratio sits decades below the others barely learns; the output layer
-is the last point on the right.
+A layer whose curve sits decades below the others barely learns. A value of exactly 0 (a
+layer that never moved: its gradient was exactly zero at every step) is drawn on a
+bottom line marked "0".
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
-import seaborn as sns
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
+from ..labels import label
 from ..tables import Tables
-from .style import save, setup
+from .style import activation_order, init_color, init_order, log_range, save, setup, zero_floor
 
-FLOOR = 1e-12  # exact zeros (a layer that never moved) are drawn at this level
+COLUMNS = 5  # activations per row; the update ratios above, the changes below
+
+
+def _profile(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    """Median over seeds and its range, per (activation, init, layer)."""
+    return (
+        df.groupby(["activation", "init", "layer"])[col]
+        .agg(median="median", lo="min", hi="max")
+        .reset_index()
+    )
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     layers = inputs.table("training.layers")
-    depth = layers["depth"].max()
+    depth = int(layers["depth"].max())
     deep = layers[layers["depth"] == depth]
     upd = (
         deep[deep["step"] > 0]
         .groupby(["activation", "init", "seed", "layer"], as_index=False)["update_ratio"]
         .median()
     )
-    fin = deep[deep["step"] == deep["step"].max()].copy()
-    upd["update_ratio"] = np.clip(upd["update_ratio"], FLOOR, None)
-    fin["rel_change"] = np.clip(fin["rel_change"], FLOOR, None)
-    acts = list(dict.fromkeys(layers["activation"]))
-    # Fixed order: seaborn would otherwise assign colours per panel by appearance.
-    inits = list(dict.fromkeys(layers["init"]))
+    fin = deep[deep["step"] == deep["step"].max()]
+    quantities = [
+        (_profile(upd, "update_ratio"), "update\n‖ΔW‖ / ‖W‖"),
+        (_profile(fin, "rel_change"), "change from init\n‖W_T − W_0‖ / ‖W_0‖"),
+    ]
+    acts = activation_order(layers["activation"])
+    inits = init_order(layers["init"])
+    cols = min(COLUMNS, len(acts))
+    block = math.ceil(len(acts) / cols)  # rows per quantity
     fig, axes = plt.subplots(
-        2, len(acts), figsize=(2.2 * len(acts), 4.6), sharex=True, squeeze=False
+        2 * block,
+        cols,
+        figsize=(1.5 * cols + 0.5, 1.18 * 2 * block + 0.7),
+        sharex=True,
+        squeeze=False,
+        layout="constrained",
     )
-    for j, act in enumerate(acts):
-        for i, (df, col, label) in enumerate(
-            [(upd, "update_ratio", "‖ΔW‖/‖W‖ per step"), (fin, "rel_change", "‖W_T − W_0‖/‖W_0‖")]
-        ):
-            ax = axes[i, j]
-            sns.lineplot(
-                df[df["activation"] == act],
-                x="layer",
-                y=col,
-                hue="init",
-                hue_order=inits,
-                estimator="median",
-                errorbar=("pi", 100),
-                ax=ax,
-                legend=(i == 0 and j == 0),
-            )
-            ax.set(yscale="log", xlabel="layer" if i else "", ylabel=label if j == 0 else "")
-            if i == 0:
-                ax.set_title(act)
-    fig.suptitle(f"{depth} hidden layers", y=1.01)
+    for q, (prof, ylabel) in enumerate(quantities):
+        # One decade below the smallest moved layer: where exact zeros are drawn.
+        floor, top, zeros = log_range(prof[["median", "lo", "hi"]].to_numpy())
+        for k in range(block * cols):
+            ax = axes[q * block + k // cols, k % cols]
+            if k >= len(acts):
+                ax.axis("off")
+                continue
+            act = acts[k]
+            for init in inits:
+                d = prof[(prof["activation"] == act) & (prof["init"] == init)].sort_values("layer")
+                if d.empty:
+                    continue
+                c = init_color(init)
+                lo, hi, med = (d[s].clip(lower=floor) for s in ("lo", "hi", "median"))
+                ax.fill_between(d["layer"], lo, hi, color=c, alpha=0.2, lw=0)
+                ax.plot(d["layer"], med, color=c, lw=1.2, label=label(init, "init"))
+            ax.set_yscale("log")
+            ax.set_ylim(floor / 2 if zeros else floor * 3, top)
+            if zeros:
+                zero_floor(ax, floor)
+            ax.set_title(label(act, "activation"))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+            if k % cols == 0:
+                ax.set_ylabel(ylabel)
+            else:
+                ax.tick_params(labelleft=False)
+            if q == 1 and (k + cols >= len(acts)):
+                ax.set_xlabel("layer")
+                ax.tick_params(labelbottom=True)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, title="init", loc="outside lower center", ncol=len(inits))
+    fig.suptitle(f"{depth} hidden layers; the output layer is layer {depth + 1}")
     save(fig, outputs)

@@ -1,6 +1,6 @@
-"""Training loss (cross-entropy on the whole digits training split) over SGD
-steps, median over seeds with the min–max band; one panel per activation (column)
-and depth (row), colour by initialisation.
+"""Training loss (cross-entropy on the whole digits training split) over SGD steps,
+median over seeds; one panel per activation, colour by initialisation, line style by
+depth. Each panel has the same log scale.
 
 Same learning rate, batch size, seeds and minibatch order everywhere, so the
 panels differ only by activation, init and depth; runs that diverged are drawn at
@@ -9,34 +9,64 @@ the top edge.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
-import seaborn as sns
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
+from ..labels import label
 from ..tables import Tables
-from .style import save, setup
+from .style import activation_order, init_color, init_order, save, setup
 from .training_common import finite_loss
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     steps = finite_loss(inputs.table("training.steps"))
-    g = sns.relplot(
-        steps,
-        x="step",
-        y="loss",
-        hue="init",
-        row="depth",
-        col="activation",
-        kind="line",
-        estimator="median",
-        errorbar=("pi", 100),
-        height=1.7,
-        aspect=1.1,
-        facet_kws={"margin_titles": True},
+    acts = activation_order(steps["activation"])
+    inits = init_order(steps["init"])
+    depths = sorted(steps["depth"].unique())
+    med = steps.groupby(["activation", "init", "depth", "step"], as_index=False)["loss"].median()
+    cols = min(5, len(acts))
+    rows = math.ceil(len(acts) / cols)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(1.6 * cols + 0.4, 1.4 * rows + 0.8),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
     )
-    g.set(yscale="log")
-    g.set_titles(row_template="depth {row_name}", col_template="{col_name}")
-    g.set_axis_labels("SGD step", "training loss")
-    save(g.figure, outputs)
+    dashes = ["", (4, 1.5), (1.2, 1.2), (5, 1.5, 1, 1.5)]
+    for k, ax in enumerate(axes.flat):
+        if k >= len(acts):
+            ax.axis("off")
+            continue
+        for init in inits:
+            for j, depth in enumerate(depths):
+                d = med[
+                    (med["activation"] == acts[k]) & (med["init"] == init) & (med["depth"] == depth)
+                ]
+                (line,) = ax.plot(d["step"], d["loss"], color=init_color(init), lw=1.2)
+                if dashes[j % len(dashes)]:
+                    line.set_dashes(dashes[j % len(dashes)])
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_title(label(acts[k], "activation"))
+        ax.set_xlabel("SGD step" if k + cols >= len(acts) else "")
+        ax.set_ylabel("training loss" if k % cols == 0 else "")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+    handles = [Line2D([], [], color=init_color(i), lw=1.4, label=label(i, "init")) for i in inits]
+    for j, depth in enumerate(depths):
+        h = Line2D([], [], color="0.3", lw=1.2, label=f"{depth} hidden layers")
+        if dashes[j % len(dashes)]:
+            h.set_dashes(dashes[j % len(dashes)])
+        handles.append(h)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), handlelength=3)
+    save(fig, outputs)

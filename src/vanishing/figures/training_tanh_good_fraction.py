@@ -1,9 +1,11 @@
 """tanh(n·x) during training. Top: share of hidden pre-activations x with
 |x| < t1(n), where the derivative of tanh(n·x) is still above 1/n (the "good"
 x), for n = 2, 3. Middle: mean of ln f′(x) over hidden units (the per-layer
-factor a product of derivatives picks up; n = 1 included; symlog axis). Bottom: log10 of the
+factor a product of derivatives picks up; n = 1 included; symlog axis when it passes ±10).
+Bottom: log10 of the
 first-layer over the last-layer weight-gradient norm. Median over seeds, band =
-min–max; colour by n, line style by depth, one column per init.
+min–max; colour by activation (tanh(n·x), darker = larger n), line style by depth,
+one column per init.
 """
 
 from __future__ import annotations
@@ -16,13 +18,10 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..labels import label as label_of
 from ..tables import Tables
-from .style import save, setup
+from .style import hue, init_order, save, setup
 from .training_common import hidden_mean
-
-
-def _n(act: str) -> float:
-    return 1.0 if act == "tanh" else float(act.removeprefix("tanh_n"))
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -37,18 +36,23 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.log10(first / last).rename("log10_ratio").reset_index()
     df = good.merge(logd, on=keys).merge(ratio, on=keys)
-    df["n"] = df["activation"].map(_n).map(lambda v: f"n = {v:g}")
+    df, kw = hue(df, "activation", "activation")
     df = df.replace([np.inf, -np.inf], np.nan)
-    inits = list(dict.fromkeys(df["init"]))
+    inits = init_order(df["init"])
+    df["depth"] = df["depth"].map(lambda d: f"{d} layers")
     rows = [
         ("frac_inside_t1", "share |x| < t1(n)"),
         ("mean_log_deriv", "mean ln f′(x)"),
         ("log10_ratio", "log10 ‖∇W1‖/‖∇W_out‖"),
     ]
     fig, axes = plt.subplots(
-        len(rows), len(inits), figsize=(3.3 * len(inits), 7.0), sharex=True, squeeze=False
+        len(rows),
+        len(inits),
+        figsize=(2.3 * len(inits) + 1.4, 5.6),
+        sharex=True,
+        squeeze=False,
+        layout="constrained",
     )
-    hue_order = sorted(df["n"].unique())
     for j, init in enumerate(inits):
         sub = df[df["init"] == init]
         for i, (col, label) in enumerate(rows):
@@ -59,8 +63,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                     data,
                     x="step",
                     y=col,
-                    hue="n",
-                    hue_order=hue_order,
+                    **kw,
                     style="depth",
                     estimator="median",
                     errorbar=("pi", 100),
@@ -68,11 +71,11 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                     legend=(i == 0 and j == len(inits) - 1),
                 )
             ax.set(ylabel=label if j == 0 else "", xlabel="SGD step" if i == len(rows) - 1 else "")
-            if col == "mean_log_deriv":
+            if col == "mean_log_deriv" and df[col].abs().max() > 10:
                 # Saturated nets reach ln f′ ≈ −10^5: symlog keeps the near-zero ones legible.
                 ax.set_yscale("symlog", linthresh=1.0)
             if i == 0:
-                ax.set_title(init)
+                ax.set_title(label_of(init, "init"))
     if axes[0, -1].get_legend() is not None:
-        sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1))
+        sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1), title=None)
     save(fig, outputs)

@@ -1,0 +1,231 @@
+"""Human labels for the code names a reader meets in the report and the figures.
+
+One table per kind of name (activation, init, optimiser, learning-rate mapping,
+input scaling, dtype). ``label(name)`` gives the short label used in legends,
+tables and evidence strings; ``define(name)`` gives the one-line definition the
+report's glossary prints. The claim checks should write ``label("glorot_standard")``
+rather than the code name; the report's ``label`` and ``humanise`` Jinja filters
+(see ``jinja_filters``) do the same for templates and free text.
+
+Numbers: ``num(x)`` formats a float with a true minus sign and ``× 10ⁿ`` instead
+of ``e-n``; ``minus(s)`` turns hyphen-minus signs in front of digits into U+2212.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+MINUS = "\u2212"
+
+# ---- the label tables ----------------------------------------------------------
+
+# (short label, definition). Definitions say what the code computes.
+ACTIVATIONS: dict[str, tuple[str, str]] = {
+    "sigmoid": ("sigmoid", "logistic function 1/(1 + e^−x)"),
+    "tanh": ("tanh", "hyperbolic tangent tanh(x)"),
+    "lecun_tanh": ("LeCun tanh", "1.7159·tanh(2x/3), the scaled tanh of LeCun et al. (1998)"),
+    "relu": ("ReLU", "max(0, x)"),
+    "leaky_relu": ("leaky ReLU", "max(x, a·x) with slope a = 0.01 (config key leaky_slope)"),
+    "prelu": ("PReLU", "leaky ReLU whose slope is learned, one per layer, starting at 0.25"),
+    "elu": ("ELU", "x for x > 0, e^x − 1 otherwise"),
+    "softplus": ("softplus", "ln(1 + e^x), the smooth ReLU"),
+    "abs": ("|x|", "absolute value"),
+    "linear": ("linear", "identity: no activation"),
+    "necro_relu": (
+        "NecroReLU",
+        "ReLU in the forward pass, slope 0.1 for x < 0 in the backward pass",
+    ),
+}
+INITS: dict[str, tuple[str, str]] = {
+    "normal": ("N(0, 1)", "standard normal weights, whatever the width"),
+    "truncated_normal": ("truncated N(0, 1)", "N(0, 1) redrawn beyond ±2 (TensorFlow's)"),
+    "glorot_standard": (
+        "U[±1/√fan_in]",
+        "uniform on [−1/√fan_in, 1/√fan_in], Glorot & Bengio's (2010) 'standard' init",
+    ),
+    "xavier": (
+        "Xavier",
+        "uniform with Var = 2/(fan_in + fan_out), Glorot & Bengio's (2010) normalised init",
+    ),
+    "he": ("He", "normal with Var = 2/fan_in (He et al. 2015)"),
+    "lecun": ("LeCun", "normal with Var = 1/fan_in (LeCun et al. 1998)"),
+    "orthogonal": ("orthogonal", "a random (semi-)orthogonal matrix per layer (Saxe et al. 2014)"),
+    "zeros": ("zeros", "every weight 0"),
+}
+OPTIMIZERS: dict[str, tuple[str, str]] = {
+    "gd": ("full-batch GD", "gradient descent on the whole training set"),
+    "sgd": ("SGD", "mini-batch stochastic gradient descent"),
+    "adam": ("Adam", "Adam (β = 0.9, 0.999; ε = 10⁻⁸)"),
+}
+# How the tanh(x) net's learning rate is set to follow a tanh(n·x) net (A15).
+MAPPINGS: dict[str, tuple[str, str]] = {
+    "reference": ("tanh(n·x) net", "the tanh(n·x) network itself"),
+    "same_lr": ("same lr", "the same learning rate for every parameter"),
+    "lr_x_n": ("lr × n", "every learning rate × n"),
+    "lr_x_n2": ("lr × n²", "every learning rate × n²"),
+    "exact": ("exact map", "the derived map: hidden lr × n² (GD, SGD) or × n and ε / n (Adam)"),
+    "exact_eps_aside": ("exact map, ε unscaled", "Adam with hidden lr × n but ε left as is"),
+}
+INPUTS: dict[str, tuple[str, str]] = {
+    "standardised": ("standardised digits", "8×8 digits, each feature to mean 0, sd 1"),
+    "unit": ("digits in [0, 1]", "8×8 digits, pixels divided by 16"),
+    "mnist_like": (
+        "MNIST-like digits",
+        "digits in [0, 1] upsampled to 20×20 and centred in a 28×28 frame (784 inputs)",
+    ),
+}
+DTYPES: dict[str, tuple[str, str]] = {
+    "float64": ("float64", "IEEE double precision"),
+    "float32": ("float32", "IEEE single precision"),
+    "float16": ("float16", "IEEE half precision"),
+    "bfloat16": ("bfloat16", "brain floating point: float32's range, 8-bit mantissa"),
+}
+TABLES: dict[str, dict[str, tuple[str, str]]] = {
+    "activation": ACTIVATIONS,
+    "init": INITS,
+    "optimizer": OPTIMIZERS,
+    "mapping": MAPPINGS,
+    "inputs": INPUTS,
+    "dtype": DTYPES,
+}
+
+_FAMILY = re.compile(r"^(?P<family>tanh_n|leaky_relu)(?P<value>\d+(?:\.\d+)?)$")
+
+
+def _g(v: float) -> str:
+    return f"{v:g}"
+
+
+def _family(name: str) -> tuple[str, str] | None:
+    """tanh_n<n> and leaky_relu<slope>: the two activation families named by a number."""
+    m = _FAMILY.match(name)
+    if not m:
+        return None
+    v = float(m.group("value"))
+    if m.group("family") == "tanh_n":
+        return f"tanh({_g(v)}x)", f"tanh(n·x) with n = {_g(v)}"
+    return f"leaky ReLU ({_g(v)})", f"max(x, a·x) with slope a = {_g(v)}"
+
+
+def _lookup(name: str, kind: str | None) -> tuple[str, str] | None:
+    tables = [TABLES[kind]] if kind else list(TABLES.values())
+    for table in tables:
+        if name in table:
+            return table[name]
+    if kind in (None, "activation"):
+        return _family(name)
+    return None
+
+
+def label(name: Any, kind: str | None = None) -> str:
+    """The reader's label of a code name (unknown names come back unchanged).
+
+    ``kind`` ("activation", "init", "optimizer", "mapping", "inputs", "dtype")
+    settles the few names two tables could share; without it the first table that
+    knows the name wins.
+    """
+    found = _lookup(str(name), kind)
+    return found[0] if found else str(name)
+
+
+def define(name: Any, kind: str | None = None) -> str:
+    """One-line definition of a code name, for the report's glossary."""
+    found = _lookup(str(name), kind)
+    return found[1] if found else ""
+
+
+def labels(names: Iterable[Any], kind: str | None = None) -> str:
+    """'ReLU, leaky ReLU and ELU': a list of names as English."""
+    out = [label(n, kind) for n in names]
+    if len(out) <= 1:
+        return "".join(out)
+    return ", ".join(out[:-1]) + " and " + out[-1]
+
+
+def glossary(names: Iterable[Any], kind: str) -> list[dict[str, str]]:
+    """Rows {name, label, definition} for the names that occur, in the given order."""
+    return [{"name": str(n), "label": label(n, kind), "definition": define(n, kind)} for n in names]
+
+
+# ---- numbers -------------------------------------------------------------------
+
+_SUPERSCRIPT = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+# A hyphen-minus that is a sign: before a digit (or decimal point), not inside a word,
+# a number range (2-3) or an exponent (1e-6).
+_SIGN = re.compile(r"(?<![\w.)\]])-(?=\.?\d)")
+# Scientific notation 1.5e-07 → 1.5 × 10⁻⁷ (not in identifiers such as seed_1e3).
+_SCI = re.compile(r"(?<![\w.])(?P<mant>[-−]?\d+(?:\.\d+)?)e(?P<exp>[-+]?\d+)\b")
+
+
+def minus(text: str) -> str:
+    """Replace hyphen-minus signs in front of numbers by the true minus sign (U+2212)."""
+    return _SIGN.sub(MINUS, text)
+
+
+def _sci(m: re.Match[str]) -> str:
+    exp = int(m.group("exp"))
+    mant = m.group("mant")
+    power = "10" + str(exp).translate(_SUPERSCRIPT)
+    return power if mant in ("1", "1.0", "1.00") else f"{mant} × {power}"
+
+
+def sci(text: str) -> str:
+    """'1.5e-07' → '1.5 × 10⁻⁷' wherever it occurs in text."""
+    return _SCI.sub(_sci, text)
+
+
+def num(x: float | None, digits: int = 3) -> str:
+    """A float for a reader: significant digits, true minus, × 10ⁿ beyond 1e±4."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if math.isinf(x):
+        return "∞" if x > 0 else MINUS + "∞"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1e5 or abs(x) < 1e-3:
+        return minus(sci(f"{x:.{digits - 1}e}"))
+    return minus(f"{x:.{digits}g}")
+
+
+# ---- free text -------------------------------------------------------------------
+
+# Code names that are never English words: safe to replace inside free text. Plain
+# words that double as code names (sigmoid, tanh, linear, zeros, normal, abs, he) are
+# left alone there; write label() around them where they are code names.
+_IDENTIFIER = re.compile(
+    r"(?<![\w/.~])("
+    r"tanh_n\d+(?:\.\d+)?|leaky_relu\d+(?:\.\d+)?|"
+    + "|".join(
+        re.escape(n)
+        for table in TABLES.values()
+        for n in sorted(table, key=len, reverse=True)
+        if "_" in n or n in ("relu", "prelu", "elu", "gd", "sgd", "adam", "xavier", "lecun")
+    )
+    + r")(?![\w/.~])"
+)
+
+
+URL = re.compile(r"(https?://[^\s)\]]+)")
+
+
+def humanise(text: Any) -> str:
+    """Free text for a reader: code names → labels, signs → U+2212, e-notation → × 10ⁿ.
+
+    It leaves paths and file names (``results/…/relu.csv``) alone, and does not
+    touch Python reprs: those are bugs in the string's producer and the report's
+    text scan reports them.
+    """
+    parts = URL.split(str(text))
+    # split() with a group keeps the URLs at the odd positions: leave them as they are.
+    return "".join(
+        p if k % 2 else minus(sci(_IDENTIFIER.sub(lambda m: label(m.group(1)), p)))
+        for k, p in enumerate(parts)
+    )
+
+
+def jinja_filters() -> dict[str, Callable[..., str]]:
+    """The Jinja filters the report templates use: label, labels, humanise, num."""
+    return {"label": label, "labels": labels, "humanise": humanise, "num": num}

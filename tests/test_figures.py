@@ -1,0 +1,94 @@
+"""Figure conventions: the size and font checks, and the verdict-at-a-glance figure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from vanishing.claims.evaluate import load_catalogue
+from vanishing.figures import style, verdict_overview
+from vanishing.tables import Tables
+
+
+def test_save_refuses_text_below_7pt_and_figures_wider_than_the_page(tmp_path: Path) -> None:
+    style.setup()
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set_title("tiny", fontsize=6)
+    with pytest.raises(ValueError, match="below 7.0 pt"):
+        style.save(fig, [tmp_path / "a.png"])
+    fig, ax = plt.subplots(figsize=(14, 3))
+    with pytest.raises(ValueError, match="exceeds"):
+        style.save(fig, [tmp_path / "b.png"])
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.set_title("fine")
+    style.save(fig, [tmp_path / "c.png"])
+    assert (tmp_path / "c.png").stat().st_size > 0
+
+
+def _claims(with_statistics: bool) -> dict:
+    claims = []
+    for k, c in enumerate(load_catalogue()):
+        st = None
+        if with_statistics and k % 3:
+            st = {
+                "name": "dead share",
+                "value": 0.1 * (k % 7) + 0.01,
+                "lo": 0.005,
+                "hi": 0.9,
+                "interval": "Wilson 95 %",
+                "threshold": 0.3,
+                "side": "above" if k % 2 else "below",
+                "unit": "",
+                "scale": "log" if k % 5 == 0 else "linear",
+            }
+        claims.append(
+            {
+                "id": c["id"],
+                "verdict": "supported" if k % 4 else "refuted",
+                "statistic": st,
+                "parts": [],
+            }
+        )
+    claims[6]["parts"] = [
+        {
+            "name": "n = 2",
+            "verdict": "qualified",
+            "statistic": {
+                "name": "t1",
+                "value": 0.66,
+                "lo": None,
+                "hi": None,
+                "threshold": 0.65,
+                "side": "above",
+                "unit": "",
+                "scale": "linear",
+                "interval": "exact",
+            },
+        }
+    ]
+    return {"claims": claims}
+
+
+@pytest.mark.parametrize("with_statistics", [True, False])
+def test_verdict_overview_draws_one_row_per_claim_and_part(
+    tmp_path: Path, with_statistics: bool
+) -> None:
+    data = _claims(with_statistics)
+    src = tmp_path / "claims.json"
+    src.write_text(json.dumps(data))
+    rows = verdict_overview.rows(data["claims"])
+    assert len(rows) == len(data["claims"]) + 1  # claim 7 has one part
+    outs = [tmp_path / "v.png", tmp_path / "v.pdf"]
+    verdict_overview.main(Tables({"claims.claims": [src]}), outs, {})
+    first = [p.read_bytes() for p in outs]
+    verdict_overview.main(Tables({"claims.claims": [src]}), outs, {})
+    assert [p.read_bytes() for p in outs] == first  # byte-identical rebuilds
+
+
+def test_statistic_text_puts_the_number_first() -> None:
+    st = _claims(True)["claims"][1]["statistic"]
+    text = verdict_overview._text(st)
+    assert text.startswith("0.11 [0.005, 0.9]") and text.endswith("needs > 0.3")

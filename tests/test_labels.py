@@ -1,0 +1,70 @@
+"""Human labels, number formatting and the figures' palette convention."""
+
+from __future__ import annotations
+
+import yaml
+
+from vanishing.figures import style
+from vanishing.labels import define, glossary, humanise, label, labels, minus, num
+
+from .conftest import ROOT
+
+
+def test_every_configured_name_has_a_label_and_a_definition() -> None:
+    for cfg in ("config/config.yaml", "config/quick.yaml"):
+        c = yaml.safe_load((ROOT / cfg).read_text())
+        for kind, names in (("activation", c["activations"]), ("init", c["inits"])):
+            for name in names:
+                assert define(name, kind), name
+
+
+def test_family_names_get_readable_labels() -> None:
+    assert label("tanh_n2") == "tanh(2x)"
+    assert label("tanh_n0.5", "activation") == "tanh(0.5x)"
+    assert label("leaky_relu0.2") == "leaky ReLU (0.2)"
+    assert label("glorot_standard", "init") == "U[±1/√fan_in]"
+    assert label("lr_x_n2", "mapping") == "lr × n²"
+    assert label("unknown_thing") == "unknown_thing"
+    assert labels(["relu", "elu", "prelu"], "activation") == "ReLU, ELU and PReLU"
+    assert [g["label"] for g in glossary(["he", "xavier"], "init")] == ["He", "Xavier"]
+
+
+def test_humanise_replaces_code_names_but_not_paths_or_urls() -> None:
+    text = "glorot_standard and necro_relu nets; results/probe/activation~relu/x.csv"
+    out = humanise(text)
+    assert out.startswith("U[±1/√fan_in] and NecroReLU nets")
+    assert "results/probe/activation~relu/x.csv" in out
+    url = "see https://docs.jax.dev/jax.nn.leaky_relu.html"
+    assert humanise(url) == url
+    # Words that double as code names stay words.
+    assert humanise("the linear map he drew") == "the linear map he drew"
+
+
+def test_true_minus_and_powers_of_ten() -> None:
+    assert minus("x = -3.5, [-1, 1]") == "x = −3.5, [−1, 1]"
+    assert minus("2017-07-10 and 2-3 and 1e-6") == "2017-07-10 and 2-3 and 1e-6"
+    assert humanise("p = 1.83e-11, q = 1e-06") == "p = 1.83 × 10⁻¹¹, q = 10⁻⁶"
+    assert num(-0.5) == "−0.5"
+    assert num(2.5e-7) == "2.50 × 10⁻⁷"
+    assert num(float("-inf")) == "−∞"
+    assert num(None) == "n/a"
+
+
+def test_palette_gives_every_name_a_fixed_distinct_colour() -> None:
+    c = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    acts = [style.activation_color(a) for a in c["activations"]]
+    inits = [style.init_color(i) for i in c["inits"]]
+    assert style.FALLBACK not in acts + inits
+    assert len(set(acts)) == len(acts) and len(set(inits)) == len(inits)
+    # A family is shades of one hue ordered by lightness: n = 0.5 lightest, n = 3 darkest.
+    lum = [
+        sum(int(style.activation_color(a)[i : i + 2], 16) for i in (1, 3, 5))
+        for a in ("tanh_n0.5", "tanh", "tanh_n2", "tanh_n3")
+    ]
+    assert lum == sorted(lum, reverse=True)
+    assert style.activation_order(["relu", "tanh_n2", "sigmoid", "tanh"]) == [
+        "sigmoid",
+        "tanh",
+        "tanh_n2",
+        "relu",
+    ]

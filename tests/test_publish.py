@@ -1,0 +1,70 @@
+"""The published report (docs/report/) and `make publish`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from vanishing.cli import publish
+
+from .conftest import ROOT
+
+ROW = re.compile(
+    r"^\| <a id=\"[a-z0-9]+\"></a>\*\*([A-E]\d+)\*\* \|.*\| \*\*([a-z ]+)\*\* \|$", re.M
+)
+
+
+def verdicts_in(md: str) -> dict[str, str]:
+    """Claim ID → verdict, read from a rendered report's claims tables."""
+    return dict(ROW.findall(md))
+
+
+def test_published_report_matches_the_default_results() -> None:
+    """Whenever both exist, the committed report states the verdicts results/ holds."""
+    published, results = ROOT / "docs/report/report.md", ROOT / "results/claims.json"
+    if not (published.exists() and results.exists()):
+        pytest.skip("needs both docs/report/report.md and results/claims.json")
+    claims = json.loads(results.read_text())["claims"]
+    assert verdicts_in(published.read_text()) == {c["id"]: c["verdict"] for c in claims}
+
+
+def _fake_run(tmp: Path, name: str) -> tuple[Path, Path]:
+    report, results = tmp / "report", tmp / "results"
+    (results / "figures").mkdir(parents=True)
+    report.mkdir()
+    for fig in ("a_fig", "unused"):
+        (results / "figures" / f"{fig}.png").write_bytes(b"png")
+    claims = {"claims": [{"id": "A1", "verdict": "supported"}], "counts": {"supported": 1}}
+    (results / "claims.json").write_text(json.dumps(claims))
+    (report / "report.md").write_text(
+        "# Title\n\n"
+        f"**The vanishing authors** · config **{name}** (hash `abc`) · built 2026-01-01\n\n"
+        '| <a id="a1"></a>**A1** | who | text | evidence | **supported** |\n\n'
+        "![Figure 1](../results/figures/a_fig.png)\n\n"
+        "- config: default; hash `abc`\n- git commit: `0123abc`; build date: 2026-01-01\n"
+    )
+    return report, results
+
+
+def test_publish_copies_the_default_report_with_its_figures_and_provenance(
+    tmp_path: Path,
+) -> None:
+    report, results = _fake_run(tmp_path, "default")
+    out = tmp_path / "docs/report"
+    publish(report, results, out)
+    md = (out / "report.md").read_text()
+    assert "![Figure 1](figures/a_fig.png)" in md
+    assert (out / "figures/a_fig.png").exists() and not (out / "figures/unused.png").exists()
+    assert verdicts_in(md) == {"A1": "supported"}
+    prov = (out / "PROVENANCE.md").read_text()
+    assert "git commit: `0123abc`" in prov and "| claims.json |" in prov
+
+
+def test_publish_refuses_a_run_that_is_not_the_reference(tmp_path: Path) -> None:
+    report, results = _fake_run(tmp_path, "quick")
+    with pytest.raises(SystemExit, match="not the default run"):
+        publish(report, results, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
