@@ -24,7 +24,7 @@ import pandas as pd
 from ..activations import get_activation
 from ..data import digits
 from ..inits import INITS
-from ..runtime import DTYPES
+from ..runtime import DTYPES, device
 from ..tables import Tables
 from ..train import TrainSpec, train
 
@@ -134,6 +134,8 @@ def _spec(
         log_every=p["log_every"],
         monitor_size=p["monitor_size"],
         dtype=DTYPES[p["dtype"]],
+        # The config's top-level `device` (the rule passes it); CPU when absent.
+        device=device(p.get("device", "cpu")),
     )
 
 
