@@ -23,7 +23,7 @@
 #      the daemons it started (by PID, TERM then KILL) and checks they are gone.
 #
 # Environment: PYTHON (default .venv/bin/python of this checkout, with '.[slurm]'
-# installed), CONFIG (default config/quick.yaml), TIMEOUT (seconds per run, default
+# installed), CONFIG (default config/quick.yaml), TIMEOUT (seconds for the runs, default
 # 1800: a guard against a hang, far above the few minutes a run takes on an idle
 # 2-core machine), KEEP=1 keeps the temporary folder (also kept when the test fails).
 set -euo pipefail
@@ -76,12 +76,23 @@ mkdir -p "$WORK"/{munge,state,spool,log} /etc/slurm
 chmod 755 "$WORK/munge"
 PIDS=()
 NAMES=()
+RUNS=()
 WROTE_CONF=0
 
 cleanup() {
     local rc=$? i pid alive
     trap - EXIT INT TERM
     set +e
+    # Snakemake runs still going (a failure or a signal): TERM lets them cancel their
+    # SLURM jobs and end their local ones while the cluster is still up.
+    for pid in "${RUNS[@]}"; do
+        kill -0 "$pid" 2>/dev/null || continue
+        say "stopping snakemake (pid $pid)"
+        kill -TERM "$pid"
+        for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+        wait "$pid" 2>/dev/null
+    done
     # Every job in this private cluster is ours.
     if [[ ${#PIDS[@]} -gt 0 ]] && timeout 10 squeue -h -o %i >"$WORK/left.txt" 2>/dev/null \
         && [[ -s $WORK/left.txt ]]; then
@@ -218,21 +229,34 @@ copy_checkout "$WORK/local"
 copy_checkout "$WORK/slurm"
 BIN=$(dirname "$PYTHON")
 
-say "local run: snakemake --cores 2 --configfile $CONFIG"
-(cd "$WORK/local" && PYTHONPATH=$WORK/local/src timeout "$TIMEOUT" \
-    "$BIN/snakemake" --cores 2 --configfile "$CONFIG" >"$WORK/log/local-run.out" 2>&1) &
-LOCAL=$!
-
-say "slurm run: snakemake --workflow-profile profiles/slurm --configfile $CONFIG"
+run() { # run NAME DIR ARGS...: snakemake in DIR in the background, its PID recorded
+    local name=$1 dir=$2
+    shift 2
+    (cd "$dir" && PYTHONPATH=$dir/src exec "$BIN/snakemake" "$@" >"$WORK/log/$name.out" 2>&1) &
+    RUNS+=("$!")
+    say "$name (pid $!): snakemake $*"
+}
+finish() { # finish PID: its exit status, or 124 after TIMEOUT seconds from the start
+    local pid=$1
+    while kill -0 "$pid" 2>/dev/null; do
+        ((SECONDS < RUN_DEADLINE)) || return 124
+        sleep 1
+    done
+    wait "$pid"
+}
+RUN_DEADLINE=$((SECONDS + TIMEOUT))
+run local-run "$WORK/local" --cores 2 --configfile "$CONFIG"
+LOCAL=${RUNS[-1]}
 # Status checks every 2 s instead of the profile's 40 s: jobs here take seconds.
+run slurm-run "$WORK/slurm" --workflow-profile profiles/slurm --configfile "$CONFIG" \
+    --slurm-init-seconds-before-status-checks 2
+SLURM=${RUNS[-1]}
 slurm_rc=0
-(cd "$WORK/slurm" && PYTHONPATH=$WORK/slurm/src timeout "$TIMEOUT" \
-    "$BIN/snakemake" --workflow-profile profiles/slurm --configfile "$CONFIG" \
-    --slurm-init-seconds-before-status-checks 2 >"$WORK/log/slurm-run.out" 2>&1) || slurm_rc=$?
+finish "$SLURM" || slurm_rc=$?
 say "slurm run finished (exit $slurm_rc): $(grep -Eo '[0-9]+ of [0-9]+ steps \(100%\) done' \
     "$WORK/log/slurm-run.out" | tail -n 1)"
 local_rc=0
-wait "$LOCAL" || local_rc=$?
+finish "$LOCAL" || local_rc=$?
 say "local run finished (exit $local_rc)"
 [[ $slurm_rc -eq 0 && $local_rc -eq 0 ]] || { tail -n 40 "$WORK/log/slurm-run.out"; exit 1; }
 
