@@ -2,16 +2,18 @@
 #   make report   set up .venv, then build the default report (report/report.md, .tex, .pdf)
 #   make test     set up .venv, then lint and run the tests (what .ci/run calls)
 #   make publish  copy the default report into docs/report/ (after make report)
+#   make test-slurm   (as root, Debian) the quick config on a one-node SLURM cluster
+#                     against a local run: tests/slurm/run_slurm_test.sh
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CORES ?= all
 
-.PHONY: report quick test lint bench clean publish
+.PHONY: report quick test test-slurm lint bench clean publish
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,slurm]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 report: $(STAMP)
@@ -22,6 +24,9 @@ quick: $(STAMP)
 
 test: lint
 	$(VENV)/bin/pytest
+
+test-slurm: $(STAMP)
+	PYTHON=$(CURDIR)/$(VENV)/bin/python tests/slurm/run_slurm_test.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

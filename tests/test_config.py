@@ -63,16 +63,42 @@ def test_unknown_study_key_is_rejected() -> None:
 
 
 def _pins_from_pyproject() -> set[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+    """The runtime pins: what the pipeline's jobs need (no test or cluster tools)."""
+    return set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
 
 
-def test_environment_yml_mirrors_pyproject_pins() -> None:
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert set(pip) == _pins_from_pyproject()
+def _pip_section(path: str) -> list[str]:
+    env = yaml.safe_load((ROOT / path).read_text())
+    return next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+
+
+def test_environment_yml_has_the_runtime_pins_and_the_project() -> None:
+    pip = _pip_section("environment.yml")
+    # conda runs pip from the file's folder: "." is the checkout.
+    assert [p for p in pip if "==" not in p] == ["-e ."]
+    assert {p for p in pip if "==" in p} == _pins_from_pyproject()
+
+
+def test_snakemake_conda_env_has_the_runtime_pins_only() -> None:
+    # Snakemake copies a rule's env file into .snakemake/conda/, so it must not name
+    # the project by a relative path; the job script imports it from src/ instead.
+    assert set(_pip_section("workflow/envs/vanishing.yaml")) == _pins_from_pyproject()
+    common = (ROOT / "workflow/rules/common.smk").read_text()
+    assert re.search(r'^ENV = "../envs/vanishing.yaml"$', common, flags=re.M)
+
+
+def test_test_tools_stay_out_of_the_runtime_pins() -> None:
+    runtime = {re.split("==", r)[0] for r in _pins_from_pyproject()}
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert {re.split("==", r)[0] for r in extras["dev"]} >= {"pytest", "ruff"}
+    assert not runtime & {"pytest", "ruff", "snakefmt", "snakemake-executor-plugin-slurm"}
+    assert [r.split("==")[0] for r in extras["slurm"]] == ["snakemake-executor-plugin-slurm"]
 
 
 def test_every_dependency_is_pinned_exactly() -> None:
-    for req in _pins_from_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
+    for req in reqs:
         assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][0-9A-Za-z.+]*", req), req

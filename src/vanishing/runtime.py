@@ -23,16 +23,24 @@ def __getattr__(name: str) -> object:
     raise AttributeError(name)
 
 
+# cuBLAS picks its reduction order by workspace unless given a fixed one; it must be
+# set before CUDA is initialised (the first CUDA call, not `import torch`).
+CUBLAS_WORKSPACE = ":4096:8"
+
+
 def setup(threads: int = 1, use_torch: bool = True) -> logging.Logger:
     """Pin the thread count (two 1-thread jobs beat one 2-thread job here), make
     torch kernels deterministic, and return a logger that writes to stderr."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
     if use_torch:
         import torch
 
         torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(True, warn_only=True)
+        # An op without a deterministic kernel (on CUDA, e.g. index_add_ or
+        # scatter_add_) raises instead of silently changing the numbers per run.
+        torch.use_deterministic_algorithms(True)
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s"
     )
@@ -43,6 +51,6 @@ def device(name: str) -> torch.device:
     """The configured device; a clear error rather than a silent CPU fallback."""
     import torch
 
-    if name == "cuda" and not torch.cuda.is_available():
+    if name.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError("config says device: cuda, but torch.cuda.is_available() is False")
     return torch.device(name)

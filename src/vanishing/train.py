@@ -47,6 +47,8 @@ class TrainSpec:
     log_every: int
     monitor_size: int  # 0 = the whole training split
     dtype: torch.dtype = torch.float32
+    # Weights are drawn on the CPU (same networks on every device), then moved here.
+    device: str | torch.device = "cpu"
 
 
 @dataclass
@@ -63,7 +65,15 @@ def build_ensemble(spec: TrainSpec, n_in: int, n_out: int) -> tuple[EnsembleMLP,
     """One ensemble holding every (init, seed) network; returns it and its member labels."""
     parts = [
         EnsembleMLP(
-            spec.activation, init, spec.depth, spec.width, n_in, n_out, spec.seeds, spec.dtype
+            spec.activation,
+            init,
+            spec.depth,
+            spec.width,
+            n_in,
+            n_out,
+            spec.seeds,
+            spec.dtype,
+            spec.device,
         )
         for init in spec.inits
     ]
@@ -137,21 +147,22 @@ class _Monitor:
     def __init__(self, model: EnsembleMLP, spec: TrainSpec, data: Dataset) -> None:
         self.model, self.spec = model, spec
         m = spec.monitor_size or len(data.x_train)
-        self.x, self.y = data.x_train[:m].to(spec.dtype), data.y_train[:m]
-        self.x_test, self.y_test = data.x_test.to(spec.dtype), data.y_test
+        dev = spec.device
+        self.x, self.y = data.x_train[:m].to(dev, spec.dtype), data.y_train[:m].to(dev)
+        self.x_test, self.y_test = data.x_test.to(dev, spec.dtype), data.y_test.to(dev)
         self.t1, self.te = tanh_intervals(spec.activation.tanh_n)
         s, d, w = model.n_models, spec.depth, spec.width
         self.w0 = [p.detach().clone() for p in model.weights]
         self.prev_w = [p.detach().clone() for p in model.weights[:d]]
         self.prev_dead: Tensor | None = None
         self._prev_b = [p.detach()[:, 0, :].clone() for p in model.biases[:d]]
-        self.ever_dead = torch.zeros(d, s, w, dtype=torch.bool)
-        self.revived = torch.zeros(d, s, w, dtype=torch.bool)
-        self.dead_init = torch.zeros(d, s, w, dtype=torch.bool)
+        self.ever_dead = torch.zeros(d, s, w, dtype=torch.bool, device=dev)
+        self.revived = torch.zeros(d, s, w, dtype=torch.bool, device=dev)
+        self.dead_init = torch.zeros(d, s, w, dtype=torch.bool, device=dev)
         # Units dead at two consecutive logs, and how many of those had an unchanged
         # incoming weight row (B1: a silent ReLU unit's own weights get no gradient).
-        self.dead_pairs = torch.zeros(d, s, dtype=torch.float64)
-        self.dead_pairs_frozen = torch.zeros(d, s, dtype=torch.float64)
+        self.dead_pairs = torch.zeros(d, s, dtype=torch.float64, device=dev)
+        self.dead_pairs_frozen = torch.zeros(d, s, dtype=torch.float64, device=dev)
 
     def __call__(self, step: int, update_ratio: list[Tensor] | None, edge: bool = False):
         model = self.model
@@ -167,10 +178,10 @@ class _Monitor:
             train_acc = (fwd.logits.argmax(-1) == self.y).double().mean(dim=1)
         step_row = {
             "step": step,
-            "loss": losses.detach().double().numpy(),
-            "train_acc": train_acc.numpy(),
-            "test_loss": test_loss.double().numpy(),
-            "test_acc": test_acc.numpy(),
+            "loss": losses.detach().double().cpu().numpy(),
+            "train_acc": train_acc.cpu().numpy(),
+            "test_loss": test_loss.double().cpu().numpy(),
+            "test_acc": test_acc.cpu().numpy(),
         }
         # Alive = a finite positive pre-activation on some example: a NaN or ∞ one (a
         # diverged net) does not count as alive.
@@ -214,18 +225,18 @@ class _Monitor:
         row = {
             "step": step,
             "layer": layer,
-            "grad_norm": g.flatten(1).norm(dim=1).numpy(),
-            "delta_norm": _norm(z.grad.detach()).numpy(),
-            "weight_norm": w_norm.numpy(),
+            "grad_norm": g.flatten(1).norm(dim=1).cpu().numpy(),
+            "delta_norm": _norm(z.grad.detach()).cpu().numpy(),
+            "weight_norm": w_norm.cpu().numpy(),
             # Relative change from initialisation (C5, D2).
-            "rel_change": (wd - self.w0[layer - 1].double()).flatten(1).norm(dim=1).numpy()
-            / self.w0[layer - 1].double().flatten(1).norm(dim=1).clamp_min(1e-300).numpy(),
+            "rel_change": (wd - self.w0[layer - 1].double()).flatten(1).norm(dim=1).cpu().numpy()
+            / self.w0[layer - 1].double().flatten(1).norm(dim=1).clamp_min(1e-300).cpu().numpy(),
             # What a full-batch GD step would do; the minibatch step actually taken is
             # ``update_ratio`` (NaN at step 0, before any update).
-            "gd_update_ratio": (spec.lr * g.flatten(1).norm(dim=1) / w_norm).numpy(),
-            "update_ratio": update_ratio[layer - 1].numpy() if update_ratio else math.nan,
-            "pre_std": _std(z.detach()).numpy(),
-            "nonfinite": (~torch.isfinite(g)).flatten(1).any(dim=1).numpy(),
+            "gd_update_ratio": (spec.lr * g.flatten(1).norm(dim=1) / w_norm).cpu().numpy(),
+            "update_ratio": update_ratio[layer - 1].cpu().numpy() if update_ratio else math.nan,
+            "pre_std": _std(z.detach()).cpu().numpy(),
+            "nonfinite": (~torch.isfinite(g)).flatten(1).any(dim=1).cpu().numpy(),
             "numel": w[0].numel(),
         }
         hidden = layer <= spec.depth
@@ -242,19 +253,19 @@ class _Monitor:
         if hidden:
             i = layer - 1
             zd = z.detach()
-            row["dead_frac"] = dead_now[i].double().mean(dim=1).numpy()
-            row["ever_dead_frac"] = self.ever_dead[i].double().mean(dim=1).numpy()
-            row["revived_frac"] = self.revived[i].double().mean(dim=1).numpy()
+            row["dead_frac"] = dead_now[i].double().mean(dim=1).cpu().numpy()
+            row["ever_dead_frac"] = self.ever_dead[i].double().mean(dim=1).cpu().numpy()
+            row["revived_frac"] = self.revived[i].double().mean(dim=1).cpu().numpy()
             # Units whose whole incoming row got exactly zero gradient: they cannot move.
             # (a NaN/∞ gradient row cannot move a unit usefully either: counted as stuck)
             stuck = ((g == 0) | ~torch.isfinite(g)).all(dim=2)
-            row["zero_grad_units"] = stuck.double().mean(dim=1).numpy()
+            row["zero_grad_units"] = stuck.double().mean(dim=1).cpu().numpy()
             if not math.isnan(self.t1):
-                row["frac_inside_t1"] = _frac_below(zd, self.t1).numpy()
-                row["frac_inside_explode"] = _frac_below(zd, self.te).numpy()
+                row["frac_inside_t1"] = _frac_below(zd, self.t1).cpu().numpy()
+                row["frac_inside_explode"] = _frac_below(zd, self.te).cpu().numpy()
             ld = log_derivative(spec.activation, zd)
             if ld is not None:
-                row["mean_log_deriv"] = ld.flatten(1).mean(dim=1).double().numpy()
+                row["mean_log_deriv"] = ld.flatten(1).mean(dim=1).double().cpu().numpy()
         return row
 
     def _derivative_stats(self, layer: int, z: Tensor, edge: bool) -> dict:
@@ -267,8 +278,8 @@ class _Monitor:
             if self.model.act_params is not None:
                 param = self.model.act_params[layer - 1].detach()
             d = derivative(self.spec.activation, z.detach(), param).flatten(1)
-            out["deriv_exact01_frac"] = ((d == 0) | (d == 1)).float().mean(1).double().numpy()
-            out["deriv_min"] = d.amin(dim=1).double().numpy()
+            out["deriv_exact01_frac"] = ((d == 0) | (d == 1)).float().mean(1).double().cpu().numpy()
+            out["deriv_min"] = d.amin(dim=1).double().cpu().numpy()
         return out
 
     def unit_summary(self) -> dict:
@@ -300,8 +311,8 @@ def train(spec: TrainSpec, data: Dataset) -> TrainLog:
     s = model.n_models
     idx = batch_indices(
         [seed for _, seed in members], len(data.x_train), spec.steps, spec.batch_size
-    )
-    x_all, y_all = data.x_train.to(spec.dtype), data.y_train
+    ).to(spec.device)
+    x_all, y_all = data.x_train.to(spec.device, spec.dtype), data.y_train.to(spec.device)
     monitor = _Monitor(model, spec, data)
     params = [p for p in model.parameters()]
     step_recs, layer_recs = [], []
@@ -336,7 +347,7 @@ def train(spec: TrainSpec, data: Dataset) -> TrainLog:
     usum = monitor.unit_summary()
     unit_recs = []
     for i, layer in enumerate(usum["layer"]):
-        rec = {k: v[:, i].numpy() for k, v in usum.items() if k != "layer"}
+        rec = {k: v[:, i].cpu().numpy() for k, v in usum.items() if k != "layer"}
         rec["layer"] = layer
         unit_recs.append(rec)
     units = _rows(unit_recs, members)

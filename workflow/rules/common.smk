@@ -19,7 +19,9 @@ os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.g
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 LOGS = config["logs_dir"]
-ENV = "../../environment.yml"
+# Runtime pins only: environment.yml also installs the project with a path relative
+# to itself, which Snakemake's copy of the file in .snakemake/conda/ would break.
+ENV = "../envs/vanishing.yaml"
 HAVE_LATEXMK = shutil.which("latexmk") is not None
 
 

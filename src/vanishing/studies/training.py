@@ -31,7 +31,7 @@ import pandas as pd
 from ..activations import get_activation
 from ..data import digits
 from ..inits import INITS
-from ..runtime import DTYPES
+from ..runtime import DTYPES, device
 from ..tables import Tables
 from ..train import TrainLog, TrainSpec, train
 
@@ -143,6 +143,8 @@ def _spec(
         log_every=p["log_every"],
         monitor_size=p["monitor_size"],
         dtype=DTYPES[p["dtype"]],
+        # The config's top-level `device` (the rule passes it); CPU when absent.
+        device=device(p.get("device", "cpu")),
     )
 
 

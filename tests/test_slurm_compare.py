@@ -1,0 +1,98 @@
+"""The table comparison that judges the SLURM test (tests/slurm/compare_results.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+_spec = importlib.util.spec_from_file_location(
+    "compare_results", ROOT / "tests/slurm/compare_results.py"
+)
+cmp = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cmp)
+
+CLAIMS = {
+    "claims": [
+        {"id": "A1", "check": "a1", "measured": 0.5, "values": {}, "verdict": "supported"},
+        {"id": "B8", "check": "b8", "measured": 2.0, "values": {"r": 2.0}, "verdict": "supported"},
+    ],
+    "counts": {"supported": 2, "qualified": 0},
+}
+TANH = {"numel": 100, "max_abs_diff_from_y_vs_autograd": 0.0, "time_autograd_net_median_s": 0.1}
+
+
+def _tree(root: Path, claims: dict, tanh: dict, csv: str = "a,b\n1,2\n") -> Path:
+    (root / "studies/backprop").mkdir(parents=True)
+    (root / "probe").mkdir()
+    (root / "probe/summary.csv").write_text(csv)
+    (root / "claims.json").write_text(json.dumps(claims))
+    (root / "studies/backprop/tanh_derivative.json").write_text(json.dumps(tanh))
+    (root / "figures").mkdir()
+    (root / "figures/x.png").write_bytes(b"not a table")
+    return root
+
+
+def _with(d: dict, **changes: object) -> dict:
+    return {**json.loads(json.dumps(d)), **changes}
+
+
+def test_identical_trees_pass(tmp_path: Path) -> None:
+    a = _tree(tmp_path / "a", CLAIMS, TANH)
+    b = _tree(tmp_path / "b", CLAIMS, TANH)
+    same, untimed, diffs = cmp.compare(a, b)
+    assert len(same) == 3 and untimed == [] and diffs == []
+    assert cmp.main([str(a), str(b)]) == 0
+
+
+def test_timings_alone_may_differ(tmp_path: Path) -> None:
+    claims = _with(CLAIMS)
+    b8 = claims["claims"][1]
+    b8.update(measured=3.0, values={"r": 3.0}, verdict="qualified")
+    claims["counts"] = {"supported": 1, "qualified": 1}
+    a = _tree(tmp_path / "a", CLAIMS, TANH)
+    b = _tree(tmp_path / "b", claims, _with(TANH, time_autograd_net_median_s=0.3))
+    same, untimed, diffs = cmp.compare(a, b)
+    assert diffs == []
+    assert untimed == ["claims.json", "studies/backprop/tanh_derivative.json"]
+
+
+@pytest.mark.parametrize(
+    ("claims", "tanh", "csv", "culprit"),
+    [
+        (CLAIMS, TANH, "a,b\n1,3\n", "probe/summary.csv"),
+        (CLAIMS, _with(TANH, max_abs_diff_from_y_vs_autograd=1e-3), None, "tanh_derivative"),
+        (
+            {**CLAIMS, "claims": [{**CLAIMS["claims"][0], "measured": 0.6}, CLAIMS["claims"][1]]},
+            TANH,
+            None,
+            "claims.json",
+        ),
+        (
+            {**CLAIMS, "claims": [CLAIMS["claims"][0], {**CLAIMS["claims"][1], "check": "x"}]},
+            TANH,
+            None,
+            "claims.json",
+        ),
+    ],
+)
+def test_any_other_difference_fails(
+    tmp_path: Path, claims: dict, tanh: dict, csv: str | None, culprit: str
+) -> None:
+    a = _tree(tmp_path / "a", CLAIMS, TANH)
+    b = _tree(tmp_path / "b", claims, tanh, csv or "a,b\n1,2\n")
+    _, _, diffs = cmp.compare(a, b)
+    assert len(diffs) == 1 and culprit in diffs[0]
+    assert cmp.main([str(a), str(b)]) == 1
+
+
+def test_a_missing_table_fails(tmp_path: Path) -> None:
+    a = _tree(tmp_path / "a", CLAIMS, TANH)
+    b = _tree(tmp_path / "b", CLAIMS, TANH)
+    (b / "probe/summary.csv").unlink()
+    _, _, diffs = cmp.compare(a, b)
+    assert diffs == [f"probe/summary.csv: only in {a}"]
