@@ -40,12 +40,11 @@ def _nodes(config: dict) -> dict[str, tuple[list[str], set[str], set[str]]]:
         nodes[f"figure[{f.name}]"] = ([f.module], set(f.tables), {f"figure.{f.name}"})
     checks = [m for m in imports.all_modules() if m.startswith("vanishing.claims.checks_")]
     nodes["claims"] = (["vanishing.claims.evaluate", *checks], set(pipeline.all_tables()), {"c"})
-    figs = {f"figure.{f.name}" for f in pipeline.FIGURES}
-    nodes["report"] = (
-        ["vanishing.report", *(f.module for f in pipeline.FIGURES)],
-        figs | {"c"},
-        set(),
-    )
+    for f in pipeline.CLAIM_FIGURES:
+        nodes[f"claims_figure[{f.name}]"] = ([f.module], {"c"}, {f"figure.{f.name}"})
+    every = pipeline.FIGURES + pipeline.CLAIM_FIGURES
+    figs = {f"figure.{f.name}" for f in every}
+    nodes["report"] = (["vanishing.report", *(f.module for f in every)], figs | {"c"}, set())
     return nodes
 
 
@@ -181,7 +180,7 @@ def test_html_report_shows_every_figure_grouped_by_source(quick_run: Path) -> No
     snakemake(quick_run, "--configfile", "config/quick.yaml", "--report", str(out))
     html = out.read_text()
     figures = sorted(p.name for p in (quick_run / QUICK / "figures").glob("*.png"))
-    assert len(figures) == len(pipeline.FIGURES)
+    assert len(figures) == len(pipeline.FIGURES + pipeline.CLAIM_FIGURES)
     missing = [f for f in figures if f not in html]
     assert not missing
     for title in pipeline.SECTIONS.values():  # its ASCII head: the page escapes the rest

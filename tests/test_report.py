@@ -92,6 +92,7 @@ def test_tex_escape_handles_specials_and_symbols() -> None:
     assert tex_escape("x ↦ Mx") == "x $\\mapsto$ Mx"
     assert tex_escape("10⁻¹¹") == "10\\textsuperscript{\\ensuremath{-}11}"
     assert tex_escape("−1") == "$-$1"
+    assert tex_escape("1/nᴷ⁻¹") == "1/n\\textsuperscript{K\\ensuremath{-}1}"
 
 
 def test_a_symbol_without_latex_stops_the_build() -> None:

@@ -24,14 +24,14 @@ MINUS = "\u2212"
 
 # (short label, definition). Definitions say what the code computes.
 ACTIVATIONS: dict[str, tuple[str, str]] = {
-    "sigmoid": ("sigmoid", "logistic function 1/(1 + e^−x)"),
+    "sigmoid": ("sigmoid", "logistic function 1/(1 + exp(−x))"),
     "tanh": ("tanh", "hyperbolic tangent tanh(x)"),
     "lecun_tanh": ("LeCun tanh", "1.7159·tanh(2x/3), the scaled tanh of LeCun et al. (1998)"),
     "relu": ("ReLU", "max(0, x)"),
     "leaky_relu": ("leaky ReLU", "max(x, a·x) with slope a = 0.01 (config key leaky_slope)"),
     "prelu": ("PReLU", "leaky ReLU whose slope is learned, one per layer, starting at 0.25"),
-    "elu": ("ELU", "x for x > 0, e^x − 1 otherwise"),
-    "softplus": ("softplus", "ln(1 + e^x), the smooth ReLU"),
+    "elu": ("ELU", "x for x > 0, exp(x) − 1 otherwise"),
+    "softplus": ("softplus", "ln(1 + exp(x)), the smooth ReLU"),
     "abs": ("|x|", "absolute value"),
     "linear": ("linear", "identity: no activation"),
     "necro_relu": (

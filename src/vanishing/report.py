@@ -255,7 +255,7 @@ _SCRIPT_DIGITS = {
 }
 
 
-_SCRIPT = re.compile("[\u2070-\u209f\u00b2\u00b3\u00b9\u1d40]+")
+_SCRIPT = re.compile("[\u2070-\u209f\u00b2\u00b3\u00b9\u1d37\u1d40]+")
 
 
 def _script_run(m: re.Match[str]) -> str:
@@ -271,6 +271,8 @@ def _script_run(m: re.Match[str]) -> str:
         word = name.split()[-1]
         if word == "T" and "MODIFIER" in name:
             out.append(r"\ensuremath{\top}")
+        elif "MODIFIER LETTER CAPITAL" in name:
+            out.append(word)
         elif word in _SCRIPT_DIGITS:
             digit = _SCRIPT_DIGITS[word]
             out.append(r"\ensuremath{-}" if digit == "-" else digit)

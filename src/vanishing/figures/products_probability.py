@@ -6,7 +6,7 @@ on the bottom edge.
 
 Plain tanh (n = 1) and n < 1 never explode; n > 1 explodes when s is small, because most x
 sit where the derivative exceeds 1, and vanishes as soon as s is not. ReLU's product is
-exactly 0 or 1, so its vanishing probability is 1 − 2^−K whatever s is.
+exactly 0 or 1, so its vanishing probability is 1 − 2⁻ᴷ whatever s is.
 """
 
 from __future__ import annotations
