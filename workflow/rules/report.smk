@@ -34,5 +34,8 @@ rule report_pdf:
         f"{LOGS}/report_pdf.log",
     conda:
         ENV
+    # pdfTeX takes CreationDate, ModDate and the trailer /ID from SOURCE_DATE_EPOCH:
+    # the last commit's time (0 outside git), so that a rebuild gives the same bytes.
     shell:
+        "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || echo 0) "
         "latexmk -pdf -interaction=nonstopmode -halt-on-error -cd {input.tex:q} > {log:q} 2>&1"
