@@ -67,10 +67,9 @@ CASES = [
     Case("unknown-study-key", "studies: {training: {stepz: 10}}", "studies.training.stepz", True),
     Case("tanh-n0", "activations: [relu, tanh_n0]", "activations[1]", True),
     Case("bad-dtype", "probe: {dtype: float8}", "probe.dtype", True),
-    Case("missing-required", "", "seeds", True),  # the whole config, without seeds
-    Case(
-        "unknown-study", "studies: {no_such_study: {}}", "studies.no_such_study", True, snake=True
-    ),
+    # the whole config, without seeds
+    Case("missing-required", "", "seeds", True, snake=True),
+    Case("unknown-study", "studies: {no_such_study: {}}", "studies.no_such_study", True),
     # ---- refused without naming the key before
     Case(
         "steps-text",
