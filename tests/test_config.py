@@ -171,11 +171,16 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path) -> None:
 
 
 def test_check_config_command_line(tmp_path, capsys) -> None:
-    from vanishing.config_check import main
+    from vanishing.cli import main
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("studies:\n  training:\n    seeds: [0, 0]\n    lr: .inf\n")
-    assert main([str(ROOT / "config/quick.yaml"), str(bad)]) == 1
-    err = capsys.readouterr().err
-    assert "studies.training.seeds" in err and "studies.training.lr" in err
-    assert main([str(ROOT / "config/quick.yaml")]) == 0
+    quick = str(ROOT / "config/quick.yaml")
+    with pytest.raises(SystemExit) as stop:
+        main(["check-config", str(ROOT / "config/config.yaml"), quick, str(bad)])
+    assert "studies.training.seeds" in str(stop.value) and "studies.training.lr" in str(stop.value)
+    bad.write_text("studies:\n  training:\n    steps: [10\n")
+    with pytest.raises(SystemExit, match=r"bad\.yaml:4:\d+: not valid YAML"):
+        main(["check-config", quick, str(bad)])
+    main(["check-config", str(ROOT / "config/config.yaml"), quick])
+    assert capsys.readouterr().out.startswith("ok: ")

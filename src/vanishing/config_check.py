@@ -13,7 +13,7 @@ stops the run before any job starts, with its key path named.
 Every problem found is reported at once, one line each: ``<key path>: <what was
 expected>, got <value>``.
 
-    python -m vanishing.config_check config/quick.yaml my.yaml   # as snakemake would merge them
+    vanishing check-config config/config.yaml config/quick.yaml my.yaml   # layered in order
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
 import typing
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
@@ -404,23 +403,3 @@ def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
         else:
             base[k] = v
     return base
-
-
-def main(argv: list[str]) -> int:
-    """Check config files merged as ``snakemake --configfile A B`` merges them
-    (config/config.yaml first); exit 1 with every problem listed."""
-    files = [Path("config/config.yaml"), *map(Path, argv)]
-    try:
-        config: dict[str, Any] = {}
-        for f in files:
-            merge(config, load_yaml(f))
-        check_config(config)
-    except ConfigError as e:
-        print(e, file=sys.stderr)
-        return 1
-    print(f"config OK: {' + '.join(map(str, files))}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

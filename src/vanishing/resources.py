@@ -254,6 +254,17 @@ def study_jobs(name: str, p: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[
         }
         secs = p["n_seeds"] * p["n_inputs"] * max(p["widths"]) ** 2 * sum(p["depths"]) * 2 / FLOPS
         return [Job("dying study", keys, max(BASE_BYTES + born, zero), secs)]
+    if name == "minibatch":
+        deepest = max(s["depth"] for s in p["settings"])
+        q = {**p, "seeds": p["orders"], "depth": deepest}
+        job = _digits_study(name, q, 2 * len(p["settings"]))
+        keys = {
+            s + "width": p["width"],
+            s + "settings": deepest,
+            s + "orders": len(p["orders"]),
+            s + "steps": p["steps"],
+        }
+        return [replace(job, keys=keys)]
     if name == "xor":
         nets = p["n_seeds"]
         steps = max(o["steps"] for o in p["optimizers"])
