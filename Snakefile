@@ -17,6 +17,8 @@ min_version("9.0")
 # whatever an editable install elsewhere points to.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
+from vanishing.config_check import check_config, retype_cli_values
+
 
 envvars:
     "PATH",
@@ -25,9 +27,18 @@ envvars:
 configfile: "config/config.yaml"
 
 
+# Every check before any job: key paths named, all problems at once (see
+# vanishing.config_check). `--config depths=[2,4]` arrives as strings: read them as YAML.
+retype_cli_values(config, workflow.config_settings.config)
+check_config(
+    config,
+    machine=workflow.is_main_process,
+    cores=workflow.resource_settings.cores or 1,
+)
 USER_CONFIG = dict(config)  # as given, before the schema fills defaults (config hash)
 
 
+# the schema is generated from the same types (a test keeps them equal); this fills defaults
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -102,3 +102,111 @@ def test_every_dependency_is_pinned_exactly() -> None:
     reqs = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
     for req in reqs:
         assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][0-9A-Za-z.+]*", req), req
+
+
+# ---- the generated schema ----------------------------------------------------------
+
+
+def test_committed_schema_is_the_generated_one() -> None:
+    """workflow/schemas/config.schema.yaml is generated from the typed dataclasses:
+    after editing a Params field, run `python -m vanishing.config_schema --write`."""
+    from vanishing.config_schema import dump
+
+    assert (ROOT / "workflow/schemas/config.schema.yaml").read_text() == dump()
+
+
+def _leaves(schema: dict, path: str = ""):
+    yield path, schema
+    for key, sub in schema.get("properties", {}).items():
+        yield from _leaves(sub, f"{path}.{key}" if path else key)
+    if "items" in schema:
+        yield from _leaves(schema["items"], f"{path}[]")
+
+
+def test_every_user_value_is_bounded() -> None:
+    """Every number has a lower and an upper bound, every list a length limit, every
+    string an enum or a pattern: a typo cannot reach a job as a huge or unknown value."""
+    from vanishing.config_schema import schema
+
+    for path, s in _leaves(schema()):
+        kind = s.get("type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if {"integer", "number"} & set(kinds):
+            assert {"minimum", "exclusiveMinimum"} & set(s), path
+            assert {"maximum", "exclusiveMaximum"} & set(s), path
+        if "array" in kinds:
+            assert "maxItems" in s and "minItems" in s, path
+        if "string" in kinds:
+            assert "enum" in s or "pattern" in s, path
+
+
+def test_rule_set_keys_are_not_user_keys() -> None:
+    from vanishing.config_schema import schema
+
+    studies = schema()["properties"]["studies"]["properties"]
+    assert "summary" not in studies["meanfield"]["properties"]
+    assert "activations" not in studies["meanfield"]["properties"]
+    assert "job" not in studies["training"]["properties"]
+
+
+def test_training_split_size_matches_the_data() -> None:
+    from vanishing.config_types import N_DIGITS, N_TRAIN
+    from vanishing.data import TEST_FRACTION, describe, digits
+
+    d = describe(digits())
+    assert (d["n_examples"], d["n_train"]) == (N_DIGITS, N_TRAIN)
+    assert N_TRAIN == N_DIGITS - round(TEST_FRACTION * N_DIGITS)
+
+
+# ---- study_params, the command line, YAML ------------------------------------------
+
+
+def test_study_params_fills_defaults_and_names_bad_keys() -> None:
+    from vanishing.config_check import study_params
+
+    p = study_params("training", {"steps": 5})
+    assert p["steps"] == 5 and p["lr"] == 0.05
+    with pytest.raises(ConfigError, match=r"studies\.training\.steps: expected an integer"):
+        study_params("training", {"steps": "abc"})
+    with pytest.raises(ConfigError, match=r"studies\.training\.stepz: unknown key"):
+        study_params("training", {"stepz": 5})
+    with pytest.raises(ConfigError, match=r"studies\.nope: no such study"):
+        study_params("nope", {})
+
+
+def test_cli_list_values_are_read_as_yaml() -> None:
+    """`--config depths=[2,4,8]` reaches the Snakefile as ['2', '4', '8']."""
+    from vanishing.config_check import config_errors, retype_cli_values
+
+    cfg = _config("quick.yaml")
+    cli = {"depths": ["2", "4", "8"], "leaky_slope": 0.1, "activations": ["relu", "tanh_n2"]}
+    cfg.update(cli)
+    retype_cli_values(cfg, cli)
+    assert cfg["depths"] == [2, 4, 8]
+    assert cfg["activations"] == ["relu", "tanh_n2"]
+    assert config_errors(cfg, machine=False) == []
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path) -> None:
+    from vanishing.config_check import load_yaml
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("width: 16\ndepths: [2, 4\nseeds: [0]\n")
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(bad))}:3:\d+: not valid YAML"):
+        load_yaml(bad)
+
+
+def test_check_config_command_line(tmp_path, capsys) -> None:
+    from vanishing.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("studies:\n  training:\n    seeds: [0, 0]\n    lr: .inf\n")
+    quick = str(ROOT / "config/quick.yaml")
+    with pytest.raises(SystemExit) as stop:
+        main(["check-config", str(ROOT / "config/config.yaml"), quick, str(bad)])
+    assert "studies.training.seeds" in str(stop.value) and "studies.training.lr" in str(stop.value)
+    bad.write_text("studies:\n  training:\n    steps: [10\n")
+    with pytest.raises(SystemExit, match=r"bad\.yaml:4:\d+: not valid YAML"):
+        main(["check-config", quick, str(bad)])
+    main(["check-config", str(ROOT / "config/config.yaml"), quick])
+    assert capsys.readouterr().out.startswith("ok: ")

@@ -123,6 +123,8 @@ def test_run_is_deterministic_and_consistent(tmp_path: Path) -> None:
     assert set(relu["p_exact_0_or_1"]) == {1.0}
 
 
-def test_params_validate_names_the_field() -> None:
-    with pytest.raises(ValueError, match="pair_ns"):
-        P.Params(pair_ns=[1.0]).validate()
+def test_params_check_names_the_field() -> None:
+    from vanishing.config_check import check_params
+
+    with pytest.raises(ValueError, match=r"studies\.products\.pair_ns\[0\]"):
+        check_params(P.Params(pair_ns=[1.0]))

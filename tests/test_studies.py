@@ -96,3 +96,7 @@ def test_tanh_derivative_from_output() -> None:
     )
     assert out["max_abs_diff_from_y_vs_autograd"] < 1e-12
     assert out["torch_tanh_saves_result"]
+    # cost by operation count; wall-clock timings go to the log, not the results
+    assert out["ops_transcendental_from_output_1_minus_y2"] == 0
+    assert out["ops_transcendental_from_input_1_minus_tanh2"] == 1
+    assert not any(k.startswith("time_") for k in out)

@@ -17,33 +17,13 @@ import argparse
 import hashlib
 import importlib.metadata as md
 import json
+import os
 import re
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import yaml
-
-
-def _load_config(files: list[str]) -> dict[str, Any]:
-    """Layer YAML files the way `snakemake --configfile a b` does (later wins, deep merge)."""
-
-    def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-        out = dict(a)
-        for k, v in b.items():
-            out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-        return out
-
-    config: dict[str, Any] = {}
-    for f in files:
-        try:
-            data = yaml.safe_load(Path(f).read_text()) or {}
-        except yaml.YAMLError as e:
-            raise SystemExit(f"vanishing: {f}: not valid YAML: {e}") from None
-        config = merge(config, data)
-    return config
 
 
 def cmd_stages(a: argparse.Namespace) -> None:
@@ -65,18 +45,15 @@ def cmd_figures(a: argparse.Namespace) -> None:
 
 
 def cmd_check_config(a: argparse.Namespace) -> None:
-    import jsonschema
+    """Every check the Snakefile runs before any job (schema, studies, CUDA, memory)."""
+    from .config_check import ConfigError, check_config, load_yaml, merge
 
-    from .config_check import ConfigError, check_config
-
-    schema_path = Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml"
-    config = _load_config(a.files)
+    cores = (os.cpu_count() or 1) if a.cores == "all" else int(a.cores)
+    config: dict[str, Any] = {}
     try:
-        jsonschema.validate(config, yaml.safe_load(schema_path.read_text()))
-        check_config(config)
-    except jsonschema.ValidationError as e:
-        key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-        raise SystemExit(f"vanishing: config key {key}: {e.message}") from None
+        for f in a.files:
+            merge(config, load_yaml(Path(f)))
+        check_config(config, cores=cores)
     except ConfigError as e:
         raise SystemExit(f"vanishing: {e}") from None
     print(f"ok: {' + '.join(a.files)}")
@@ -191,6 +168,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     parsers["stages"].add_argument("--results", default="results", help="results folder")
     parsers["check-config"].add_argument("files", nargs="+", metavar="FILE")
+    parsers["check-config"].add_argument(
+        "--cores", default="all", help="jobs at once, for the memory check (default: all)"
+    )
     parsers["claims"].add_argument("results", metavar="RESULTS_DIR")
     parsers["publish"].add_argument("--report", default="report", help="the report folder")
     parsers["publish"].add_argument("--results", default="results", help="its results folder")

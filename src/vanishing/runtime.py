@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import sys
@@ -26,6 +27,31 @@ def __getattr__(name: str) -> object:
 # cuBLAS picks its reduction order by workspace unless given a fixed one; it must be
 # set before CUDA is initialised (the first CUDA call, not `import torch`).
 CUBLAS_WORKSPACE = ":4096:8"
+
+
+def release_freed_memory() -> None:
+    """Give freed heap memory back to the system (glibc's malloc_trim).
+
+    A training job's monitoring pass allocates large temporaries once per logged
+    step; glibc keeps their freed space in a fragmented heap, and a default
+    training job's resident memory grew to 12.9 GB for about 0.5 GB of live
+    tensors. Trimming after each pass held it at 1.9 GB for 16 % more CPU time
+    (a fixed mmap threshold held 1.0 GB but cost 63 %)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None  # musl has none
+
+
+_LIBC = _glibc()
 
 
 def setup(threads: int = 1, use_torch: bool = True) -> logging.Logger:

@@ -27,6 +27,7 @@ from .activations import Activation, derivative
 from .data import Dataset
 from .gradients import tanh_intervals
 from .models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
+from .runtime import release_freed_memory
 
 log = logging.getLogger("vanishing.train")
 
@@ -323,6 +324,7 @@ def train(spec: TrainSpec, data: Dataset) -> TrainLog:
             srow, lrows = monitor(t, update_ratio, edge=t in (0, spec.steps))
             step_recs.append(srow)
             layer_recs.extend(lrows)
+            release_freed_memory()  # else the heap fragments by ~0.5 GB per log
         if t == spec.steps:
             break
         b = idx[:, t]  # (S, B)

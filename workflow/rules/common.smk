@@ -7,10 +7,7 @@ import shutil
 import sys
 
 from vanishing import imports, pipeline
-from vanishing.config_check import check_config
 from vanishing.jobs import input_key
-
-check_config(config)
 
 # Jobs run `python` from the environment running Snakemake (the venv), whether or
 # not it is activated: put its bin/ first on PATH.

@@ -41,7 +41,10 @@ rule report_pdf:
         f"{LOGS}/report_pdf.log",
     conda:
         ENV
+    # pdfTeX takes CreationDate, ModDate and the trailer /ID from SOURCE_DATE_EPOCH:
+    # the last commit's time (0 outside git), so that a rebuild gives the same bytes.
     shell:
+        "export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || echo 0) && "
         'build="$PWD/$(dirname {output.latex_log:q})" && '
         'latexmk -pdf -interaction=nonstopmode -halt-on-error -cd -outdir="$build" '
         '{input.tex:q} > {log:q} 2>&1 && cp "$build/report.pdf" {output.pdf:q}'

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,8 +33,20 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..activations import get_activation
+from ..config_check import check_params
+from ..config_types import (
+    Count,
+    Depth,
+    Grid,
+    InitName,
+    Lr,
+    Seeds,
+    Spec,
+    Steps,
+    TrainBatch,
+    Width,
+)
 from ..data import digits
-from ..inits import INITS
 from ..models import EnsembleMLP, seed_generator
 from ..tables import Tables
 from ._small import digits_ensemble
@@ -44,6 +56,8 @@ log = logging.getLogger("vanishing.studies.equivalence")
 # Salt of the per-seed data-order generator (the weights use salt 0).
 DATA_SALT = 2
 OPTIMIZERS = ("gd", "sgd", "adam")
+# the n of tanh(n·x): positive; beyond 100 tanh is a step function in float64
+ScaleN = Annotated[float, Spec(gt=0, le=100)]
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8  # PyTorch's and TensorFlow-2's default
 
@@ -64,32 +78,21 @@ MAPPINGS["sgd"] = MAPPINGS["gd"]
 
 @dataclass
 class Params:
-    ns: list[float] = field(default_factory=lambda: [1.0, 2.0, 3.0])  # trajectories
+    ns: Grid(ScaleN) = field(default_factory=lambda: [1.0, 2.0, 3.0])  # trajectories
     # A14: the function identity is cheap, so also at non-integer scales.
-    output_ns: list[float] = field(default_factory=lambda: [0.5, 1.0, 2.0, 2.5, 3.0])
-    depth: int = 3
-    width: int = 32
-    init: str = "lecun"  # θ0 of the tanh(n·x) net: a trainable, non-saturated start
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    optimizers: list[str] = field(default_factory=lambda: list(OPTIMIZERS))
-    steps: int = 200
-    batch_size: int = 64  # SGD and Adam minibatches
-    gd_examples: int = 64  # plain GD: the full gradient of this fixed training subset
+    output_ns: Grid(ScaleN) = field(default_factory=lambda: [0.5, 1.0, 2.0, 2.5, 3.0])
+    depth: Depth = 3
+    width: Width = 32
+    init: InitName = "lecun"  # θ0 of the tanh(n·x) net: a trainable, non-saturated start
+    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    optimizers: Grid(Literal["gd", "sgd", "adam"]) = field(default_factory=lambda: list(OPTIMIZERS))
+    steps: Steps = 200
+    batch_size: TrainBatch = 64  # SGD and Adam minibatches
+    gd_examples: TrainBatch = 64  # plain GD: the full gradient of this fixed training subset
     # η of the tanh(n·x) net: stable at n = 3, where the u-space step is 9·η.
-    lr_gd: float = 0.02
-    lr_adam: float = 1e-3
-    record_every: int = 5  # thinning of trajectories.csv (the summary uses every step)
-
-    def validate(self) -> None:
-        if any(n <= 0 for n in [*self.ns, *self.output_ns]):
-            raise ValueError("ns/output_ns: every scale n must be positive")
-        if self.init not in INITS:
-            raise ValueError(f"init: unknown init {self.init!r}")
-        for o in self.optimizers:
-            if o not in OPTIMIZERS:
-                raise ValueError(f"optimizers: {o!r} not in {OPTIMIZERS}")
-        if self.steps < 1 or self.record_every < 1 or self.depth < 1 or not self.seeds:
-            raise ValueError("steps, record_every, depth must be >= 1 and seeds non-empty")
+    lr_gd: Lr = 0.02
+    lr_adam: Lr = 1e-3
+    record_every: Count = 5  # thinning of trajectories.csv (the summary uses every step)
 
 
 # ---- the scaled-tanh ensemble, functional -------------------------------------
@@ -353,7 +356,7 @@ def compare(p: Params, optimizer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
-    p.validate()
+    check_params(p)  # the config was checked; a direct caller's params too
     outputs_csv, traj_csv, summary_csv = (
         outputs[k] for k in ("outputs", "trajectories", "summary")
     )

@@ -14,11 +14,25 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 import torch
 
+from ..activations import get_activation
+from ..config_types import (
+    ComputeDtype,
+    Depth,
+    Grid,
+    InitName,
+    Lr,
+    Optimizer,
+    Seeds,
+    Spec,
+    Steps,
+    TrainBatch,
+    Width,
+)
 from ..data import digits, probe_batch
 from ..gradients import layer_stats
 from ..models import EnsembleMLP
@@ -75,21 +89,28 @@ COUNTED = ("PyTorch", "TensorFlow", "Keras 3", "JAX")
 
 @dataclass
 class Params:
-    slopes: list[float] = field(default_factory=lambda: [0.0, 0.01, 0.1, 0.2, 0.3])
-    depth: int = 8
-    width: int = 64
-    init: str = "he"
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    optimizer: str = "sgd"
-    lr: float = 0.1
-    steps: int = 600
-    batch_size: int = 64
-    probe_batch: int = 256
-    dtype: str = "float32"
+    slopes: Grid(Annotated[float, Spec(ge=0, lt=1)]) = field(
+        default_factory=lambda: [0.0, 0.01, 0.1, 0.2, 0.3]
+    )
+    depth: Depth = 8
+    width: Width = 64
+    init: InitName = "he"
+    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    optimizer: Optimizer = "sgd"
+    lr: Lr = 0.1
+    steps: Steps = 600
+    batch_size: TrainBatch = 64
+    probe_batch: TrainBatch = 256
+    dtype: ComputeDtype = "float32"
 
     def validate(self) -> None:
-        if min(self.slopes) < 0 or max(self.slopes) >= 1:
-            raise ValueError("slopes must lie in [0, 1)")
+        for s in self.slopes:
+            try:
+                get_activation(activation_name(s))
+            except KeyError:
+                raise ValueError(
+                    f"slopes: {s!r} has no activation name (write 0 or a slope >= 1e-4)"
+                ) from None
 
 
 def activation_name(slope: float) -> str:

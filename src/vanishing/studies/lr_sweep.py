@@ -10,10 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 
+from ..config_types import (
+    MAX_SEEDS,
+    ActivationName,
+    ComputeDtype,
+    Count,
+    Depth,
+    InitName,
+    Lr,
+    Optimizer,
+    Seeds,
+    Spec,
+    Steps,
+    TrainBatch,
+    Width,
+)
 from ..data import digits
 from ..models import EnsembleMLP
 from ..tables import Tables
@@ -22,23 +37,24 @@ from ._small import digits_ensemble, evaluate, log, seed_rows, train_minibatch, 
 
 @dataclass
 class Params:
-    lrs: list[float] = field(default_factory=lambda: [0.001, 0.01, 0.1, 0.3, 1.0, 3.0])
-    activation: str = "relu"
-    init: str = "he"
-    depth: int = 4
-    width: int = 64
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    optimizer: str = "sgd"
-    steps: int = 600
-    batch_size: int = 64
-    eval_every: int = 20
-    dtype: str = "float32"
+    # at least 3 distinct rates: one small, the best, one large
+    lrs: Annotated[list[Lr], Spec(min_items=3, max_items=MAX_SEEDS, unique=True)] = field(
+        default_factory=lambda: [0.001, 0.01, 0.1, 0.3, 1.0, 3.0]
+    )
+    activation: ActivationName = "relu"
+    init: InitName = "he"
+    depth: Depth = 4
+    width: Width = 64
+    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    optimizer: Optimizer = "sgd"
+    steps: Steps = 600
+    batch_size: TrainBatch = 64
+    eval_every: Count = 20
+    dtype: ComputeDtype = "float32"
 
     def validate(self) -> None:
-        if len(self.lrs) < 3:
-            raise ValueError("lrs needs at least 3 values (small, best, large)")
-        if self.eval_every < 1 or self.steps < self.eval_every:
-            raise ValueError("eval_every must be in [1, steps]")
+        if self.steps < self.eval_every:
+            raise ValueError(f"eval_every: must be <= steps ({self.steps})")
 
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:

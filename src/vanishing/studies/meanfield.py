@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,19 @@ import torch
 
 from .. import theory
 from ..activations import Activation, derivative, get_activation
+from ..config_check import check_params
+from ..config_types import (
+    MAX_DEPTH,
+    Activations,
+    Grid,
+    Inits,
+    QuadPoints,
+    Seeds,
+    SetByRule,
+    Spec,
+    TrainBatch,
+    Width,
+)
 from ..data import digits, probe_batch
 from ..gradients import layer_stats
 from ..inits import weight_variance
@@ -65,41 +78,30 @@ CMP_COLUMNS = [
 @dataclass
 class Params:
     # The probe grid (the rule passes the config's lists; these defaults match config.yaml).
-    activations: list[str] = field(default_factory=lambda: ["tanh", "relu"])
-    inits: list[str] = field(default_factory=lambda: ["lecun", "he"])
-    width: int = 64
-    leaky_slope: float = 0.01
-    batch_size: int = 256
+    activations: Annotated[list[str], SetByRule("activations")] = field(
+        default_factory=lambda: ["tanh", "relu"]
+    )
+    inits: Annotated[list[str], SetByRule("inits")] = field(default_factory=lambda: ["lecun", "he"])
+    width: Annotated[int, SetByRule("width")] = 64
+    leaky_slope: Annotated[float, SetByRule("leaky_slope")] = 0.01
+    batch_size: Annotated[int, SetByRule("probe.batch_size")] = 256
     # Quadrature: trapezoid points on z in [-12, 12]; Gauss-Hermite order for the cross-check.
-    trapezoid_points: int = 4_001
-    quad_order: int = 100
-    q_iters: int = 500
+    trapezoid_points: QuadPoints = 4_001
+    quad_order: Annotated[int, Spec(ge=10, le=1000)] = 100
+    q_iters: Annotated[int, Spec(ge=10, le=100_000)] = 500
     # E4 sweep.
-    e4_activations: list[str] = field(default_factory=lambda: ["linear", "tanh"])
-    e4_inits: list[str] = field(default_factory=lambda: ["orthogonal", "lecun"])
-    e4_depths: list[int] = field(default_factory=lambda: [2, 4, 8, 16, 32, 64, 128])
-    e4_seeds: list[int] = field(default_factory=lambda: list(range(10)))
+    e4_activations: Activations = field(default_factory=lambda: ["linear", "tanh"])
+    e4_inits: Inits = field(default_factory=lambda: ["orthogonal", "lecun"])
+    # depth >= 2: the Jacobian spans depth - 1 layers
+    e4_depths: Grid(Annotated[int, Spec(ge=2, le=MAX_DEPTH)]) = field(
+        default_factory=lambda: [2, 4, 8, 16, 32, 64, 128]
+    )
+    e4_seeds: Seeds = field(default_factory=lambda: list(range(10)))
     # 64 = the digits' input dimension: a square orthogonal first layer preserves ‖x‖, so
     # the linear net's first/last ratio is exactly depth-independent (not so when narrower).
-    e4_width: int = 64
-    e4_examples: int = 4  # inputs at which the (input-dependent, for tanh) Jacobian is taken
-
-    def validate(self) -> None:
-        for name in (*self.activations, *self.e4_activations):
-            try:
-                get_activation(name, self.leaky_slope)
-            except KeyError as e:
-                raise ValueError(f"activations: {e.args[0]}") from None
-        if self.trapezoid_points < 1001:
-            raise ValueError("trapezoid_points: need >= 1001")
-        if self.q_iters < 10:
-            raise ValueError("q_iters: need >= 10")
-        if not self.e4_depths or min(self.e4_depths) < 2:
-            raise ValueError("e4_depths: need depths >= 2 (the Jacobian spans depth - 1 layers)")
-        if not self.e4_seeds:
-            raise ValueError("e4_seeds: need at least one seed")
-        if self.e4_examples < 1:
-            raise ValueError("e4_examples: need >= 1")
+    e4_width: Width = 64
+    # inputs at which the (input-dependent, for tanh) Jacobian is taken
+    e4_examples: TrainBatch = 4
 
 
 # ---- expectations -------------------------------------------------------------------
@@ -318,7 +320,7 @@ def _pre_activations(model: EnsembleMLP, x: torch.Tensor) -> list[torch.Tensor]:
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
-    p.validate()
+    check_params(p)  # the config was checked; a direct caller's params too
     out_chi, out_cmp, out_orth = (outputs[k] for k in ("chi1", "comparison", "orthogonal"))
     mean = Trapezoid(p.trapezoid_points)
     chi = pd.DataFrame([chi1_row(a, i, p, mean) for a in p.activations for i in p.inits])

@@ -15,13 +15,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
 import numpy as np
 import pandas as pd
 import torch
 
 from ..activations import get_activation
+from ..config_check import check_params
+from ..config_types import (
+    MAX_SEEDS,
+    ActivationName,
+    ComputeDtype,
+    Depth,
+    InitName,
+    Lr,
+    Seed,
+    Spec,
+    Steps,
+    TrainBatch,
+    Width,
+)
 from ..data import digits
 from ..models import EnsembleMLP
 from ..tables import Tables
@@ -38,30 +52,31 @@ def _default_settings() -> list[dict]:
     ]
 
 
+class Setting(TypedDict):
+    """One trained configuration: activation, init, depth."""
+
+    activation: ActivationName
+    init: InitName
+    depth: Depth
+
+
 @dataclass
 class Params:
-    settings: list[dict] = field(default_factory=_default_settings)
+    settings: Annotated[list[Setting], Spec(min_items=1, max_items=100, unique=True)] = field(
+        default_factory=_default_settings
+    )
     # Batch-order seeds (runs of one setting); the weight seed is fixed at init_seed.
-    orders: list[int] = field(default_factory=lambda: list(range(10)))
-    init_seed: int = 0
-    width: int = 64
+    # At least two batch orders are needed to see a spread.
+    orders: Annotated[list[Seed], Spec(min_items=2, max_items=MAX_SEEDS, unique=True)] = field(
+        default_factory=lambda: list(range(10))
+    )
+    init_seed: Seed = 0
+    width: Width = 64
     # the training grid's optimiser, rate and batch size, for fewer steps
-    steps: int = 200
-    lr: float = 0.05
-    batch_size: int = 32
-    dtype: str = "float32"
-
-    def validate(self) -> None:
-        for i, s in enumerate(self.settings):
-            if set(s) != {"activation", "init", "depth"}:
-                raise ValueError(f"settings[{i}]: needs exactly activation, init, depth")
-            get_activation(s["activation"])
-        if len(self.orders) < 2:
-            raise ValueError("orders: at least two batch orders are needed to see a spread")
-        if len(set(self.orders)) != len(self.orders):
-            raise ValueError("orders: must be distinct")
-        if self.steps < 1 or self.width < 1 or self.batch_size < 1 or self.lr <= 0:
-            raise ValueError("steps, width, batch_size and lr must be positive")
+    steps: Steps = 200
+    lr: Lr = 0.05
+    batch_size: TrainBatch = 32
+    dtype: ComputeDtype = "float32"
 
 
 def _ensemble(p: Params, s: dict, weight_seeds: list[int], order_seeds: list[int]) -> EnsembleMLP:
@@ -84,7 +99,7 @@ def _ensemble(p: Params, s: dict, weight_seeds: list[int], order_seeds: list[int
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
-    p.validate()
+    check_params(p)  # the config was checked; a direct caller's params too
     ds = digits()
     rows = []
     b = len(p.orders)

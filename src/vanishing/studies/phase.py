@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,7 @@ import torch
 from torch import Tensor
 
 from ..activations import Activation, derivative, get_activation
+from ..config_types import Activations, Depths, Positive, QuadPoints, Seeds, Slope, Spec, Width
 from ..families import family
 from ..models import EnsembleMLP, seed_generator
 from ..tables import Tables
@@ -98,32 +99,39 @@ DEFAULT_ACTIVATIONS = [
 GRID_COLUMNS = ["activation", "family", "depth", "sigma_w2", "sigma_b2", "seed", "slope", "status"]
 
 
+NonNegative = Annotated[float, Spec(ge=0, le=1e6)]
+
+
 @dataclass
 class Params:
     # The activations of the probe grid (the stage passes config['activations']).
-    activations: list[str] = field(default_factory=lambda: list(DEFAULT_ACTIVATIONS))
-    leaky_slope: float = 0.01
+    activations: Activations = field(default_factory=lambda: list(DEFAULT_ACTIVATIONS))
+    leaky_slope: Slope = 0.01
     # σ_w² in half-octave steps from 1/16 to 8: wide enough that the critical line at
     # σ_b² = 0 is on the grid for every activation but sigmoid (tanh(3x): 1/9 ≈ 0.11 is just
     # off it, tanh(x/2): 4; sigmoid's is near 10², its panel is all vanishing).
-    sigma_w2: list[float] = field(default_factory=lambda: [2.0 ** (k / 2) for k in range(-8, 7)])
+    sigma_w2: Annotated[list[Positive], Spec(min_items=3, max_items=200, unique=True)] = field(
+        default_factory=lambda: [2.0 ** (k / 2) for k in range(-8, 7)]
+    )
     # σ_b² from 0 (the probe grid's zero biases) to 0.5, where Poole et al.'s tanh diagram
     # has already bent the line well away from σ_w² = 1.
-    sigma_b2: list[float] = field(default_factory=lambda: [0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
+    sigma_b2: Annotated[
+        list[Annotated[float, Spec(ge=0, le=1e6)]], Spec(min_items=1, max_items=200, unique=True)
+    ] = field(default_factory=lambda: [0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
     # Two depths: the deeper decides (finite-depth transients shrink like 1/depth), the
     # shallower shows the level set moving towards the line.
-    depths: list[int] = field(default_factory=lambda: [16, 32])
+    depths: Depths = field(default_factory=lambda: [16, 32])
     # Seeds: the check bootstraps over them.
-    seeds: list[int] = field(default_factory=lambda: list(range(8)))
-    width: int = 64
+    seeds: Seeds = field(default_factory=lambda: list(range(8)))
+    width: Width = 64
     # Examples per network: ‖δ‖ is taken over batch × width numbers; the noise that matters
     # comes from the weights, which the batch shares, so a small batch suffices.
-    batch_size: int = 8
+    batch_size: Annotated[int, Spec(ge=1, le=4096)] = 8
     # Quadrature points, as in the mean-field study.
-    trapezoid_points: int = 4_001
+    trapezoid_points: QuadPoints = 4_001
     # σ_b² values of the critical line: this many over the grid's σ_b² range (denser near
     # 0, where the line is steep), plus the grid's own values (the check compares on those).
-    line_points: int = 26
+    line_points: Annotated[int, Spec(ge=2, le=10_000)] = 26
 
     def validate(self) -> None:
         for name in self.activations:

@@ -26,12 +26,14 @@ import math
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 
 from .. import theory
+from ..config_check import check_params
+from ..config_types import Grid, QuadPoints, Seeds, Spec
 from ..tables import Tables
 
 log = logging.getLogger("vanishing.studies.products")
@@ -41,61 +43,51 @@ LOG10E = math.log10(math.e)
 SALT_MAIN, SALT_PAIRS, SALT_INSIDE, SALT_CANCEL = 0, 1, 2, 3
 
 
+# Scales n of tanh(n·x) and s of x ~ N(0, s²); K of a product of K derivatives.
+PosScale = Annotated[float, Spec(gt=0, le=100)]
+NAbove1 = Annotated[float, Spec(gt=1, le=100, doc="an n > 1 (t1 is undefined otherwise)")]
+K = Annotated[int, Spec(ge=1, le=10_000)]
+Samples = Annotated[int, Spec(ge=10, le=10_000_000)]
+
+
 @dataclass
 class Params:
     # n of tanh(n·x); n = 1 is plain tanh (A3), n < 1 and n > 1 bracket it.
-    ns: list[float] = field(default_factory=lambda: [0.5, 1.0, 1.5, 2.0, 3.0, 5.0])
+    ns: Grid(PosScale) = field(default_factory=lambda: [0.5, 1.0, 1.5, 2.0, 3.0, 5.0])
     # Standard deviations s of the pre-activations x ~ N(0, s²).
-    scales: list[float] = field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0])
-    ks: list[int] = field(default_factory=lambda: [1, 2, 5, 10, 20, 50, 100])
-    samples: int = 10_000  # products per (activation, n, s, seed)
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    scales: Grid(PosScale) = field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0])
+    ks: Grid(K) = field(default_factory=lambda: [1, 2, 5, 10, 20, 50, 100])
+    samples: Samples = 10_000  # products per (activation, n, s, seed)
+    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
     relu: bool = True  # B10: ReLU's products alongside tanh(n·x)'s
-    vanish: float = 1e-6  # a product below this has vanished
-    explode: float = 1e6  # a product above this has exploded
+    vanish: Annotated[float, Spec(gt=0, lt=1)] = 1e-6  # a product below this has vanished
+    explode: Annotated[float, Spec(gt=1, le=1e300)] = 1e6  # a product above this has exploded
     # A13: expected derivative on a fine n grid by quadrature and trapezoid.
-    n_grid_max: float = 6.0
-    n_grid_points: int = 60
-    quad_order: int = 101
-    trapezoid_points: int = 40_001
+    n_grid_max: PosScale = 6.0
+    n_grid_points: Annotated[int, Spec(ge=2, le=100_000)] = 60
+    quad_order: Annotated[int, Spec(ge=10, le=1000)] = 101
+    # >= 1001 for a saturating integrand
+    trapezoid_points: QuadPoints = 40_001
     # A7: K pairs for these n (each > 1); fewer samples, each pair costs three draws.
-    pair_ns: list[float] = field(default_factory=lambda: [1.5, 2.0, 3.0])
-    pair_samples: int = 2_000
+    pair_ns: Grid(NAbove1) = field(default_factory=lambda: [1.5, 2.0, 3.0])
+    pair_samples: Samples = 2_000
     # A8: n, K and a fine range of s, so the fraction inside [-t1, t1] covers (0, 1).
-    inside_n: float = 2.0
-    inside_k: int = 50
-    inside_scales: list[float] = field(
+    inside_n: NAbove1 = 2.0
+    inside_k: K = 50
+    inside_scales: Grid(PosScale) = field(
         default_factory=lambda: [round(0.2 + 0.1 * i, 2) for i in range(15)]
     )
-    inside_bins: int = 10
+    inside_bins: Annotated[int, Spec(ge=1, le=1000)] = 10
     # A9: K - m derivatives at x ~ N(0, good_scale²) against m at |x| ~ U[bad_lo, bad_hi].
-    cancel_n: float = 2.0
-    cancel_k: int = 50
-    cancel_good_scale: float = 0.1
-    cancel_bad_lo: float = 5.0
-    cancel_bad_hi: float = 10.0
+    cancel_n: NAbove1 = 2.0
+    cancel_k: K = 50
+    cancel_good_scale: PosScale = 0.1
+    cancel_bad_lo: PosScale = 5.0
+    cancel_bad_hi: PosScale = 10.0
 
     def validate(self) -> None:
-        if not self.ns or min(self.ns) <= 0:
-            raise ValueError("ns: need at least one positive n")
-        if not self.scales or min(self.scales) <= 0:
-            raise ValueError("scales: need at least one positive s")
-        if not self.ks or min(self.ks) < 1:
-            raise ValueError("ks: need K >= 1")
-        if self.samples < 10 or self.pair_samples < 10:
-            raise ValueError("samples/pair_samples: need at least 10")
-        if not self.seeds:
-            raise ValueError("seeds: need at least one seed")
-        if not 0 < self.vanish < 1 < self.explode:
-            raise ValueError("vanish/explode: need 0 < vanish < 1 < explode")
-        if not self.pair_ns or min(self.pair_ns) <= 1:
-            raise ValueError("pair_ns: every n must exceed 1 (t1 is undefined otherwise)")
-        if self.inside_n <= 1 or self.cancel_n <= 1:
-            raise ValueError("inside_n/cancel_n: must exceed 1")
-        if not 1 <= self.cancel_k:
-            raise ValueError("cancel_k: must be >= 1")
-        if self.trapezoid_points < 1001:
-            raise ValueError("trapezoid_points: need >= 1001 for a saturating integrand")
+        if self.cancel_bad_lo >= self.cancel_bad_hi:
+            raise ValueError("cancel_bad_lo: must be below cancel_bad_hi")
 
 
 # ---- derivatives in log space -------------------------------------------------
@@ -450,7 +442,7 @@ def analytic(p: Params) -> dict:
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
-    p.validate()
+    check_params(p)  # the config was checked; a direct caller's params too
     out_products, out_expected, out_pairs, out_inside, out_cancel, out_json = (
         outputs[k] for k in ("products", "expected", "pairs", "inside", "cancellation", "analytic")
     )

@@ -19,7 +19,7 @@ import logging
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,22 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..activations import get_activation
+from ..config_check import check_params
+from ..config_types import (
+    ComputeDtype,
+    Depth,
+    Grid,
+    Inits,
+    Lr,
+    Seeds,
+    Spec,
+    Steps,
+    TrainBatch,
+    Width,
+    Widths,
+)
 from ..data import SPLIT_SEED, TEST_FRACTION, digits
-from ..inits import INITS, TRUNCATION
+from ..inits import TRUNCATION
 from ..models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
 from ..runtime import DTYPES
 from ..tables import Tables
@@ -47,42 +61,28 @@ DATA_SALT = 1
 # The tutorial's reference scale for the first layer's step-0 tails.
 TUTORIAL_TAIL = 0.025
 INPUTS = ("standardised", "unit", "mnist_like")
+InputName = Annotated[str, Spec(enum=INPUTS, doc="an input scaling")]
 QUANTILES = (0.5, 0.9, 0.99, 0.999)
 
 
 @dataclass
 class Params:
-    depth: int = 4  # hidden layers, as in the tutorial
+    depth: Depth = 4  # hidden layers, as in the tutorial
     # Hidden width: the tutorial's is unknown; 64 matches the rest of the project.
-    width: int = 64
-    inits: list[str] = field(default_factory=lambda: ["normal", "truncated_normal"])
-    seeds: list[int] = field(default_factory=lambda: list(range(10)))
-    steps: int = 500  # SGD steps between the two histogram snapshots (~47 epochs)
-    checkpoints: int = 20  # evenly spaced steps where per-layer statistics are taken
-    batch_size: int = BATCH_SIZE
-    lr: float = LEARNING_RATE
-    inputs: str = "standardised"  # digits as the project uses them (see INPUTS)
-    bins: int = 81  # histogram bins per (init, layer) panel
-    dtype: str = "float32"  # TensorFlow's default, as in the tutorial
+    width: Width = 64
+    inits: Inits = field(default_factory=lambda: ["normal", "truncated_normal"])
+    seeds: Seeds = field(default_factory=lambda: list(range(10)))
+    steps: Steps = 500  # SGD steps between the two histogram snapshots (~47 epochs)
+    # evenly spaced steps where per-layer statistics are taken
+    checkpoints: Annotated[int, Spec(ge=1, le=10_000)] = 20
+    batch_size: TrainBatch = BATCH_SIZE
+    lr: Lr = LEARNING_RATE
+    inputs: InputName = "standardised"  # digits as the project uses them (see INPUTS)
+    bins: Annotated[int, Spec(ge=2, le=10_000)] = 81  # histogram bins per (init, layer) panel
+    dtype: ComputeDtype = "float32"  # TensorFlow's default, as in the tutorial
     # Step-0 only: how the ±0.025 tail depends on the data's scale and the width.
-    variant_inputs: list[str] = field(default_factory=lambda: list(INPUTS))
-    variant_widths: list[int] = field(default_factory=lambda: [16, 64, 256])
-
-    def validate(self) -> None:
-        if self.depth < 1:
-            raise ValueError(f"depth must be >= 1, got {self.depth}")
-        if self.steps < 1 or self.checkpoints < 1:
-            raise ValueError("steps and checkpoints must be >= 1")
-        for name in self.inits:
-            if name not in INITS:
-                raise ValueError(f"inits: unknown init {name!r}")
-        for name in [self.inputs, *self.variant_inputs]:
-            if name not in INPUTS:
-                raise ValueError(f"inputs/variant_inputs: {name!r} not in {INPUTS}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype: {self.dtype!r} not in {sorted(DTYPES)}")
-        if not self.seeds or self.batch_size < 1 or self.bins < 2:
-            raise ValueError("seeds must be non-empty, batch_size >= 1, bins >= 2")
+    variant_inputs: Grid(InputName) = field(default_factory=lambda: list(INPUTS))
+    variant_widths: Widths = field(default_factory=lambda: [16, 64, 256])
 
 
 # ---- data -------------------------------------------------------------------
@@ -298,7 +298,7 @@ def variants(p: Params) -> pd.DataFrame:
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
-    p.validate()
+    check_params(p)  # the config was checked; a direct caller's params too
     stats_out, hist_out, variants_out, weights_out, meta_out = (
         outputs[k] for k in ("stats", "hist", "variants", "weights", "meta")
     )

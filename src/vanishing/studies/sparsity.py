@@ -11,10 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 
+from ..config_types import (
+    Activations,
+    ComputeDtype,
+    Depth,
+    Grid,
+    InitName,
+    Lr,
+    Optimizer,
+    Seeds,
+    Spec,
+    Steps,
+    TrainBatch,
+    Width,
+)
 from ..data import digits
 from ..models import EnsembleMLP
 from ..tables import Tables
@@ -23,24 +37,24 @@ from ._small import digits_ensemble, evaluate, log, seed_rows, train_minibatch, 
 
 @dataclass
 class Params:
-    activations: list[str] = field(default_factory=lambda: ["relu", "softplus"])
+    activations: Activations = field(default_factory=lambda: ["relu", "softplus"])
     # λ = 0 is the plain comparison (B4); the others the sparsity-inducing runs (B3)
-    l1: list[float] = field(default_factory=lambda: [0.0, 0.01, 0.03, 0.1])
-    depth: int = 4
-    width: int = 64
-    init: str = "he"
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    optimizer: str = "adam"
-    lr: float = 0.001
-    steps: int = 600
-    batch_size: int = 64
-    dtype: str = "float32"
+    l1: Grid(Annotated[float, Spec(ge=0, le=100)]) = field(
+        default_factory=lambda: [0.0, 0.01, 0.03, 0.1]
+    )
+    depth: Depth = 4
+    width: Width = 64
+    init: InitName = "he"
+    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    optimizer: Optimizer = "adam"
+    lr: Lr = 0.001
+    steps: Steps = 600
+    batch_size: TrainBatch = 64
+    dtype: ComputeDtype = "float32"
 
     def validate(self) -> None:
-        if min(self.l1) < 0:
-            raise ValueError("l1 must be >= 0")
         if 0.0 not in self.l1:
-            raise ValueError("l1 must include 0 (the unpenalised reference)")
+            raise ValueError("l1: must include 0 (the unpenalised reference)")
 
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 import torch
 
 from ..activations import get_activation
+from ..config_types import Activations, ComputeDtype, InitName, Spec, Widths, XorOptimizer
 from ..data import xor
 from ..models import EnsembleMLP, per_model_loss
 from ..tables import Tables
@@ -24,7 +25,7 @@ from ._small import dtype, log, make_optimizer, write_csv
 @dataclass
 class Params:
     # The source's contrast (plain vs leaky ReLU, abs) plus smooth references.
-    activations: list[str] = field(
+    activations: Activations = field(
         default_factory=lambda: [
             "relu",
             "leaky_relu",
@@ -37,26 +38,17 @@ class Params:
         ]
     )
     # 2 hidden units is the minimum that can represent XOR; 4 gives slack.
-    widths: list[int] = field(default_factory=lambda: [2, 4])
-    n_seeds: int = 200
-    init: str = "xavier"
+    widths: Widths = field(default_factory=lambda: [2, 4])
+    n_seeds: Annotated[int, Spec(ge=1, le=1_000_000)] = 200
+    init: InitName = "xavier"
     # Each entry: optimiser name, learning rate, steps (full batch of 4 points).
-    optimizers: list[dict] = field(
+    optimizers: Annotated[list[XorOptimizer], Spec(min_items=1, max_items=10, unique=True)] = field(
         default_factory=lambda: [
             {"name": "adam", "lr": 0.05, "steps": 1000},
             {"name": "sgd", "lr": 0.5, "steps": 2000},
         ]
     )
-    dtype: str = "float64"
-
-    def validate(self) -> None:
-        if self.n_seeds < 1:
-            raise ValueError("n_seeds must be >= 1")
-        for a in self.activations:
-            get_activation(a)
-        for o in self.optimizers:
-            if set(o) != {"name", "lr", "steps"} or o["name"] not in ("sgd", "adam"):
-                raise ValueError("optimizers: each entry needs name (sgd|adam), lr, steps")
+    dtype: ComputeDtype = "float64"
 
 
 def train_xor(
