@@ -391,3 +391,12 @@ def test_figures_draw_deterministically(tmp_path: Path, tiny_tables: Path, modul
         pngs.append(outs[0].read_bytes())
         assert outs[1].stat().st_size > 0
     assert pngs[0] == pngs[1]
+
+
+def test_e6_result_serialises_like_every_claim(tmp_path: Path) -> None:
+    import json
+
+    res = C.check_e6_phase(_tables(tmp_path, {}))
+    d = res.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["statistic"]["threshold"] == pytest.approx(C.GAP)

@@ -44,7 +44,9 @@ class ClaimResult:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["values"] = {k: (None if not math.isfinite(v) else v) for k, v in self.values.items()}
-        d["statistic"] = self.statistic.to_dict() if self.statistic else None
+        st = self.statistic
+        # a Statistic, or (checks that build it themselves) its dict already
+        d["statistic"] = st if isinstance(st, dict) or st is None else st.to_dict()
         return d
 
 
