@@ -26,22 +26,16 @@ COLUMNS = 2
 
 
 def rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per claim, plus one per part that carries its own statistic."""
+    """One row per claim: its tested statistic, or for a multi-part claim without one,
+    the statistic of the part that decided its verdict (else its first part's)."""
     out = []
     for c in claims:
-        out.append(
-            {"id": c["id"], "verdict": c["verdict"], "statistic": c.get("statistic"), "part": ""}
-        )
-        for p in c.get("parts") or []:
-            if p.get("statistic"):
-                out.append(
-                    {
-                        "id": c["id"],
-                        "verdict": p.get("verdict", c["verdict"]),
-                        "statistic": p["statistic"],
-                        "part": p.get("name", ""),
-                    }
-                )
+        st, part = c.get("statistic"), ""
+        parts = [p for p in c.get("parts") or [] if p.get("statistic")]
+        if not st and parts:
+            decisive = [p for p in parts if p.get("verdict") == c["verdict"]] or parts
+            st, part = decisive[0]["statistic"], decisive[0].get("name", "")
+        out.append({"id": c["id"], "verdict": c["verdict"], "statistic": st, "part": part})
     return out
 
 
