@@ -73,9 +73,7 @@ def _claims(with_statistics: bool) -> dict:
 
 
 @pytest.mark.parametrize("with_statistics", [True, False])
-def test_verdict_overview_draws_one_row_per_claim(
-    tmp_path: Path, with_statistics: bool
-) -> None:
+def test_verdict_overview_draws_one_row_per_claim(tmp_path: Path, with_statistics: bool) -> None:
     data = _claims(with_statistics)
     src = tmp_path / "claims.json"
     src.write_text(json.dumps(data))
