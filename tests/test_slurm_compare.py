@@ -26,8 +26,14 @@ CLAIMS = {
 TANH = {"numel": 100, "max_abs_diff_from_y_vs_autograd": 0.0, "time_autograd_net_median_s": 0.1}
 
 
-def _tree(root: Path, claims: dict, tanh: dict, csv: str = "a,b\n1,2\n") -> Path:
+CLAIMS_CSV = "id,verdict,measured,expected\nA1,supported,0.5,1\nB8,supported,2.0 ms,1\n"
+
+
+def _tree(
+    root: Path, claims: dict, tanh: dict, csv: str = "a,b\n1,2\n", claims_csv: str = CLAIMS_CSV
+) -> Path:
     (root / "studies/backprop").mkdir(parents=True)
+    (root / "claims.csv").write_text(claims_csv)
     (root / "probe").mkdir()
     (root / "probe/summary.csv").write_text(csv)
     (root / "claims.json").write_text(json.dumps(claims))
@@ -45,7 +51,7 @@ def test_identical_trees_pass(tmp_path: Path) -> None:
     a = _tree(tmp_path / "a", CLAIMS, TANH)
     b = _tree(tmp_path / "b", CLAIMS, TANH)
     same, untimed, diffs = cmp.compare(a, b)
-    assert len(same) == 3 and untimed == [] and diffs == []
+    assert len(same) == 4 and untimed == [] and diffs == []
     assert cmp.main([str(a), str(b)]) == 0
 
 
@@ -55,10 +61,21 @@ def test_timings_alone_may_differ(tmp_path: Path) -> None:
     b8.update(measured=3.0, values={"r": 3.0}, verdict="qualified")
     claims["counts"] = {"supported": 1, "qualified": 1}
     a = _tree(tmp_path / "a", CLAIMS, TANH)
-    b = _tree(tmp_path / "b", claims, _with(TANH, time_autograd_net_median_s=0.3))
+    b = _tree(
+        tmp_path / "b",
+        claims,
+        _with(TANH, time_autograd_net_median_s=0.3),
+        claims_csv=CLAIMS_CSV.replace("2.0 ms", "3.0 ms"),
+    )
     same, untimed, diffs = cmp.compare(a, b)
     assert diffs == []
-    assert untimed == ["claims.json", "studies/backprop/tanh_derivative.json"]
+    assert untimed == ["claims.csv", "claims.json", "studies/backprop/tanh_derivative.json"]
+
+
+def test_other_claims_in_the_csv_must_match(tmp_path: Path) -> None:
+    a = _tree(tmp_path / "a", CLAIMS, TANH)
+    b = _tree(tmp_path / "b", CLAIMS, TANH, claims_csv=CLAIMS_CSV.replace("0.5", "0.6"))
+    assert cmp.compare(a, b)[2] == ["claims.csv: differs beyond its timings"]
 
 
 @pytest.mark.parametrize(

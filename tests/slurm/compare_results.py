@@ -5,13 +5,15 @@
 Every CSV and JSON file must exist in both and be byte-identical, with one
 exception: wall-clock timings, which differ between any two runs on any machine.
 Those are the ``time_*`` fields of the backprop study's tanh-derivative table
-(claim B8) and what claims.json quotes from them; they are compared with the
-timings taken out, and everything else in those two files must still match.
+(claim B8) and what claims.json and claims.csv quote from them; those files are
+compared with the timings taken out, and everything else in them must match.
 Exits 1 and lists the differences when anything else differs.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import sys
@@ -22,12 +24,21 @@ TABLE_SUFFIXES = (".csv", ".json")
 # Relative paths (any folder depth) whose timings are stripped before comparing.
 TIMING_TABLE = "tanh_derivative.json"
 CLAIMS_TABLE = "claims.json"
+CLAIMS_CSV = "claims.csv"
 TIMED_CLAIMS = {"B8"}
 TIMED_FIELDS = {"measured", "values", "evidence", "verdict"}
 TIME_KEY = re.compile(r"^time_")
 
 
 def _strip_timings(rel: str, data: bytes) -> Any:
+    if Path(rel).name == CLAIMS_CSV:
+        rows = list(csv.DictReader(io.StringIO(data.decode())))
+        return [
+            {k: v for k, v in r.items() if k not in TIMED_FIELDS}
+            if r.get("id") in TIMED_CLAIMS
+            else r
+            for r in rows
+        ]
     obj = json.loads(data)
     if Path(rel).name == TIMING_TABLE:
         return {k: v for k, v in obj.items() if not TIME_KEY.match(k)}
@@ -63,7 +74,7 @@ def compare(a: Path, b: Path) -> tuple[list[str], list[str], list[str]]:
             diffs.append(f"{rel}: only in {a if rel in ta else b}")
         elif ta[rel] == tb[rel]:
             same.append(rel)
-        elif Path(rel).name in (TIMING_TABLE, CLAIMS_TABLE):
+        elif Path(rel).name in (TIMING_TABLE, CLAIMS_TABLE, CLAIMS_CSV):
             if _strip_timings(rel, ta[rel]) == _strip_timings(rel, tb[rel]):
                 untimed.append(rel)
             else:
