@@ -66,10 +66,8 @@ def scheduled_jobs(work: Path) -> set[str]:
     """Jobs `snakemake -n` would run, named like expected_jobs names them."""
     out = snakemake(work, "-n", "--configfile", "config/quick.yaml").stdout
     jobs = set()
-    # one block per job, from its "rule <name>:" line to the next (Snakemake may or
-    # may not put a blank line between jobs)
-    for block in re.split(r"^(?=\s*(?:local)?rule \w+:)", out, flags=re.M)[1:]:
-        m = re.match(r"\s*(?:local)?rule (\w+):", block)
+    for block in re.split(r"\n\s*\n", out):
+        m = re.search(r"^\s*(?:local)?rule (\w+):", block, flags=re.M)
         if not m or m.group(1) == "all":
             continue
         wc = re.search(r"wildcards: (?:job|figure)=(\S+)", block)
