@@ -499,10 +499,14 @@ def check_b7(r: Results) -> ClaimResult:
     wins = [c.name for c in conds if c.verdict == "supported"]
     return result(
         tree,
-        measured="NecroReLU's largest stuck share "
-        f"{sig(float(finite['stuck'].max())) if len(finite) else 'none'}"
-        f" (forward-silent share at the end {spread(finite['dead'])}); its loss was clearly "
-        f"≥ {LOSS_REL:.0%} below both ReLU's and leaky ReLU's ({leaky}) in {len(wins)} of "
+        measured=(
+            f"NecroReLU's largest stuck share {sig(float(finite['stuck'].max()))} (forward-silent "
+            f"share at the end {spread(finite['dead'])})"
+            if len(finite)
+            else f"every one of the {len(necro)} NecroReLU nets diverged"
+        )
+        + f"; its loss was clearly ≥ {LOSS_REL:.0%} below both ReLU's and leaky ReLU's ({leaky}) "
+        f"in {len(wins)} of "
         f"{len(conds)} init/depth settings ({names(wins)})",
         expected="NecroReLU never gets stuck and sometimes has the lowest loss",
         tolerance=f"stuck share < {STUCK_FRAC:.0%} in every finite net (exact); 'beats' = median "
@@ -517,7 +521,10 @@ def check_b7(r: Results) -> ClaimResult:
         figures=["training_dead_units", "training_loss_curves"],
         tables=[STEPS, LAYERS],
         note="Its units can still be silent in the forward pass; the backward slope keeps their "
-        "weights moving.",
+        "weights moving. 'Stuck' counts units whose incoming weight row got an exactly-zero "
+        "gradient: since the forward pass is ReLU's, a whole layer is stuck that way when the "
+        "layer below is silent on every example, although its biases, and the layer below, "
+        "still receive gradient.",
         values={"settings_won": float(len(wins))},
         diverged=diverged_of(status),
     )
