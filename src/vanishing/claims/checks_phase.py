@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..families import FAMILIES, family
+from ..labels import label
 from .checks_meanfield import LEVEL_SLOPE
 from .registry import ClaimResult, Results, check, result
 from .stats import fmt_stat, sig
@@ -169,8 +170,8 @@ def check_e6_phase(r: Results) -> ClaimResult:
         c = crit[crit["activation"] == a]
         res[a] = activation_gaps(g, t, c, boot)
         res[a]["boot"] = res[a]["boot_rows"].max(axis=0)
-        what = f"largest gap between the measured level set and χ1 = 1, {a}"
-        res[a]["part"] = part(a, _statistic(res[a]["gap"], res[a]["boot"], what, n))
+        what = f"largest gap between the measured level set and χ1 = 1, {label(a)}"
+        res[a]["part"] = part(label(a), _statistic(res[a]["gap"], res[a]["boot"], what, n))
         if shallow != depth:
             gs = grid[(grid["activation"] == a) & (grid["depth"] == shallow)]
             ts = theory[(theory["activation"] == a) & (theory["depth"] == shallow)]
@@ -196,7 +197,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
         )
         lo, hi = x["part"].statistic.lo, x["part"].statistic.hi
         return (
-            f"{a} {sig(x['gap'], 2)} [{sig(lo, 2)}, {sig(hi, 2)}] at σ_b² = "
+            f"{label(a)} {sig(x['gap'], 2)} [{sig(lo, 2)}, {sig(hi, 2)}] at σ_b² = "
             f"{sig(float(x['worst_sigma_b2']), 2)}{shallow_txt}"
         )
 
@@ -247,7 +248,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
     measured = (
         f"depth {depth}, {len(acts)} activations × {n_rows} σ_b² × {n_w} σ_w², "
         f"{n} seeds: the measured level set lies within the gap for {len(held)} of "
-        f"{len(acts)} activations; worst gap {fmt_stat(headline, 2)}, {worst_a}. "
+        f"{len(acts)} activations; worst gap {fmt_stat(headline, 2)}, {label(worst_a)}. "
         f"By family: {fam_txt}."
         + (f" Beyond the gap: {', '.join(_name(a) for a in failed)}." if failed else "")
         + (f" Undecided: {', '.join(_name(a) for a in open_)}." if open_ else "")
