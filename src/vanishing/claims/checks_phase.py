@@ -31,7 +31,8 @@ from .verdict import CI, LEVEL, N_BOOT, RNG_SEED, Statistic, across, part
 # "Predicts where": the measured level set within 25 % in σ_w² of the line (ln 1.25 = 0.223),
 # a margin a practitioner setting σ_w² would accept; it is about 2/3 of the default grid's
 # half-octave step, so one misplaced cell is enough to fail.
-GAP = math.log(1.25)
+RATIO = 1.25
+GAP = math.log(RATIO)
 # Points per row at which the interpolated signs are compared (resolution ≪ GAP).
 FINE = 801
 # A diverged (non-finite) network counts as exploding, a vanished one (an exact zero) as
@@ -274,9 +275,9 @@ def check_e6_phase(r: Results) -> ClaimResult:
         tree,
         measured=measured,
         expected="the measured slope of ln‖δ‖ changes sign on the line χ1 = 1, every activation",
-        tolerance=f"per activation, the largest gap over σ_b² rows ≤ ln 1.25 = {GAP:.3f} "
-        "(σ_w² within 25 %); the claim is made for every activation, so it is qualified when "
-        "it holds for some and fails for others (by family, then activation)",
+        tolerance=f"per activation, the largest gap over σ_b² rows ≤ ln {RATIO:g} = {GAP:.3f} "
+        f"(σ_w² within {RATIO - 1:.0%}); the claim is made for every activation, so it is "
+        "qualified when it holds for some and fails for others (by family, then activation)",
         evidence="MLPs with Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) "
         "in every layer, on a grid of (σ_w², σ_b²) per activation; per-layer slope of ln‖δ‖ "
         "against ½ ln χ1 at the fixed point q* and the line χ1 = 1 (trapezoid rule).",
