@@ -7,13 +7,13 @@ on the sign (vanish vs explode). The measured slope of a cell is the median over
 between cells by linear interpolation in ln σ_w²; the theory's sign changes at the critical
 σ_w² of the row. With one crossing each, the length is |ln σ_w²(measured level set) −
 ln σ_w²(χ1 = 1)|; where the line is off the grid and the measurement never changes sign, it is
-0. The activation's statistic is the largest over its rows, with a 95 % bootstrap interval over
-seeds (whole seeds resampled, the same resamples for every activation).
+0. The activation's statistic is the largest over its rows, with the shared percentile bootstrap
+interval over seeds (whole seeds resampled, the same resamples for every activation), decided
+by the one rule in ``verdict``; activations are conditions of a claim made for all of them.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any
 
@@ -21,18 +21,18 @@ import numpy as np
 import pandas as pd
 
 from ..families import FAMILIES, family
+from ..labels import label
 from .checks_meanfield import LEVEL_SLOPE
-from .registry import VERDICTS, ClaimResult, Results, check, sig
+from .registry import ClaimResult, Results, check, result
+from .stats import fmt_stat, sig
+from .verdict import CI, LEVEL, N_BOOT, RNG_SEED, Statistic, across, part
 
 # ---- tolerances, fixed before the run ----------------------------------------
 # "Predicts where": the measured level set within 25 % in σ_w² of the line (ln 1.25 = 0.223),
 # a margin a practitioner setting σ_w² would accept; it is about 2/3 of the default grid's
 # half-octave step, so one misplaced cell is enough to fail.
-GAP = math.log(1.25)
-# Bootstrap over seeds: resamples, interval, and a fixed generator seed (same verdict every run).
-RESAMPLES = 1000
-LEVEL = 0.95
-BOOT_SEED = 20160616
+RATIO = 1.25
+GAP = math.log(RATIO)
 # Points per row at which the interpolated signs are compared (resolution ≪ GAP).
 FINE = 801
 # A diverged (non-finite) network counts as exploding, a vanished one (an exact zero) as
@@ -43,7 +43,6 @@ GRID = "phase.grid"
 THEORY = "phase.theory"
 CRIT = "phase.critical"
 FIGURES = ["phase_sigmoidal", "phase_relu_family", "phase_other"]
-INCONCLUSIVE = "inconclusive" if "inconclusive" in VERDICTS else None
 
 
 def interp_matrix(x: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -132,60 +131,25 @@ def activation_gaps(
 
 
 def _interval(draws: np.ndarray) -> tuple[float, float]:
+    """The shared percentile interval (stats: LEVEL, inverted CDF) of bootstrap draws."""
     a = (1 - LEVEL) / 2
-    return float(np.quantile(draws, a)), float(np.quantile(draws, 1 - a))
+    lo, hi = np.quantile(draws, [a, 1 - a], method="inverted_cdf")
+    return float(lo), float(hi)
 
 
-def _decide(value: float, lo: float, hi: float) -> str:
-    """'holds' if the interval clears the threshold on the claim's side, 'fails' if on the
-    other, else 'undecided' (decided by the point estimate when the registry has no
-    'inconclusive')."""
-    if hi <= GAP:
-        return "holds"
-    if lo > GAP:
-        return "fails"
-    if INCONCLUSIVE is None:
-        return "holds" if value <= GAP else "fails"
-    return "undecided"
-
-
-def _verdict(states: list[str]) -> str:
-    if "fails" in states:
-        return "qualified" if "holds" in states else "refuted"
-    if "undecided" in states:
-        return INCONCLUSIVE or "qualified"
-    return "supported"
-
-
-def _statistic(value: float, lo: float, hi: float, what: str) -> dict[str, Any]:
-    return {
-        "name": what,
-        "value": value,
-        "lo": lo,
-        "hi": hi,
-        "interval": f"95 % bootstrap over seeds ({RESAMPLES} resamples)",
-        "threshold": GAP,
-        "side": "below",
-        "unit": "ln σ_w²",
-        "scale": "linear",
-    }
-
-
-def _with_extras(res: ClaimResult, **extras: Any) -> ClaimResult:
-    """Set the fields the registry has (kind, statistic, parts, ...); skip the others."""
-    names = {f.name for f in dataclasses.fields(res)}
-    for k, v in extras.items():
-        if k in names:
-            setattr(res, k, v)
-    return res
-
-
-def _seeds_needed(value: float, lo: float, hi: float, n: int) -> int | None:
-    """Seeds to add so that an interval of this half-width, shrinking like 1/√n, clears GAP."""
-    if value == GAP:
-        return None
-    half = (hi - lo) / 2
-    return max(1, math.ceil(n * (half / abs(value - GAP)) ** 2) - n)
+def _statistic(value: float, draws: np.ndarray, what: str, n: int) -> Statistic:
+    lo, hi = _interval(draws)
+    return Statistic(
+        name=what,
+        value=value,
+        lo=lo,
+        hi=hi,
+        interval=f"{CI} bootstrap over {n} seeds",
+        threshold=GAP,
+        side="below",
+        unit=" (ln σ_w²)",
+        n=n,
+    )
 
 
 @check("E6")
@@ -197,7 +161,9 @@ def check_e6_phase(r: Results) -> ClaimResult:
     shallow = int(grid["depth"].min())
     acts = list(dict.fromkeys(grid["activation"]))
     seeds = sorted(grid["seed"].unique())
-    boot = np.random.default_rng(BOOT_SEED).integers(0, len(seeds), (RESAMPLES, len(seeds)))
+    n = len(seeds)
+    # Whole seeds resampled, the same resamples for every activation (as stats.boot_rows).
+    boot = np.random.default_rng(RNG_SEED).integers(0, n, (N_BOOT, n))
     res: dict[str, dict[str, Any]] = {}
     for a in acts:
         g = grid[(grid["activation"] == a) & (grid["depth"] == depth)]
@@ -205,61 +171,52 @@ def check_e6_phase(r: Results) -> ClaimResult:
         c = crit[crit["activation"] == a]
         res[a] = activation_gaps(g, t, c, boot)
         res[a]["boot"] = res[a]["boot_rows"].max(axis=0)
-        res[a]["lo"], res[a]["hi"] = _interval(res[a]["boot"])
-        res[a]["state"] = _decide(res[a]["gap"], res[a]["lo"], res[a]["hi"])
+        what = f"largest gap between the measured level set and χ1 = 1, {label(a)}"
+        res[a]["part"] = part(label(a), _statistic(res[a]["gap"], res[a]["boot"], what, n))
         if shallow != depth:
             gs = grid[(grid["activation"] == a) & (grid["depth"] == shallow)]
             ts = theory[(theory["activation"] == a) & (theory["depth"] == shallow)]
             res[a]["gap_shallow"] = activation_gaps(gs, ts, c, None)["gap"]
-    states = [res[a]["state"] for a in acts]
-    verdict = _verdict(states)
+    fam_parts = [
+        across(label.split(" (")[0], [res[a]["part"] for a in acts if family(a) == fam])
+        for fam, label in FAMILIES.items()
+        if any(family(a) == fam for a in acts)
+    ]
+    # Asserted for every activation: qualified when it holds for some and fails for others.
+    tree = across("activations", fam_parts)
 
-    worst_draws = np.max(np.stack([res[a]["boot"] for a in acts]), axis=0)
     worst_a = max(acts, key=lambda a: res[a]["gap"])
-    value = res[worst_a]["gap"]
-    lo, hi = _interval(worst_draws)
-    what = "largest gap along σ_w² between the measured level set and χ1 = 1, worst activation"
-    parts = []
-    for fam, label in FAMILIES.items():
-        mine = [a for a in acts if family(a) == fam]
-        if not mine:
-            continue
-        f_draws = np.max(np.stack([res[a]["boot"] for a in mine]), axis=0)
-        f_lo, f_hi = _interval(f_draws)
-        f_val = max(res[a]["gap"] for a in mine)
-        parts.append(
-            {
-                "name": label,
-                "verdict": _verdict([res[a]["state"] for a in mine]),
-                "statistic": _statistic(f_val, f_lo, f_hi, f"largest gap, {fam}"),
-            }
-        )
+    worst_draws = np.max(np.stack([res[a]["boot"] for a in acts]), axis=0)
+    what = "largest gap between the measured level set and χ1 = 1, worst activation"
+    headline = _statistic(res[worst_a]["gap"], worst_draws, what, n)
+    state = {a: res[a]["part"].verdict for a in acts}
 
     def _name(a: str) -> str:
         x = res[a]
         shallow_txt = (
             f", {sig(x['gap_shallow'], 2)} at depth {shallow}" if "gap_shallow" in x else ""
         )
+        lo, hi = x["part"].statistic.lo, x["part"].statistic.hi
         return (
-            f"{a} {sig(x['gap'], 2)} [{sig(x['lo'], 2)}, {sig(x['hi'], 2)}] at σ_b² = "
+            f"{label(a)} {sig(x['gap'], 2)} [{sig(lo, 2)}, {sig(hi, 2)}] at σ_b² = "
             f"{sig(float(x['worst_sigma_b2']), 2)}{shallow_txt}"
         )
 
-    held = [a for a in acts if res[a]["state"] == "holds"]
-    failed = [a for a in acts if res[a]["state"] == "fails"]
-    open_ = [a for a in acts if res[a]["state"] == "undecided"]
-    fam_txt = "; ".join(f"{p['name'].split(' (')[0]}: {p['verdict']}" for p in parts)
-    diverged = int((grid[grid["depth"] == depth]["status"] != "finite").sum())
-    total = int((grid["depth"] == depth).sum())
+    held = [a for a in acts if state[a] == "supported"]
+    failed = [a for a in acts if state[a] == "refuted"]
+    open_ = [a for a in acts if state[a] == "inconclusive"]
+    fam_txt = "; ".join(f"{p.name}: {p.verdict}" for p in fam_parts)
+    status = grid[grid["depth"] == depth]["status"]
+    diverged = int((status != "finite").sum())
+    total = len(status)
     traj_worst = max(res[a]["traj_gap"] for a in acts)
     agree = np.array([res[a]["sign_agreement"] for a in acts], dtype=float)
     n_rows = grid["sigma_b2"].nunique()
     n_w = grid["sigma_w2"].nunique()
-
     values = {
-        "gap_worst": value,
-        "gap_worst_lo": lo,
-        "gap_worst_hi": hi,
+        "gap_worst": headline.value,
+        "gap_worst_lo": headline.lo,
+        "gap_worst_hi": headline.hi,
         "gap_trajectory_worst": traj_worst,
         "activations_within": float(len(held)),
         "activations": float(len(acts)),
@@ -275,32 +232,25 @@ def check_e6_phase(r: Results) -> ClaimResult:
         }
     )
     cond_txt = ""
-    if miss_rows and failed:
-        keep = [
-            np.max(res[a]["boot_rows"][~np.isin(res[a]["sigma_b2"], miss_rows)], axis=0)
-            for a in acts
-            if np.any(~np.isin(res[a]["sigma_b2"], miss_rows))
-        ]
-        if keep:
-            rest_draws = np.max(np.stack(keep), axis=0)
-            rest_val = max(
-                float(np.max(res[a]["row_gaps"][~np.isin(res[a]["sigma_b2"], miss_rows)]))
-                for a in acts
-                if np.any(~np.isin(res[a]["sigma_b2"], miss_rows))
-            )
-            r_lo, r_hi = _interval(rest_draws)
-            rows_txt = ", ".join(sig(b, 2) for b in miss_rows)
-            cond_txt = (
-                f" Every miss is at σ_b² ∈ {{{rows_txt}}}; on the other rows the worst gap over "
-                f"all activations is {sig(rest_val, 2)} [{sig(r_lo, 2)}, {sig(r_hi, 2)}]"
-                + (" (within the gap)." if r_hi <= GAP else ".")
-            )
-            values["gap_worst_other_rows"] = rest_val
+    rest = [a for a in acts if np.any(~np.isin(res[a]["sigma_b2"], miss_rows))]
+    if miss_rows and failed and rest:
+        keep = {a: ~np.isin(res[a]["sigma_b2"], miss_rows) for a in rest}
+        rest_draws = np.max(np.stack([res[a]["boot_rows"][keep[a]].max(0) for a in rest]), 0)
+        rest_val = max(float(res[a]["row_gaps"][keep[a]].max()) for a in rest)
+        r_lo, r_hi = _interval(rest_draws)
+        rows_txt = ", ".join(sig(b, 2) for b in miss_rows)
+        cond_txt = (
+            f" Every miss is at σ_b² ∈ {{{rows_txt}}}; on the other rows the worst gap over "
+            f"all activations is {sig(rest_val, 2)} [{sig(r_lo, 2)}, {sig(r_hi, 2)}]"
+            + (" (within the gap)." if r_hi <= GAP else ".")
+        )
+        values["gap_worst_other_rows"] = rest_val
+
     measured = (
         f"depth {depth}, {len(acts)} activations × {n_rows} σ_b² × {n_w} σ_w², "
-        f"{len(seeds)} seeds: the measured level set lies within the gap for {len(held)} of "
-        f"{len(acts)} activations; worst gap {sig(value, 2)} [{sig(lo, 2)}, {sig(hi, 2)}] "
-        f"({worst_a}). By family: {fam_txt}."
+        f"{n} seeds: the measured level set lies within the gap for {len(held)} of "
+        f"{len(acts)} activations; worst gap {fmt_stat(headline, 2)}, {label(worst_a)}. "
+        f"By family: {fam_txt}."
         + (f" Beyond the gap: {', '.join(_name(a) for a in failed)}." if failed else "")
         + (f" Undecided: {', '.join(_name(a) for a in open_)}." if open_ else "")
         + cond_txt
@@ -318,23 +268,16 @@ def check_e6_phase(r: Results) -> ClaimResult:
             if np.nanmin(agree) == 1
             else f"at least {np.nanmin(agree):.0%} (per activation) have the predicted sign. "
         )
-        + f"Diverged or vanished networks: {diverged} of {total}."
+        + f"Diverged or vanished networks: {diverged} of {total}, counted as exploding or "
+        "vanishing."
     )
-    statistic = _statistic(value, lo, hi, what)
-    more = None
-    if verdict == INCONCLUSIVE and INCONCLUSIVE is not None:
-        needs = [
-            _seeds_needed(res[a]["gap"], res[a]["lo"], res[a]["hi"], len(seeds)) for a in open_
-        ]
-        more = max((n for n in needs if n is not None), default=None)
-    out = ClaimResult(
-        verdict if verdict in VERDICTS else "qualified",
+    return result(
+        tree,
         measured=measured,
         expected="the measured slope of ln‖δ‖ changes sign on the line χ1 = 1, every activation",
-        tolerance=f"per activation, the largest gap over σ_b² rows ≤ ln 1.25 = {GAP:.3f} "
-        f"(σ_w² within 25 %): holds if the 95 % bootstrap interval (over seeds) is below it, "
-        "fails if above; supported if all hold, qualified if some hold and some fail, "
-        "refuted if none holds",
+        tolerance=f"per activation, the largest gap over σ_b² rows ≤ ln {RATIO:g} = {GAP:.3f} "
+        f"(σ_w² within {RATIO - 1:.0%}); the claim is made for every activation, so it is "
+        "qualified when it holds for some and fails for others (by family, then activation)",
         evidence="MLPs with Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) "
         "in every layer, on a grid of (σ_w², σ_b²) per activation; per-layer slope of ln‖δ‖ "
         "against ½ ln χ1 at the fixed point q* and the line χ1 = 1 (trapezoid rule).",
@@ -342,12 +285,6 @@ def check_e6_phase(r: Results) -> ClaimResult:
         tables=[GRID, THEORY, CRIT],
         note=note,
         values=values,
-    )
-    return _with_extras(
-        out,
-        kind="measured",
-        statistic=statistic,
-        parts=parts,
         diverged={"runs": diverged, "of": total},
-        more_runs_needed=more,
+        headline=headline,
     )

@@ -19,15 +19,19 @@ from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 
 from ..families import FAMILIES, family
+from ..labels import label
 from .style import save, setup
 
 LIMIT = 0.8  # colour scale ±0.8 per layer (a factor e^±0.8 ≈ 2.2 per layer); beyond: saturated
 CMAP = "vlag"  # blue (vanish) – white (level) – red (explode), as the other heatmaps
 COLS = 3
 THEORY_LW = 2.2
-# The measured level sets: Okabe-Ito orange, drawn over the theory line so that both show
-# where they coincide (and told apart by line style as well as by colour).
-MEASURED = "#E69F00"
+# The measured level sets: white with a black rim (the theory line is black with a white
+# rim), drawn over the theory line so that both show where they coincide; no activation
+# colour, since the panels are activations already (style.py's palette convention).
+MEASURED = "white"
+MEASURED_LW = 1.5
+RIM = [patheffects.Stroke(linewidth=MEASURED_LW + 1.2, foreground="black"), patheffects.Normal()]
 # A white rim keeps the theory line visible on the dark ends of the colour scale and
 # separates it from a measured level set drawn on top of it.
 HALO = [patheffects.Stroke(linewidth=THEORY_LW + 2.0, foreground="white"), patheffects.Normal()]
@@ -103,16 +107,17 @@ def _panel(
                 continue
             zs = np.clip(_median_surface(grid, depth).to_numpy(float), -1e3, 1e3)
             if np.nanmin(zs) < 0 < np.nanmax(zs):
-                ax.contour(
+                cs = ax.contour(
                     sw,
                     sb,
                     zs,
                     levels=[0.0],
                     colors=MEASURED,
                     linestyles=style,
-                    linewidths=1.6,
+                    linewidths=MEASURED_LW,
                     zorder=4,
                 )
+                cs.set_path_effects(RIM)
     ax.set_xlim(_edges(sw, log=True)[[0, -1]])
     # A sliver below σ_b² = 0 keeps the lines drawn on that row clear of the frame.
     ax.set_ylim(sb_edges[0] - 0.03 * (sb_edges[-1] - sb_edges[0]), sb_edges[-1])
@@ -133,7 +138,7 @@ def _panel(
         )
     elif on_line.empty:
         ax.text(0.5, 0.5, "χ1 never reaches 1", transform=ax.transAxes, ha="center", fontsize=7)
-    ax.set_title(name)
+    ax.set_title(label(name, "activation"))
     lo, hi = math.floor(math.log2(sw.min())), math.ceil(math.log2(sw.max()))
     step = 2 if hi - lo > 4 else 1  # every other octave on a wide axis, so labels never touch
     ticks = [2.0**k for k in range(lo, hi + 1) if k % step == 0]
@@ -172,11 +177,11 @@ def draw(inputs: Tables, outputs: list[Path], fam: str) -> None:
     for ax in list(axes.flat)[len(acts) :]:
         ax.axis("off")
     if not acts:
-        label = FAMILIES[fam].split(" (")[0]
+        fam_name = FAMILIES[fam].split(" (")[0]
         axes.flat[0].text(
             0.5,
             0.5,
-            f"no {label} activation\nin this configuration",
+            f"no {fam_name} activation\nin this configuration",
             ha="center",
             va="center",
             transform=axes.flat[0].transAxes,
@@ -188,8 +193,12 @@ def draw(inputs: Tables, outputs: list[Path], fam: str) -> None:
     ]
     for depth, style in ((deep, "--"), (shallow, ":")):
         if acts and depth is not None:
-            label = f"measured slope = 0, depth {depth}"
-            handles.append(Line2D([], [], color=MEASURED, ls=style, lw=1.6, label=label))
+            text = f"measured slope = 0, depth {depth}"
+            handles.append(
+                Line2D(
+                    [], [], color=MEASURED, ls=style, lw=MEASURED_LW, path_effects=RIM, label=text
+                )
+            )
     fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False)
     if mesh is not None:
         fig.colorbar(
