@@ -29,10 +29,12 @@ configfile: "config/config.yaml"
 
 # Every check before any job: key paths named, all problems at once (see
 # vanishing.config_check). `--config depths=[2,4]` arrives as strings: read them as YAML.
+# The machine checks (CUDA, memory) are for the host that runs the jobs: a cluster's
+# login node may have no GPU, so VANISHING_SUBMIT_ONLY=1 skips them there.
 retype_cli_values(config, workflow.config_settings.config)
 check_config(
     config,
-    machine=workflow.is_main_process,
+    machine=workflow.is_main_process and os.environ.get("VANISHING_SUBMIT_ONLY", "") != "1",
     cores=workflow.resource_settings.cores or 1,
 )
 USER_CONFIG = dict(config)  # as given, before the schema fills defaults (config hash)

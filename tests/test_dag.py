@@ -203,3 +203,24 @@ def test_grid_overrides_through_an_overlay_file(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     config = {**_quick_config(work), "depths": [2, 3], "seeds": [0, 1, 2]}
     assert pipeline.stage("probe").job_params(config, "relu")["depths"] == [2, 3]
+
+
+def test_device_cuda_asks_the_cluster_for_a_gpu_for_device_bound_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`device: cuda` gives gpu=1 (sbatch --gpus=1) to exactly the stages that honour
+    the device; VANISHING_SUBMIT_ONLY=1 lets a GPU-less login node submit them."""
+    work = copy_checkout(tmp_path)
+    with monkeypatch.context() as m:
+        m.setenv("VANISHING_SUBMIT_ONLY", "1")
+        args = ("-n", "--configfile", "config/quick.yaml", "--config", "device=cuda")
+        out = snakemake(work, *args).stdout
+    blocks = re.split(r"(?m)^(?=\s*(?:local)?rule \w+:)", out)[1:]
+    with_gpu = {re.match(r"\s*(?:local)?rule (\w+):", b).group(1) for b in blocks if "gpu=1" in b}
+    assert with_gpu == {s.name for s in pipeline.STAGES if s.device_bound}
+    # without the variable, the CUDA check refuses before any job on a CPU-only host
+    import torch
+
+    if not torch.cuda.is_available():
+        proc = snakemake(work, "-n", "--config", "device=cuda", check=False)
+        assert proc.returncode != 0 and "device: expected cpu" in proc.stdout + proc.stderr

@@ -62,6 +62,15 @@ def stage_file(stage, folder, ext):
     return os.path.join(*parts) + f".{ext}"
 
 
+def stage_resources(stage):
+    """The stage's measured memory and time; a GPU for the stages that honour
+    `device: cuda` (the SLURM plugin turns gpu=1 into sbatch --gpus=1)."""
+    res = {"mem_mb": stage.mem_mb, "runtime": stage.runtime}
+    if stage.device_bound and config["device"] == "cuda":
+        res["gpu"] = 1
+    return res
+
+
 def stage_params(stage, wildcards):
     return stage.job_params(config, wildcards.get("job", ""))
 

@@ -20,8 +20,7 @@ for _stage in pipeline.STAGES:
             ENV
         threads: 1
         resources:
-            mem_mb=_stage.mem_mb,
-            runtime=_stage.runtime,
+            **stage_resources(_stage),
         params:
             p=functools.partial(stage_params, _stage),
             job={"kind": "stage", "module": _stage.module, "torch": _stage.torch},
