@@ -115,6 +115,34 @@ class EnsembleMLP(torch.nn.Module):
         return out
 
 
+def stack_ensembles(parts: list[EnsembleMLP]) -> EnsembleMLP:
+    """One ensemble holding every network of ``parts`` (same activation and shape), in
+    order: network j of part i keeps exactly its weights, so its numbers are those it
+    has alone (a batched product treats each network separately)."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    model = EnsembleMLP.__new__(EnsembleMLP)
+    torch.nn.Module.__init__(model)
+    model.activation, model.depth = first.activation, first.depth
+    model.init = "+".join(dict.fromkeys(part.init for part in parts))
+    model.seeds = [seed for part in parts for seed in part.seeds]
+    for name in ("weights", "biases", "act_params"):
+        lists = [getattr(part, name) for part in parts]
+        if lists[0] is None:
+            setattr(model, name, None)
+            continue
+        setattr(
+            model,
+            name,
+            torch.nn.ParameterList(
+                torch.nn.Parameter(torch.cat([pl[i].detach() for pl in lists]))
+                for i in range(len(lists[0]))
+            ),
+        )
+    return model
+
+
 def per_model_loss(logits: Tensor, y: Tensor) -> Tensor:
     """Cross-entropy of each network, (S,). y: (B,) or (S, B) class indices."""
     s, b, c = logits.shape
