@@ -29,7 +29,9 @@ def test_probe_tally_is_what_layer_stats_runs() -> None:
     y = torch.arange(16) % 3
     counter = MatmulCounter()
     for depth in (1, 3):
-        parts = [EnsembleMLP(act, i, depth, 8, 6, 3, [0, 1], torch.float64) for i in ("he", "lecun")]
+        parts = [
+            EnsembleMLP(act, i, depth, 8, 6, 3, [0, 1], torch.float64) for i in ("he", "lecun")
+        ]
         model = stack_ensembles(parts)
         with counter:
             layer_stats(model, x, y)

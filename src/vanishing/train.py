@@ -28,11 +28,15 @@ from .activations import Activation
 from .data import Dataset
 from .gradients import silent_units, stuck_units, tanh_intervals
 from .models import EnsembleMLP, seed_generator, stack_ensembles
+from .runtime import release_freed_memory
 
 log = logging.getLogger("vanishing.train")
 
 # Separates the minibatch-order stream from the weight stream of the same seed.
 DATA_SALT = 7919
+# Resident memory past which freed heap memory is handed back after a logged step
+# (runtime.release_freed_memory): keeps a job well inside the 2 GB a job may use.
+TRIM_ABOVE_MB = 1000.0
 
 
 @dataclass(frozen=True)
@@ -363,6 +367,7 @@ def train(spec: TrainSpec, data: Dataset) -> TrainLog:
             srow, lrows = monitor(t, update_ratio, edge=t in (0, spec.steps))
             step_recs.append(srow)
             layer_recs.extend(lrows)
+            release_freed_memory(above_mb=TRIM_ABOVE_MB)
         if t == spec.steps:
             break
         b = idx[:, t]  # (S, B)
