@@ -59,6 +59,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# This checkout's library, whatever an editable install elsewhere points to.
+sys.path.insert(0, str(ROOT / "src"))
 STAGES = ["probe", "training", "source_d", "equivalence", "meanfield", "products", "ensemble"]
 TARGET_RATIO = {"probe": 0.40, "training": 0.40}
 TARGET_RSS_MB = 2000.0
@@ -68,61 +70,66 @@ TRAINING_SLICE = 4
 
 
 def _config() -> dict:
-    import yaml
+    from vanishing.config_check import load_yaml
 
-    return yaml.safe_load((ROOT / "config/config.yaml").read_text())
-
-
-def _study(name: str, cfg: dict) -> dict:
-    from vanishing.config_check import study_params
-
-    return study_params(name, (cfg.get("studies") or {}).get(name))
+    return load_yaml(ROOT / "config/config.yaml")
 
 
 # ---- stage workloads --------------------------------------------------------------
-# ``JOBS[stage]()`` names the stage's jobs; ``run_job(stage, job, tmp)`` runs one and
-# returns (product shapes done, product shapes of the full job, note).
+# Each job runs as the pipeline runs it: the manifest's stage (vanishing/pipeline.py)
+# with the parameters its rule passes, via pipeline.run_stage. ``WORKLOADS[stage]``
+# returns (product shapes done, product shapes of the full job).
+
+# The bench's stages and the manifest stages they cover.
+MANIFEST = {
+    "probe": ["probe"],
+    "training": ["training", "training_e2"],
+    "source_d": ["source_d"],
+    "equivalence": ["equivalence"],
+    "meanfield": ["meanfield"],
+    "products": ["products"],
+}
 
 
 def _jobs() -> dict[str, list[str]]:
+    """Job names per bench stage, "<manifest stage>:<job>"."""
+    from vanishing import pipeline
+
     cfg = _config()
-    return {
-        "probe": list(cfg["activations"]),
-        "training": [*_study("training", cfg)["activations"], "e2"],
-        "source_d": ["source_d"],
-        "equivalence": ["equivalence"],
-        "meanfield": ["meanfield"],
-        "products": ["products"],
-        "ensemble": ["ensemble"],
-    }
+    out = {"ensemble": ["ensemble"]}
+    for stage, names in MANIFEST.items():
+        out[stage] = [f"{n}:{job}" for n in names for job in pipeline.stage(n).job_names(cfg)]
+    return out
+
+
+def _params(job: str) -> tuple[str, str, dict]:
+    from vanishing import pipeline
+
+    name, _, sub = job.partition(":")
+    return name, sub, pipeline.stage(name).job_params(_config(), sub)
 
 
 def probe(job: str, tmp: Path) -> tuple[Counter, Counter]:
+    from vanishing import pipeline
     from vanishing.flops import probe_shapes
-    from vanishing.probe import run_probe_inits
 
-    cfg = _config()
-    p = cfg["probe"]
-    tables = run_probe_inits(
-        job, cfg["inits"], cfg["depths"], cfg["seeds"], cfg["width"], p["batch_size"], p["dtype"]
-    )
-    for init, df in tables.items():
-        df.to_csv(tmp / f"{job}~{init}.csv", index=False)
+    name, sub, p = _params(job)
+    pipeline.run_stage(name, p, tmp, sub)
     # One job: every init's seeds batched together, one ensemble per depth.
-    nets = len(cfg["seeds"]) * len(cfg["inits"])
-    shapes = probe_shapes(cfg["depths"], nets, cfg["width"], p["batch_size"], 64, 10, p["dtype"])
+    nets = len(p["seeds"]) * len(p["inits"])
+    shapes = probe_shapes(p["depths"], nets, p["width"], p["batch_size"], 64, 10, p["dtype"])
     return shapes, shapes
 
 
 def training(job: str, tmp: Path) -> tuple[Counter, Counter]:
+    from vanishing import pipeline
     from vanishing.data import digits
-    from vanishing.flops import training_shapes
-    from vanishing.studies import training as study
+    from vanishing.flops import scaled, training_shapes
 
-    full = _study("training", _config())
+    name, sub, full = _params(job)
     data = digits()
-    p = {**full, "job": job}
-    if job == "e2":
+    p = dict(full)
+    if full["job"] == "e2":
         p["e2_steps"] = full["e2_steps"] // TRAINING_SLICE
         inits, depths, seeds, width = p["e2_inits"], [p["e2_depth"]], p["e2_seeds"], p["e2_width"]
         steps = (p["e2_steps"], full["e2_steps"])
@@ -130,7 +137,8 @@ def training(job: str, tmp: Path) -> tuple[Counter, Counter]:
         p["steps"] = full["steps"] // TRAINING_SLICE
         inits, depths, seeds, width = p["inits"], p["depths"], p["seeds"], p["width"]
         steps = (p["steps"], full["steps"])
-    study.run(p, [tmp / f"{t}.csv" for t in ("steps", "layers", "units")])
+    pipeline.run_stage(name, p, tmp, sub)
+    n_acts = 1 if full["job"] == "e2" else len(full["job"].split("+"))
     done, whole = (
         training_shapes(
             depths,
@@ -147,59 +155,49 @@ def training(job: str, tmp: Path) -> tuple[Counter, Counter]:
         )
         for n in steps
     )
-    return done, whole
+    return scaled(done, n_acts), scaled(whole, n_acts)
 
 
-def _study_run(name: str, extra: dict | None = None) -> Callable[[Path], None]:
-    import importlib
-
-    params = {**_study(name, _config()), **(extra or {})}
-    mod = importlib.import_module(f"vanishing.studies.{name}")
-    n_out = {"source_d": 5, "equivalence": 3, "meanfield": 3, "products": 6}[name]
-    return lambda tmp: mod.run(params, [tmp / f"out{i}" for i in range(n_out)])
-
-
-def _meanfield_extra(tmp: Path) -> dict:
+def _meanfield_summary(tmp: Path, p: dict) -> None:
+    """The probe summary meanfield reads: the default grid's (activation, init,
+    depth, seed) rows, so its comparison does the full grid's work."""
     import pandas as pd
 
+    from vanishing import pipeline
+
     cfg = _config()
-    # The comparison reads the probe summary's (activation, init, depth, seed) rows.
     rows = [
         {"activation": a, "init": i, "depth": d, "seed": s, "slope_ln_delta": 0.0}
-        for a in cfg["activations"]
-        for i in cfg["inits"]
+        for a in p["activations"]
+        for i in p["inits"]
         for d in cfg["depths"]
         for s in cfg["seeds"]
     ]
-    summary = tmp / "summary.csv"
-    pd.DataFrame(rows).to_csv(summary, index=False)
-    return {
-        "activations": cfg["activations"],
-        "inits": cfg["inits"],
-        "width": cfg["width"],
-        "leaky_slope": cfg["leaky_slope"],
-        "batch_size": cfg["probe"]["batch_size"],
-        "summary": str(summary),
-    }
+    (path,) = pipeline.table_paths(cfg, "probe.summary", str(tmp))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(path, index=False)
 
 
 def study(job: str, tmp: Path) -> tuple[Counter, Counter]:
     """A focused study's run: counted on a first run (the dispatch hook that counts
     would slow a timed one), then timed on a second by the caller."""
+    from vanishing import pipeline
     from vanishing.flops import MatmulCounter
 
-    run = _study_run(job, _meanfield_extra(tmp) if job == "meanfield" else None)
+    name, sub, p = _params(job)
+    if name == "meanfield":
+        _meanfield_summary(tmp, p)
     counter = MatmulCounter()
     with counter:
-        run(tmp)
-    _TIMED.append(lambda: run(tmp))
+        pipeline.run_stage(name, p, tmp, sub)
+    _TIMED.append(lambda: pipeline.run_stage(name, p, tmp, sub))
     return counter.shapes, counter.shapes
 
 
 _TIMED: list[Callable[[], object]] = []
 NOTES = {
     "probe": "{n} jobs: 8 inits × 6 depths × 5 seeds each",
-    "training": f"{{n}} jobs (9 grid + E2) at 1/{TRAINING_SLICE} of their steps",
+    "training": f"{{n}} jobs (grid + E2) at 1/{TRAINING_SLICE} of their steps",
     "source_d": "default parameters",
     "equivalence": "default parameters",
     "meanfield": "default parameters, synthetic probe summary",
@@ -349,8 +347,10 @@ def run_stage(stage: str, jobs: list[str]) -> dict:
         r["cpu_s"] * r["full_flops"] / r["flops"] if r["flops"] else r["cpu_s"] for r in runs
     )
     biggest = max(runs, key=lambda r: r["rss_mb"])
-    out["rss_mb"], out["rss_job"] = biggest["rss_mb"], biggest["job"]
-    out["per_job"] = {r["job"]: {k: r[k] for k in ("wall_s", "cpu_s", "rss_mb")} for r in runs}
+    out["rss_mb"], out["rss_job"] = biggest["rss_mb"], biggest["job"].removesuffix(":")
+    out["per_job"] = {
+        r["job"].removesuffix(":"): {k: r[k] for k in ("wall_s", "cpu_s", "rss_mb")} for r in runs
+    }
     return out
 
 
@@ -425,7 +425,7 @@ def job_table(results: dict[str, list[dict]]) -> list[str]:
                 k: statistics.median(r["per_job"][job][k] for r in results[stage])
                 for k in ("wall_s", "cpu_s", "rss_mb")
             }
-            name = stage if job == stage else f"{stage} {job}"
+            name = job.removesuffix(":")
             if stage == "training":
                 name += f" (1/{TRAINING_SLICE} of the steps)"
             lines.append(
