@@ -8,7 +8,7 @@ import torch
 from vanishing import backward as bw
 from vanishing.activations import Activation, fixed_names, get_activation
 from vanishing.gradients import silent_units, stuck_units
-from vanishing.models import EnsembleMLP, ensemble_loss, per_model_loss, stack_ensembles
+from vanishing.models import EnsembleMLP, ensemble_loss, per_model_loss
 
 NAMES = [*fixed_names(), "tanh_n2", "tanh_n0.5", "leaky_relu0.2"]
 
@@ -108,10 +108,13 @@ def test_sgd_step_is_deterministic() -> None:
     assert all(torch.equal(a, b) for a, b in zip(*runs, strict=True))
 
 
-def test_stacked_ensembles_keep_each_networks_numbers() -> None:
+def test_a_many_init_ensemble_keeps_each_networks_numbers() -> None:
     act = get_activation("tanh")
     parts = [EnsembleMLP(act, i, 3, 8, 6, 4, [0, 1], torch.float64) for i in ("he", "xavier")]
-    big = stack_ensembles(parts)
+    big = EnsembleMLP(act, ["he", "xavier"], 3, 8, 6, 4, [0, 1], torch.float64)
+    assert big.seeds == [0, 1, 0, 1] and big.n_models == 4
+    for layer, w in enumerate(big.weights):
+        assert torch.equal(w, torch.cat([p.weights[layer] for p in parts]))
     x = torch.randn(10, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     y = torch.arange(10) % 4
     _, grads, loss = bw.gradients(big, x, y)

@@ -9,7 +9,7 @@ from vanishing.activations import get_activation
 from vanishing.data import Dataset
 from vanishing.flops import MatmulCounter, flops, probe_shapes, training_shapes
 from vanishing.gradients import layer_stats
-from vanishing.models import EnsembleMLP, stack_ensembles
+from vanishing.models import EnsembleMLP
 from vanishing.train import TrainSpec, train
 
 
@@ -29,10 +29,7 @@ def test_probe_tally_is_what_layer_stats_runs() -> None:
     y = torch.arange(16) % 3
     counter = MatmulCounter()
     for depth in (1, 3):
-        parts = [
-            EnsembleMLP(act, i, depth, 8, 6, 3, [0, 1], torch.float64) for i in ("he", "lecun")
-        ]
-        model = stack_ensembles(parts)
+        model = EnsembleMLP(act, ["he", "lecun"], depth, 8, 6, 3, [0, 1], torch.float64)
         with counter:
             layer_stats(model, x, y)
     assert counter.shapes == probe_shapes([1, 3], 4, 8, 16, 6, 3, "float64")

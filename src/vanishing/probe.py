@@ -23,7 +23,7 @@ import pandas as pd
 from .activations import get_activation
 from .data import digits, probe_batch
 from .gradients import layer_stats
-from .models import EnsembleMLP, stack_ensembles
+from .models import EnsembleMLP
 from .runtime import DTYPES, device
 from .tables import Tables
 
@@ -51,11 +51,8 @@ def run_probe_inits(
     frames: dict[str, list[pd.DataFrame]] = {init: [] for init in inits}
     s = len(seeds)
     for depth in depths:
-        model = stack_ensembles(
-            [
-                EnsembleMLP(act, i, depth, width, data.n_in, data.n_out, seeds, DTYPES[dtype], dev)
-                for i in inits
-            ]
+        model = EnsembleMLP(
+            act, inits, depth, width, data.n_in, data.n_out, seeds, DTYPES[dtype], dev
         )
         stats = layer_stats(model, x, y)
         # Rows are layer-major, then network; network k belongs to init k // s.

@@ -27,7 +27,7 @@ from . import backward as bw
 from .activations import Activation
 from .data import Dataset
 from .gradients import silent_units, stuck_units, tanh_intervals
-from .models import EnsembleMLP, seed_generator, stack_ensembles
+from .models import EnsembleMLP, seed_generator
 from .runtime import release_freed_memory
 
 log = logging.getLogger("vanishing.train")
@@ -68,22 +68,18 @@ class TrainLog:
 
 def build_ensemble(spec: TrainSpec, n_in: int, n_out: int) -> tuple[EnsembleMLP, list[tuple]]:
     """One ensemble holding every (init, seed) network; returns it and its member labels."""
-    parts = [
-        EnsembleMLP(
-            spec.activation,
-            init,
-            spec.depth,
-            spec.width,
-            n_in,
-            n_out,
-            spec.seeds,
-            spec.dtype,
-            spec.device,
-        )
-        for init in spec.inits
-    ]
-    members = [(init, seed) for init in spec.inits for seed in spec.seeds]
-    return stack_ensembles(parts), members
+    model = EnsembleMLP(
+        spec.activation,
+        spec.inits,
+        spec.depth,
+        spec.width,
+        n_in,
+        n_out,
+        spec.seeds,
+        spec.dtype,
+        spec.device,
+    )
+    return model, [(init, seed) for init in spec.inits for seed in spec.seeds]
 
 
 def batch_indices(seeds: list[int], n: int, steps: int, batch_size: int) -> Tensor:
