@@ -46,12 +46,15 @@ def stuck_units(grad_w: Tensor) -> Tensor:
 
 
 def _std(z: Tensor) -> Tensor:
-    """Per-network sample standard deviation of a (S, ...) tensor, (S,) float64.
-    Two fast passes (mean, then the norm of the deviations); Tensor.std runs a
-    Welford loop several times slower."""
+    """Per-network sample standard deviation of a (S, ...) tensor, (S,) float64, from
+    the sum and the sum of squares in float64: two reductions and no temporary, where
+    Tensor.std's Welford loop was the probe's third-largest cost. The subtraction
+    loses about 2·log10(|mean|/sd) of float64's 16 digits (a monitoring statistic)."""
     flat = z.flatten(1).double()
-    dev = flat - flat.mean(dim=1, keepdim=True)
-    return torch.linalg.vector_norm(dev, dim=1) / math.sqrt(flat.shape[1] - 1)
+    n = flat.shape[1]
+    s1 = flat.sum(dim=1)
+    s2 = torch.linalg.vector_norm(flat, dim=1).square()
+    return ((s2 - s1 * s1 / n).clamp_min(0) / (n - 1)).sqrt()
 
 
 def _count(mask: Tensor) -> Tensor:
@@ -64,7 +67,8 @@ def _quantiles(a: Tensor) -> Tensor:
     CPU numpy's partition-based quantile gives torch.quantile's numbers (the same
     linear interpolation) in a fifth of the time: torch sorts every row."""
     if a.device.type == "cpu":
-        return torch.from_numpy(np.quantile(a.numpy(), QUANTILES, axis=1))
+        # The buffer is ours: let numpy partition it in place rather than copy it.
+        return torch.from_numpy(np.quantile(a.numpy(), QUANTILES, axis=1, overwrite_input=True))
     q = torch.tensor(QUANTILES, dtype=a.dtype, device=a.device)
     return torch.quantile(a, q, dim=1)
 
