@@ -23,7 +23,7 @@ from functools import lru_cache
 import torch
 from torch import Tensor
 
-from .activations import NECRO_SLOPE, Activation
+from .activations import LECUN_A, LECUN_B, NECRO_SLOPE, Activation
 from .models import EnsembleMLP
 
 aten = torch.ops.aten
@@ -80,6 +80,12 @@ def backward_kernel(act: Activation) -> ActBackward:
         return lambda g, z, h, p: (aten.tanh_backward(g, h) * n, None)
     if name == "sigmoid":
         return lambda g, z, h, p: (aten.sigmoid_backward(g, h), None)
+    if name == "lecun_tanh":
+        # a·tanh(b·z): tanh's backward needs tanh(b·z) itself, which h/a is not exactly.
+        return lambda g, z, h, p: (
+            aten.tanh_backward(g * LECUN_A, torch.tanh(LECUN_B * z)) * LECUN_B,
+            None,
+        )
     if name == "relu":
         return lambda g, z, h, p: (aten.threshold_backward(g, h, 0), None)
     if name == "linear":

@@ -24,7 +24,7 @@ from .activations import get_activation
 from .data import digits, probe_batch
 from .gradients import layer_stats
 from .models import EnsembleMLP
-from .runtime import DTYPES, device
+from .runtime import DTYPES, device, release_freed_memory
 from .tables import Tables
 
 log = logging.getLogger("vanishing.probe")
@@ -55,6 +55,10 @@ def run_probe_inits(
             act, inits, depth, width, data.n_in, data.n_out, seeds, DTYPES[dtype], dev
         )
         stats = layer_stats(model, x, y)
+        del model
+        # Each depth's ensemble leaves a heap fragmented by its large tensors; hand it
+        # back so the next depth (and the job's peak) starts from what is live.
+        release_freed_memory()
         # Rows are layer-major, then network; network k belongs to init k // s.
         member = np.arange(len(stats)) % (s * len(inits)) // s
         for j, init in enumerate(inits):
