@@ -39,8 +39,10 @@ lint: $(STAMP)
 publish: $(STAMP)
 	$(VENV)/bin/vanishing publish --report report --results results --out docs/report
 
+# Each stage's jobs against the targets in benchmarks/bench.py (about 20 min here);
+# the table the README's "Time and size" section quotes, also in benchmarks/RESULTS.md.
 bench: $(STAMP)
-	$(VENV)/bin/python benchmarks/bench.py
+	$(VENV)/bin/python benchmarks/bench.py --jobs --out benchmarks/RESULTS.md
 
 clean:
 	rm -rf results logs report/report.* report/references.bib .snakemake

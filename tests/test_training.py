@@ -11,7 +11,14 @@ import torch
 from vanishing.activations import derivative, get_activation
 from vanishing.data import Dataset
 from vanishing.models import EnsembleMLP, reference_mlp
-from vanishing.train import TrainSpec, _Monitor, batch_indices, log_derivative, train
+from vanishing.train import (
+    TrainSpec,
+    _Monitor,
+    batch_indices,
+    log_derivative,
+    mean_log_derivative,
+    train,
+)
 
 
 def _data(n: int = 48, n_in: int = 6, n_out: int = 3) -> Dataset:
@@ -73,6 +80,15 @@ def test_log_derivative_matches_autograd(name: str) -> None:
     z = torch.linspace(-4, 4, 101, dtype=torch.float64)
     ref = torch.log(derivative(act, z))
     assert torch.allclose(log_derivative(act, z), ref, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["tanh", "tanh_n2", "sigmoid"])
+def test_mean_log_derivative_is_the_mean_of_log_derivative(name: str) -> None:
+    act = get_activation(name)
+    z = torch.randn(3, 50, 8, generator=torch.Generator().manual_seed(1)) * 4
+    want = log_derivative(act, z).flatten(1).mean(dim=1).double()
+    got = mean_log_derivative(act, z.abs())
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
 
 
 def test_dead_unit_revival_and_frozen_weights() -> None:

@@ -23,16 +23,20 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .activations import Activation, derivative
+from . import backward as bw
+from .activations import Activation
 from .data import Dataset
-from .gradients import tanh_intervals
-from .models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
+from .gradients import silent_units, stuck_units, tanh_intervals
+from .models import EnsembleMLP, seed_generator
 from .runtime import release_freed_memory
 
 log = logging.getLogger("vanishing.train")
 
 # Separates the minibatch-order stream from the weight stream of the same seed.
 DATA_SALT = 7919
+# Resident memory past which freed heap memory is handed back after a logged step
+# (runtime.release_freed_memory): keeps a job well inside the 2 GB a job may use.
+TRIM_ABOVE_MB = 1000.0
 
 
 @dataclass(frozen=True)
@@ -64,32 +68,18 @@ class TrainLog:
 
 def build_ensemble(spec: TrainSpec, n_in: int, n_out: int) -> tuple[EnsembleMLP, list[tuple]]:
     """One ensemble holding every (init, seed) network; returns it and its member labels."""
-    parts = [
-        EnsembleMLP(
-            spec.activation,
-            init,
-            spec.depth,
-            spec.width,
-            n_in,
-            n_out,
-            spec.seeds,
-            spec.dtype,
-            spec.device,
-        )
-        for init in spec.inits
-    ]
-    members = [(init, seed) for init in spec.inits for seed in spec.seeds]
-    model = parts[0]
-    if len(parts) > 1:
-        model.seeds = [seed for _, seed in members]
-        with torch.no_grad():
-            for plist in ("weights", "biases", "act_params"):
-                target = getattr(model, plist)
-                if target is None:
-                    continue
-                for i, p in enumerate(target):
-                    p.data = torch.cat([getattr(m, plist)[i].data for m in parts])
-    return model, members
+    model = EnsembleMLP(
+        spec.activation,
+        spec.inits,
+        spec.depth,
+        spec.width,
+        n_in,
+        n_out,
+        spec.seeds,
+        spec.dtype,
+        spec.device,
+    )
+    return model, [(init, seed) for init in spec.inits for seed in spec.seeds]
 
 
 def batch_indices(seeds: list[int], n: int, steps: int, batch_size: int) -> Tensor:
@@ -129,17 +119,52 @@ def _norm(t: Tensor) -> Tensor:
     return n
 
 
+def mean_log_derivative(act: Activation, abs_z: Tensor) -> Tensor | None:
+    """Per-network mean of ``log_derivative`` over a (S, ...) tensor, from |z|.
+
+    Both are even functions of z, and the mean splits into a mean of |z| and one of
+    softplus(−c|z|) = ln(1 + e^{−c|z|}), so two elementwise passes do what the
+    pointwise formula does in eight:
+      tanh(n·x): ln n + 2 ln 2 − 2n·mean|z| − 2·mean softplus(−2n|z|);
+      sigmoid:   −mean|z| − 2·mean softplus(−|z|).
+    ``abs_z`` is overwritten (scaled in place)."""
+    if act.tanh_n is not None:
+        c, const = 2.0 * act.tanh_n, math.log(act.tanh_n) + 2 * math.log(2.0)
+    elif act.name == "sigmoid":
+        c, const = 1.0, 0.0
+    else:
+        return None
+    v = abs_z.flatten(1).mul_(-c)
+    sp = torch.nn.functional.softplus(v).mean(dim=1).double()
+    return const + v.mean(dim=1).double() - 2 * sp
+
+
 def _std(t: Tensor) -> Tensor:
-    """Per-network standard deviation; E[z²] − E[z]² is several times faster than
-    Tensor.std here and exact enough for a monitoring statistic."""
+    """Per-network (population) standard deviation, (S,) float64, from the sum and the
+    sum of squares: two fast passes and no temporary (a reduction with a float64
+    accumulator, or torch.var_mean, is 20–30× slower here). E[z²] − E[z]² loses about
+    2·log10(|mean|/sd) of float32's 7 digits: enough for a monitoring statistic."""
     flat = t.flatten(1)
-    mean = flat.mean(dim=1)
-    return ((flat * flat).mean(dim=1) - mean * mean).clamp_min(0).sqrt().double()
+    n = flat.shape[1]
+    m1 = flat.sum(dim=1).double() / n
+    m2 = torch.linalg.vector_norm(flat, dim=1).double().square() / n
+    return (m2 - m1 * m1).clamp_min(0).sqrt()
 
 
-def _frac_below(z: Tensor, bound: float) -> Tensor:
-    """Per-network share of |z| < bound, (S,) float64."""
-    return (z.abs() < bound).flatten(1).float().mean(dim=1).double()
+def _frac_below(abs_z: Tensor, bound: float) -> Tensor:
+    """Per-network share of |z| < bound, (S,) float64, from |z| (an exact count)."""
+    flat = abs_z.flatten(1)
+    return (flat < bound).sum(dim=1, dtype=torch.int32).double() / flat.shape[1]
+
+
+def _silent(z: Tensor) -> Tensor:
+    """``gradients.silent_units`` from one reduction when z is finite (the rule is then
+    just max ≤ 0); the full rule only for a network with a non-finite unit. Branches
+    on values, as the monitor does anyway (it is not run on value-less devices)."""
+    hi = z.amax(dim=1)
+    if bool(torch.isfinite(hi).all()):
+        return hi <= 0
+    return silent_units(z)
 
 
 class _Monitor:
@@ -148,11 +173,13 @@ class _Monitor:
     def __init__(self, model: EnsembleMLP, spec: TrainSpec, data: Dataset) -> None:
         self.model, self.spec = model, spec
         m = spec.monitor_size or len(data.x_train)
-        dev = spec.device
-        self.x, self.y = data.x_train[:m].to(dev, spec.dtype), data.y_train[:m].to(dev)
-        self.x_test, self.y_test = data.x_test.to(dev, spec.dtype), data.y_test.to(dev)
+        self.x, self.y = data.x_train[:m].to(spec.dtype), data.y_train[:m]
+        self.x_test, self.y_test = data.x_test.to(spec.dtype), data.y_test
         self.t1, self.te = tanh_intervals(spec.activation.tanh_n)
         s, d, w = model.n_models, spec.depth, spec.width
+        dev = spec.device
+        self.x, self.y = self.x.to(dev), self.y.to(dev)
+        self.x_test, self.y_test = self.x_test.to(dev), self.y_test.to(dev)
         self.w0 = [p.detach().clone() for p in model.weights]
         self.prev_w = [p.detach().clone() for p in model.weights[:d]]
         self.prev_dead: Tensor | None = None
@@ -166,36 +193,44 @@ class _Monitor:
         self.dead_pairs_frozen = torch.zeros(d, s, dtype=torch.float64, device=dev)
 
     def __call__(self, step: int, update_ratio: list[Tensor] | None, edge: bool = False):
-        model = self.model
-        model.zero_grad(set_to_none=True)
-        fwd = model(self.x, keep=True)
-        fwd.logits.retain_grad()
-        losses = per_model_loss(fwd.logits, self.y)
-        ensemble_loss(fwd.logits, self.y).backward()
-        with torch.no_grad():
-            test_logits = model(self.x_test).logits
-            test_loss = per_model_loss(test_logits, self.y_test)
-            test_acc = (test_logits.argmax(-1) == self.y_test).double().mean(dim=1)
-            train_acc = (fwd.logits.argmax(-1) == self.y).double().mean(dim=1)
+        """One logged step: (per-network row, one row per weight layer).
+
+        Each layer's tensors are reduced as soon as they exist (forward and backward
+        hooks), while they are in cache; nothing of the pass is kept beyond what the
+        backward pass itself needs."""
+        model, depth = self.model, self.spec.depth
+        dead: list[Tensor] = []
+        pre_rows: list[dict] = []
+
+        def on_pre(i: int, z: Tensor, h: Tensor) -> None:
+            dead.append(_silent(z))
+            pre_rows.append(self._pre_stats(i, z, h, edge))
+
+        trace = bw.forward(model, self.x, on_pre=on_pre)
+        pre_rows.append(self._pre_stats(depth, trace.logits, None, edge))
+        delta, losses = bw.output_delta(trace.logits, self.y, with_loss=True)
+        assert losses is not None
+        train_acc = (trace.logits.argmax(-1) == self.y).double().mean(dim=1)
+        test_logits = bw.logits(model, self.x_test)
+        test_loss = bw.losses(test_logits, self.y_test)
+        test_acc = (test_logits.argmax(-1) == self.y_test).double().mean(dim=1)
         step_row = {
             "step": step,
-            "loss": losses.detach().double().cpu().numpy(),
+            "loss": losses.double().cpu().numpy(),
             "train_acc": train_acc.cpu().numpy(),
             "test_loss": test_loss.double().cpu().numpy(),
             "test_acc": test_acc.cpu().numpy(),
         }
-        # Alive = a finite positive pre-activation on some example: a NaN or ∞ one (a
-        # diverged net) does not count as alive.
-        dead_now = torch.stack(
-            [(~((z > 0) & torch.isfinite(z))).all(dim=1) for z in (p.detach() for p in fwd.pre)]
-        )  # (d, S, w)
+        dead_now = torch.stack(dead)  # (depth, S, width)
         self._track_dead(dead_now, step)
-        layer_rows = []
-        zs = [*fwd.pre, fwd.logits]
-        for layer, (w, z) in enumerate(zip(model.weights, zs, strict=True), start=1):
-            row = self._layer_row(step, layer, w, z, dead_now, update_ratio)
-            row.update(self._derivative_stats(layer, z, edge))
-            layer_rows.append(row)
+        # Back-propagate the whole monitoring set's loss; each layer's row is filled
+        # as soon as its δ and weight gradient are known.
+        layer_rows: list[dict] = [{} for _ in range(depth + 1)]
+
+        def on_delta(i: int, d: Tensor, g: Tensor) -> None:
+            layer_rows[i] = self._layer_row(step, i, g, d, dead_now, update_ratio, pre_rows[i])
+
+        bw.backward(model, trace, delta, on_delta=on_delta, keep=False)
         return step_row, layer_rows
 
     def _track_dead(self, dead_now: Tensor, step: int) -> None:
@@ -218,80 +253,97 @@ class _Monitor:
         self.prev_w = [p.detach().clone() for p in self.model.weights[:d]]
         self._prev_b = [p.detach()[:, 0, :].clone() for p in self.model.biases[:d]]
 
-    def _layer_row(self, step, layer, w, z, dead_now, update_ratio) -> dict:
+    def _pre_stats(self, i: int, z: Tensor, h: Tensor | None, edge: bool) -> dict:
+        """Statistics of layer i's output pre-activations z (h = f(z) for hidden ones)."""
+        act = self.spec.activation
+        row = {"pre_std": _std(z).cpu().numpy()}
+        if h is None:  # the logits
+            return row
+        if act.tanh_n is not None or act.name == "sigmoid":
+            abs_z = z.abs()
+            if not math.isnan(self.t1):  # tanh(n·x), n > 1
+                row["frac_inside_t1"] = _frac_below(abs_z, self.t1).cpu().numpy()
+                row["frac_inside_explode"] = _frac_below(abs_z, self.te).cpu().numpy()
+            mld = mean_log_derivative(act, abs_z)
+            assert mld is not None
+            row["mean_log_deriv"] = mld.cpu().numpy()
+        if edge:
+            # At the first and last logged step only: the share of the back-propagated
+            # derivatives that are exactly 0 or 1, and the smallest one (B1: ReLU's vs
+            # sigmoid's). The derivative is the backward kernel's output for a unit
+            # upstream gradient, i.e. exactly what autograd gives.
+            param = None if self.model.act_params is None else self.model.act_params[i].detach()
+            d, _ = bw.act_backward(act, torch.ones_like(z), z, h, param)
+            d = d.flatten(1)
+            row["deriv_exact01_frac"] = ((d == 0) | (d == 1)).float().mean(1).double().cpu().numpy()
+            row["deriv_min"] = d.amin(dim=1).double().cpu().numpy()
+        return row
+
+    def _layer_row(
+        self,
+        step: int,
+        i: int,
+        grad: Tensor,
+        delta: Tensor,
+        dead_now: Tensor,
+        update_ratio: list[Tensor] | None,
+        pre: dict,
+    ) -> dict:
+        """The row of weight layer i (0 = input side) from its gradient and δ."""
         spec = self.spec
-        g = w.grad.detach().double()
-        wd = w.detach().double()
+        g = grad.double()
+        wd = self.model.weights[i].detach().double()
         w_norm = wd.flatten(1).norm(dim=1)
+        g_norm = g.flatten(1).norm(dim=1)
+        w0 = self.w0[i].double()
+        nan = math.nan
+        hidden = i < spec.depth
         row = {
             "step": step,
-            "layer": layer,
-            "grad_norm": g.flatten(1).norm(dim=1).cpu().numpy(),
-            "delta_norm": _norm(z.grad.detach()).cpu().numpy(),
+            "layer": i + 1,
+            "grad_norm": g_norm.cpu().numpy(),
+            "delta_norm": _norm(delta).cpu().numpy(),
             "weight_norm": w_norm.cpu().numpy(),
             # Relative change from initialisation (C5, D2).
-            "rel_change": (wd - self.w0[layer - 1].double()).flatten(1).norm(dim=1).cpu().numpy()
-            / self.w0[layer - 1].double().flatten(1).norm(dim=1).clamp_min(1e-300).cpu().numpy(),
+            "rel_change": (wd - w0).flatten(1).norm(dim=1).cpu().numpy()
+            / w0.flatten(1).norm(dim=1).clamp_min(1e-300).cpu().numpy(),
             # What a full-batch GD step would do; the minibatch step actually taken is
             # ``update_ratio`` (NaN at step 0, before any update).
-            "gd_update_ratio": (spec.lr * g.flatten(1).norm(dim=1) / w_norm).cpu().numpy(),
-            "update_ratio": update_ratio[layer - 1].cpu().numpy() if update_ratio else math.nan,
-            "pre_std": _std(z.detach()).cpu().numpy(),
+            "gd_update_ratio": (spec.lr * g_norm / w_norm).cpu().numpy(),
+            "update_ratio": update_ratio[i].cpu().numpy() if update_ratio else nan,
+            "pre_std": pre["pre_std"],
             "nonfinite": (~torch.isfinite(g)).flatten(1).any(dim=1).cpu().numpy(),
-            "numel": w[0].numel(),
+            "numel": g[0].numel(),
+            "dead_frac": nan,
+            "ever_dead_frac": nan,
+            "revived_frac": nan,
+            "zero_grad_units": nan,
         }
-        hidden = layer <= spec.depth
-        for key in (
-            "dead_frac",
-            "ever_dead_frac",
-            "revived_frac",
-            "zero_grad_units",
-            "frac_inside_t1",
-            "frac_inside_explode",
-            "mean_log_deriv",
-        ):
-            row[key] = math.nan
         if hidden:
-            i = layer - 1
-            zd = z.detach()
             row["dead_frac"] = dead_now[i].double().mean(dim=1).cpu().numpy()
             row["ever_dead_frac"] = self.ever_dead[i].double().mean(dim=1).cpu().numpy()
             row["revived_frac"] = self.revived[i].double().mean(dim=1).cpu().numpy()
-            # Units whose whole incoming row got exactly zero gradient: they cannot move.
-            # (a NaN/∞ gradient row cannot move a unit usefully either: counted as stuck)
-            stuck = ((g == 0) | ~torch.isfinite(g)).all(dim=2)
-            row["zero_grad_units"] = stuck.double().mean(dim=1).cpu().numpy()
-            if not math.isnan(self.t1):
-                row["frac_inside_t1"] = _frac_below(zd, self.t1).cpu().numpy()
-                row["frac_inside_explode"] = _frac_below(zd, self.te).cpu().numpy()
-            ld = log_derivative(spec.activation, zd)
-            if ld is not None:
-                row["mean_log_deriv"] = ld.flatten(1).mean(dim=1).double().cpu().numpy()
+            # Units whose incoming row gets no usable gradient: they cannot move.
+            row["zero_grad_units"] = stuck_units(g).double().mean(dim=1).cpu().numpy()
+        for key in (
+            "frac_inside_t1",
+            "frac_inside_explode",
+            "mean_log_deriv",
+            "deriv_exact01_frac",
+            "deriv_min",
+        ):
+            row[key] = pre.get(key, nan)
         return row
-
-    def _derivative_stats(self, layer: int, z: Tensor, edge: bool) -> dict:
-        """At the first and last logged step only (autograd over every pre-activation
-        is costly): the share of the activation's back-propagated derivatives that are
-        exactly 0 or 1, and the smallest one (B1: ReLU's vs sigmoid's)."""
-        out = {"deriv_exact01_frac": math.nan, "deriv_min": math.nan}
-        if edge and layer <= self.spec.depth:
-            param = None
-            if self.model.act_params is not None:
-                param = self.model.act_params[layer - 1].detach()
-            d = derivative(self.spec.activation, z.detach(), param).flatten(1)
-            out["deriv_exact01_frac"] = ((d == 0) | (d == 1)).float().mean(1).double().cpu().numpy()
-            out["deriv_min"] = d.amin(dim=1).double().cpu().numpy()
-        return out
 
     def unit_summary(self) -> dict:
         d = self.spec.depth
         return {
             "layer": [i + 1 for i in range(d)],
-            "dead_init": self.dead_init.sum(dim=2).T,
-            "ever_dead": self.ever_dead.sum(dim=2).T,
-            "revived": self.revived.sum(dim=2).T,
-            "dead_pairs": self.dead_pairs.T,
-            "dead_pairs_frozen": self.dead_pairs_frozen.T,
+            "dead_init": self.dead_init.sum(dim=2).T.cpu(),
+            "ever_dead": self.ever_dead.sum(dim=2).T.cpu(),
+            "revived": self.revived.sum(dim=2).T.cpu(),
+            "dead_pairs": self.dead_pairs.T.cpu(),
+            "dead_pairs_frozen": self.dead_pairs_frozen.T.cpu(),
         }
 
 
@@ -312,10 +364,11 @@ def train(spec: TrainSpec, data: Dataset) -> TrainLog:
     s = model.n_models
     idx = batch_indices(
         [seed for _, seed in members], len(data.x_train), spec.steps, spec.batch_size
-    ).to(spec.device)
-    x_all, y_all = data.x_train.to(spec.device, spec.dtype), data.y_train.to(spec.device)
+    )
+    dev = spec.device
+    x_all, y_all = data.x_train.to(dev, spec.dtype), data.y_train.to(dev)
+    idx = idx.to(dev)
     monitor = _Monitor(model, spec, data)
-    params = [p for p in model.parameters()]
     step_recs, layer_recs = [], []
     update_ratio: list[Tensor] | None = None
     log_steps = set(range(0, spec.steps + 1, spec.log_every)) | {spec.steps}
@@ -324,26 +377,22 @@ def train(spec: TrainSpec, data: Dataset) -> TrainLog:
             srow, lrows = monitor(t, update_ratio, edge=t in (0, spec.steps))
             step_recs.append(srow)
             layer_recs.extend(lrows)
-            release_freed_memory()  # else the heap fragments by ~0.5 GB per log
+            release_freed_memory(above_mb=TRIM_ABOVE_MB)
         if t == spec.steps:
             break
         b = idx[:, t]  # (S, B)
-        model.zero_grad(set_to_none=True)
-        logits = model(x_all[b]).logits
-        mb_loss = ensemble_loss(logits, y_all[b])
-        mb_loss.backward()
-        measure = (t + 1) in log_steps
-        with torch.no_grad():
-            if measure:
-                # ‖ΔW‖/‖W‖ of exactly the step about to be taken, per network and layer.
-                update_ratio = [
-                    (spec.lr * w.grad.flatten(1).double().norm(dim=1))
-                    / w.detach().flatten(1).double().norm(dim=1)
-                    for w in model.weights
-                ]
-            for p in params:
-                if p.grad is not None:
-                    p.sub_(spec.lr * p.grad)
+        on_delta = None
+        if (t + 1) in log_steps:
+            # ‖ΔW‖/‖W‖ of exactly the step about to be taken, per network and layer.
+            update_ratio = [None] * len(model.weights)  # type: ignore[list-item]
+
+            def on_delta(i: int, _d: Tensor, g: Tensor, ratios=update_ratio) -> None:
+                w = model.weights[i].detach()
+                ratios[i] = (spec.lr * g.flatten(1).double().norm(dim=1)) / w.flatten(
+                    1
+                ).double().norm(dim=1)
+
+        bw.sgd_step(model, x_all[b], y_all[b], spec.lr, on_delta=on_delta)
     steps = _rows(step_recs, members)
     layers = _rows(layer_recs, members)
     usum = monitor.unit_summary()
