@@ -227,3 +227,23 @@ def test_every_number_in_the_prose_is_formatted_from_data() -> None:
                                 if num not in allowed and not YEAR.match(num):
                                     typed.append(f"{path.name} {cid} {kw.arg}: {num!r}")
     assert typed == []
+
+
+@pytest.mark.parametrize(
+    ("log10", "text"),
+    [
+        (6.97, "9.33e+06"),
+        (-18.5, "3.16e-19"),
+        (400.3, "2.00e+400"),  # beyond float range: written from the exponent
+        (-1.72, "0.0191"),
+        (2.0, "100"),
+        (-1.16e-8, "1 − 2.67e-08"),  # just below 1 stays visibly below 1
+        (float("-inf"), "0"),
+    ],
+)
+def test_pow10_writes_a_number_held_as_its_log10(log10: float, text: str) -> None:
+    from vanishing.claims.stats import pow10
+
+    assert pow10(log10) == text
+    if abs(log10) < 300 and "−" not in text:
+        assert math.isclose(float(text), 10.0**log10, rel_tol=5e-3)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .registry import ClaimResult, Results, check, not_tested, result
-from .stats import FINITE, diverged_of, diverged_text, exact, over_runs, sig, spread
+from .stats import FINITE, diverged_of, diverged_text, exact, names, over_runs, sig, spread
 from .verdict import CI, across, all_of, part, untested
 
 FACTS, SIGMOID_2L, LINEAR, SUMMARY = "facts.facts", "facts.sigmoid", "facts.linear", "probe.summary"
@@ -195,9 +195,9 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
         + (diverged_text(status, "networks") if len(status) else ""),
         figures=["delta_heatmap"],
         tables=[FACTS, SUMMARY],
-        note=f"At initialisation tanh clearly vanishes too with {too or 'no init'} and clearly "
-        f"not with {not_too or 'no init'}: the identity gives tanh′(x) = 4σ′(2x), a peak slope "
-        "of 1 instead of ¼, so tanh shares the saturation but not the ¼ ceiling.",
+        note=f"At initialisation tanh clearly vanishes too with {names(too) or 'no init'} and "
+        f"clearly not with {names(not_too) or 'no init'}: the identity gives tanh′(x) = 4σ′(2x), "
+        "a peak slope of 1 instead of ¼, so tanh shares the saturation but not the ¼ ceiling.",
         values={"identity_error": err, "n_inits_sigmoid_vanishes": float(len(sig_vanish))},
         diverged=diverged_of(status) if len(status) else None,
     )

@@ -222,7 +222,7 @@ def check_e4_orthogonal(r: Results) -> ClaimResult:
         "Jacobian.",
         figures=["meanfield_orthogonal"],
         tables=[ORTH],
-        note="True by construction for linear nets: a product of orthogonal matrices is "
+        note="Holds by construction for linear nets: a product of orthogonal matrices is "
         "orthogonal, so every singular value is exactly 1 at every depth; the check confirms "
         "the implementation, it is not measured support. Gaussian weights of the right variance "
         "keep the mean gradient level too; what orthogonal adds is that every direction is "

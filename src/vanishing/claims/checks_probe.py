@@ -344,7 +344,7 @@ def check_d1_jacobian_product(r: Results) -> ClaimResult:
         "are left out).",
         figures=["gradient_profiles", "delta_heatmap"],
         tables=[SUMMARY],
-        note="True by construction: the δ norms are the chain rule's product of the same layer "
+        note="Holds by construction: the δ norms are the chain rule's product of the same layer "
         "Jacobians, so a fitted per-layer factor and the end-to-end ratio can only disagree "
         "where the factors vary along the depth; this is a consistency check, not measured "
         "support. The tutorial says the product explodes when the factors are 'greater than "

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import stats
 from .registry import ClaimResult, MissingResult, Results, check, result
-from .stats import exact, share, sig, spread, with_interval
+from .stats import exact, pow10, share, sig, spread, with_interval
 from .verdict import CI, across, all_of, part, untested
 
 # ---- tolerances, fixed before the run ----------------------------------------
@@ -194,7 +194,7 @@ def check_a3_tanh_product_vanishes(r: Results) -> ClaimResult:
     }
     return result(
         tree,
-        measured=f"largest product of any K: 10^{sig(top)}; steps in K where the median did not "
+        measured=f"largest product of any K: {pow10(top)}; steps in K where the median did not "
         f"fall: {not_down}; E[ln f′] per factor: "
         + ", ".join(f"{c.name}: {stats.fmt_stat(c.statistic)}" for c in rates),
         expected="every product ≤ 1, shrinking geometrically with K",
@@ -246,7 +246,8 @@ def check_a7_pairs(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"sup over the grid of f′(x1)·f′(x2), |x2| ≥ t1(n): {sig(sup, 6)} (at x1 = 0, "
-        f"|x2| = t1: {at_edge}); largest product of K Monte Carlo pairs: 10^{sig(top)}; mean "
+        f"|x2| = t1: {'yes' if at_edge else 'no'}); largest product of K Monte Carlo pairs: "
+        f"{pow10(top)}; mean "
         f"log10 per pair below that of one tanh′ at the same s in {worse}/{len(fac)} (n, s) cells",
         expected="each pair factor ≤ 1, like one tanh(x) derivative",
         tolerance=f"sup − 1 ≤ {LOG_ROUNDOFF:g}; no Monte Carlo product of pairs above 1 (exact "
@@ -388,7 +389,7 @@ def check_a9_cancellation(r: Results) -> ClaimResult:
     )
     n, k = c["n"], c["K"]
     p = {m: mc[mc["m_bad"] == m]["p_below1"] for m in (0, 1, 2)}
-    worked = ", ".join(f"{m} at x = {x:g}: 10^{sig(v)}" for (m, x), v in ex.items())
+    worked = ", ".join(f"{m} at x = {x:g}: {pow10(v)}" for (m, x), v in ex.items())
     return result(
         tree,
         measured=f"t_k({n:g}, {k}) = {sig(t_one, 4)}; two x beyond {sig(t_two, 3)} undo "
@@ -477,7 +478,7 @@ def check_a11_explode_band(r: Results) -> ClaimResult:
     probe = _probe_explosions(r)
     return result(
         tree,
-        measured=f"t_explode(2) = {sig(te2, 4)}; largest product of tanh′ (n = 1): 10^{sig(top1)}; "
+        measured=f"t_explode(2) = {sig(te2, 4)}; largest product of tanh′ (n = 1): {pow10(top1)}; "
         f"P(exploded, K = {int(df['K'].max())}, s = {big['s'].min():g}): "
         + ", ".join(f"{c.name}: {stats.fmt_stat(c.statistic)}" for c in conds),
         expected=f"derivative > 1 only inside ±{SOURCE_T_EXPLODE} for n = 2; plain tanh's "
@@ -490,7 +491,7 @@ def check_a11_explode_band(r: Results) -> ClaimResult:
         tables=[PRODUCTS, ANALYTIC],
         note="tanh's derivative cannot make a product explode, but a tanh network's gradient "
         "can: large weights multiply in too. Probe nets with ‖δ₁‖/‖δ_out‖ above "
-        f"10^{BAD_DECADES:g}: {probe}."
+        f"{10**BAD_DECADES:g}: {probe}."
         if probe
         else "",
         values={"t_explode_2": te2, "max_log10_tanh": top1},
@@ -642,7 +643,7 @@ def check_b10_relu_zero_one(r: Results) -> ClaimResult:
         note="Per path the factor is 0 or 1, so the derivatives never attenuate an update, "
         "but a weight's gradient sums many paths with weight products, so the update itself "
         "is not all-or-nothing; and with independent signs a path survives K layers with "
-        "probability 2^−K.",
+        "probability 2 to the power −K.",
         values={"relu_exact_fraction": exact01, "tanh_distinct_fraction": cont},
     )
 

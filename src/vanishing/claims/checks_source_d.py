@@ -301,7 +301,7 @@ def check_d6_truncated_normal(r: Results) -> ClaimResult:
         "weight-gradient norm ratio at step 0 on the full training set.",
         figures=FIGURES,
         tables=[WEIGHTS, STATS],
-        note="True by construction: the project's truncated sampler redraws beyond 2σ, so its "
+        note="Holds by construction: the project's truncated sampler redraws beyond 2σ, so its "
         "bound holds by design and plain normal's tail is the normal law's; this is a check of "
         "the implementation, not measured support. Whether it matters: truncation (which also "
         f"lowers the sd to {sig(float(trunc['std_w'].mean()))}) changes log10(first/last) by "

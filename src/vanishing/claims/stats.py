@@ -40,6 +40,27 @@ def sig(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+def pow10(log10_value: float | None, digits: int = 3) -> str:
+    """A number held as its log10, written out: 6.97 → '9.33e+06' (the report prints
+    '9.33 × 10⁶'), for any exponent a float could not hold; one within rounding of 1
+    as '1 − 2.67e-08', so that 'below 1' stays visible."""
+    if log10_value is None or math.isnan(log10_value):
+        return sig(None)
+    if math.isinf(log10_value):
+        return "∞" if log10_value > 0 else "0"
+    v = float(log10_value)
+    if abs(v) < 1e-3:
+        gap = 10.0**v - 1.0
+        return "1" if gap == 0 else f"1 {'+' if gap > 0 else '−'} {sig(abs(gap), digits)}"
+    k = math.floor(v)
+    m = round(10.0 ** (v - k), digits - 1)
+    if m >= 10:
+        m, k = m / 10, k + 1
+    if -3 <= k < 5:
+        return sig(m * 10.0**k, digits)
+    return f"{m:.{digits - 1}f}e{k:+03d}"
+
+
 def pct(x: float, digits: int = 3) -> str:
     """A share as a percentage: 0.683 → '68.3 %'."""
     return f"{sig(100 * x, digits)} %"
