@@ -1,7 +1,9 @@
 """What the pipeline's compute stages cost, against targets. Prints a Markdown table.
 
     .venv/bin/python benchmarks/bench.py [--stages probe,training] [--repeat 3] [--out FILE]
-    make bench        (all stages, written to benchmarks/RESULTS.md as well)
+        [--pipeline none|quick|all] [--readme README.md]
+    make bench        (all stages and whole runs, into benchmarks/RESULTS.md and the
+                       README's "Time and size" section)
 
 Each stage runs its real code on the default config's shapes, in a fresh
 subprocess with one thread (as the pipeline's jobs run), which reports:
@@ -29,7 +31,7 @@ What runs (the default config, config/config.yaml):
 * probe: all 14 probe jobs' compute (one per activation: 8 inits × 6 depths ×
   5 seeds, batch 128, float64), tables written as CSV, in one process.
 * training: every grid job's networks (9 activations × 3 inits × depths 4/16/32 ×
-  5 seeds, batch 32, float32) and the E2 job, for a quarter of their steps (200
+  the config's seeds, batch 32, float32) and the E2 job, for a quarter of their steps (200
   of 800, 250 of 1000), logging every 40 steps as the pipeline does; "full
   stage" scales its CPU time by the FLOP ratio of the full jobs to this slice.
 * source_d, equivalence, meanfield, products: each study's ``run`` with the
@@ -37,8 +39,13 @@ What runs (the default config, config/config.yaml):
   grid's rows, so its comparison does the full grid's work; products is numpy
   only and has no matrix products).
 
+With ``--pipeline``, whole ``snakemake --cores 2`` runs in a fresh copy of the
+checkout, by wall time: the quick config from clean, the rebuild after one figure
+module is edited, and (``all``) the default report from clean.
+
 Targets (issue 9): training and probe at ≥ 40 % of their same-run ceiling; every
-job ≤ 2 GB peak resident memory. The batched ensemble stays much faster than a
+job ≤ 2 GB peak resident memory; the quick config ≤ 45 s, a figure edit ≤ 10 s, the
+default report ≤ 8 min. The batched ensemble stays much faster than a
 loop over per-seed models for the focused studies' many tiny networks (> 5×).
 """
 
@@ -364,6 +371,65 @@ def _verdict(ok: bool, miss: str) -> str:
     return "met" if ok else f"missed by {miss}"
 
 
+# ---- the whole pipeline, as a user runs it -------------------------------------------
+# Wall times of `snakemake` in a fresh copy of the checkout (2 cores, PDF included
+# where latexmk exists): the quick config from clean, the rebuild after one figure
+# module is edited, and (--default) the default report from clean.
+PIPELINE_TARGETS = {"quick": 45.0, "figure_edit": 10.0, "default": 8 * 60.0}
+PIPELINE_NOTES = {
+    "quick": "quick config from clean (`--configfile config/quick.yaml`)",
+    "figure_edit": "quick config, after editing one figure module (figures/thresholds.py)",
+    "default": "default report from clean (`make report`)",
+}
+CHECKOUT = ["Snakefile", "environment.yml", "profiles", "workflow", "config", "report/templates"]
+
+
+def _snakemake_s(work: Path, *args: str) -> tuple[float, str]:
+    """Wall seconds of one snakemake run in ``work``, and the last progress line."""
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode:
+        raise SystemExit(f"snakemake {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    done = [ln for ln in proc.stderr.splitlines() if "steps (100%) done" in ln]
+    return wall, (done[-1].strip() if done else "nothing to do")
+
+
+def time_pipeline(default: bool) -> dict[str, tuple[float, str]]:
+    import shutil
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for item in [*CHECKOUT, "src"]:
+            src = ROOT / item
+            if src.is_dir():
+                shutil.copytree(src, work / item, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                (work / item).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(src, work / item)
+        quick = ("--configfile", "config/quick.yaml")
+        out["quick"] = _snakemake_s(work, *quick)
+        fig = work / "src/vanishing/figures/thresholds.py"
+        fig.write_text(fig.read_text() + "\n# edited by benchmarks/bench.py\n")
+        out["figure_edit"] = _snakemake_s(work, *quick)
+        if default:
+            out["default"] = _snakemake_s(work)
+    return out
+
+
+def pipeline_table(times: dict[str, tuple[float, str]]) -> list[str]:
+    lines = ["| run | wall | jobs | target | met |", "|---|---|---|---|---|"]
+    for key, (wall, done) in times.items():
+        goal = PIPELINE_TARGETS[key]
+        lines.append(
+            f"| {PIPELINE_NOTES[key]} | {_fmt_s(wall)} | {done.removesuffix(' done')} "
+            f"| ≤ {_fmt_s(goal)} | {_verdict(wall <= goal, _fmt_s(wall - goal))} |"
+        )
+    return lines
+
+
 def table(results: dict[str, list[dict]]) -> list[str]:
     lines = [
         "| stage | what runs | wall | CPU | peak RSS (largest job) | GFLOP | GFLOP/s "
@@ -443,6 +509,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="runs per stage (medians shown)")
     ap.add_argument("--jobs", action="store_true", help="also print the per-job table")
     ap.add_argument("--out", type=Path, help="also write the table(s) to this file")
+    ap.add_argument(
+        "--pipeline",
+        choices=["none", "quick", "all"],
+        default="none",
+        help="also time whole snakemake runs: the quick config and a figure edit (quick), "
+        "plus the default report from clean (all)",
+    )
+    ap.add_argument("--readme", type=Path, help="put the tables into this README's markers")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--job", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -474,10 +548,24 @@ def main() -> None:
     ]
     if a.jobs:
         lines += ["", *job_table(results)]
+    if a.pipeline != "none":
+        lines += ["", *pipeline_table(time_pipeline(default=a.pipeline == "all"))]
     text = "\n".join(lines) + "\n"
     print(text)
     if a.out:
         a.out.write_text(text)
+    if a.readme:
+        put_in_readme(a.readme, text)
+
+
+def put_in_readme(readme: Path, text: str) -> None:
+    """Replace what stands between the README's bench markers with ``text``."""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    doc = readme.read_text()
+    if start not in doc or end not in doc:
+        raise SystemExit(f"{readme} has no {start} … {end} markers")
+    head, rest = doc.split(start, 1)
+    readme.write_text(f"{head}{start}\n{text}{end}{rest.split(end, 1)[1]}")
 
 
 if __name__ == "__main__":

@@ -93,3 +93,27 @@ def test_statistic_text_puts_the_number_first() -> None:
     st = _claims(True)["claims"][1]["statistic"]
     text = verdict_overview._text(st)
     assert text.startswith("0.11 [0.005, 0.9]") and text.endswith("needs > 0.3")
+
+
+@pytest.mark.parametrize("n_scales", [1, 2, 3, 4, 5, 6])
+def test_products_probability_fits_the_page_for_any_number_of_scales(
+    tmp_path: Path, n_scales: int
+) -> None:
+    """The default config has more scales s than the quick one: panels wrap into rows
+    instead of running off the page (style.save refuses a figure that does not fit)."""
+    import pandas as pd
+
+    from vanishing.figures import products_probability
+
+    rows = [
+        {"activation": act, "s": s, "K": k, "seed": seed, "p_vanish": 0.5, "p_explode": 0.1}
+        for act in ("tanh_n1", "tanh_n2", "relu")
+        for s in [0.25 * 2**i for i in range(n_scales)]
+        for k in (1, 10, 100)
+        for seed in (0, 1)
+    ]
+    table = tmp_path / "products.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    out = [tmp_path / "p.png", tmp_path / "p.pdf"]
+    products_probability.main(Tables({"products.products": [table]}), out, {})
+    assert all(p.stat().st_size > 0 for p in out)

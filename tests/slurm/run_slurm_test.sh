@@ -66,6 +66,12 @@ say "$(slurmctld -V)"
 # SLURM_* variable but the job's identity removed (SLURM_CONF included), so srun
 # finds the cluster only where a stock cluster keeps its configuration.
 SLURM_CONF=/etc/slurm/slurm.conf
+if [[ -e $SLURM_CONF ]] && grep -qx 'ClusterName=vanishing-test' "$SLURM_CONF" \
+    && ! pgrep -x slurmctld >/dev/null && ! pgrep -x slurmd >/dev/null; then
+    # Left by a run of this script that was killed before it could clean up.
+    say "removing a stale $SLURM_CONF of an earlier test run"
+    rm -f "$SLURM_CONF"
+fi
 if [[ -e $SLURM_CONF ]]; then
     echo "$SLURM_CONF exists: this machine has a Slurm of its own; not touching it" >&2
     exit 2

@@ -14,12 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
 from ..labels import label, num
 from ..tables import Tables
-from .style import activation_color, activation_order, save, setup
+from .style import activation_color, activation_order, panel_grid, save, setup
 
 EVENTS = {"p_vanish": ("vanish (< 10⁻⁶)", "-"), "p_explode": ("explode (> 10⁶)", "--")}
 
@@ -35,15 +34,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     acts = activation_order(df["activation"])
     scales = sorted(df["s"].unique())
     ks = sorted(df["K"].unique())
-    fig, axes = plt.subplots(
-        1,
-        len(scales),
-        figsize=(2.4 * len(scales) + 1.6, 2.7),
-        sharey=True,
-        squeeze=False,
-        layout="constrained",
-    )
-    for ax, s in zip(axes.flat, scales, strict=True):
+    fig, axes = panel_grid(len(scales), 2.4, 2.5, extra_w=1.6, sharey=True)
+    for ax, s in zip(axes.flat, scales, strict=False):
         d = df[df["s"] == s]
         for act in acts:
             a = d[d["activation"] == act]
@@ -69,7 +61,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         ax.set(
             title=f"x ~ N(0, {num(float(s))}²)", xlabel="K (factors multiplied)", ylim=(-0.03, 1.03)
         )
-    axes.flat[0].set_ylabel("probability")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("probability")
     handles = [
         Line2D([], [], color=activation_color(a), lw=1.4, label=label(a, "activation"))
         for a in acts

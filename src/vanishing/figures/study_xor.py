@@ -9,12 +9,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..labels import label
 from ..tables import Tables
-from .style import activation_color, activation_order, labels_of, save, setup
+from .style import activation_color, activation_order, labels_of, panel_grid, save, setup
 
 
 def wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
@@ -32,15 +31,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     df = inputs.table("xor.runs")
     acts = activation_order(df["activation"])
     panels = list(df.groupby(["optimizer", "width"], sort=True))
-    fig, axes = plt.subplots(
-        1,
-        len(panels),
-        figsize=(2.6 * len(panels) + 0.6, 2.8),
-        squeeze=False,
-        sharey=True,
-        layout="constrained",
-    )
-    for ax, ((opt, width), g) in zip(axes.flat, panels, strict=True):
+    fig, axes = panel_grid(len(panels), 2.6, 2.6, extra_w=0.6, sharey=True)
+    for ax, ((opt, width), g) in zip(axes.flat, panels, strict=False):
         agg = g.groupby("activation")["success"].agg(["sum", "count"]).reindex(acts)
         rate = agg["sum"] / agg["count"]
         ci = np.array([wilson(k, n) for k, n in zip(agg["sum"], agg["count"], strict=True)])
@@ -51,5 +43,6 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         ax.set_xticks(range(len(acts)), labels_of(acts, "activation"), rotation=45, ha="right")
         ax.set_title(f"{label(opt, 'optimizer')}, width {width}, {int(agg['count'].iloc[0])} seeds")
         ax.set_ylim(0, 1.05)
-    axes[0, 0].set_ylabel("XOR solved (share of seeds)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("XOR solved (share of seeds)")
     save(fig, outputs)

@@ -18,8 +18,10 @@ never scaled down there) or with any text smaller than ``MIN_FONT_PT``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -229,6 +231,27 @@ def setup() -> None:
             "axes.prop_cycle": matplotlib.cycler(color=list(INIT_COLORS.values())[:7]),
         }
     )
+
+
+def panel_grid(
+    n: int, panel_w: float, panel_h: float, extra_w: float = 0.0, max_cols: int = 3, **kw: Any
+) -> tuple[plt.Figure, np.ndarray]:
+    """``n`` panels, at most ``max_cols`` a row and the rows balanced (4 → 2 × 2), so
+    that a config with more panels than the quick one still fits the page. Unused
+    axes are hidden; ``axes`` is 2-D (rows × columns); ``kw`` goes to subplots."""
+    rows = math.ceil(n / max_cols)
+    cols = math.ceil(n / rows)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(panel_w * cols + extra_w, panel_h * rows + 0.2),
+        squeeze=False,
+        layout="constrained",
+        **kw,
+    )
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes
 
 
 def _check_size(fig: plt.Figure) -> None:
