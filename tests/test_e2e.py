@@ -60,6 +60,8 @@ def test_bad_config_stops_before_any_job(quick_run: Path) -> None:
 # an unmapped symbol used to become in the PDF.
 FORBIDDEN = {
     "Python list repr": re.compile(r"\['"),
+    # three or more numbers in brackets (an interval has two)
+    "Python list of numbers": re.compile(r"\[[-−\d.e+]+(?:, [-−\d.e+]+){2,}\]"),
     "Python True/False": re.compile(r"\b(True|False)\b"),
     "Python None": re.compile(r"\bNone\b"),
     "nan": re.compile(r"\bnan\b"),

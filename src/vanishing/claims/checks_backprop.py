@@ -4,7 +4,7 @@ by hand against autograd (B13) and tanh's derivative from its output (B8)."""
 from __future__ import annotations
 
 from .registry import ClaimResult, Results, check, result
-from .stats import exact, sig, spread
+from .stats import exact, listing, sig, spread
 from .verdict import all_of, part
 
 COMPARE, NEVER_FIRE, TANH = "backprop.compare", "backprop.never_fire", "backprop.tanh"
@@ -112,7 +112,7 @@ def check_b13_manual_backprop(r: Results) -> ClaimResult:
         tree,
         measured=f"largest relative difference hand-written vs autograd (weight gradients and δ, "
         f"{', '.join(sorted(c['activation'].unique()))}, depths "
-        f"{sorted(c['depth'].unique().tolist())}): {sig(worst)}; never-firing units over "
+        f"{listing(c['depth'])}): {sig(worst)}; never-firing units over "
         f"{int(nf['step'].max())} steps: largest gradient {sig(never_grad)}, largest "
         f"pre-activation {sig(never_pre)}; other units' largest gradient {spread(others)}",
         expected="identical gradients; a never-firing unit has zero gradient and stays off",

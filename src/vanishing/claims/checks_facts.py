@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .registry import ClaimResult, Results, check, not_tested, result
-from .stats import FINITE, diverged_of, diverged_text, exact, names, over_runs, sig, spread
+from .stats import FINITE, diverged_of, diverged_text, exact, listing, names, over_runs, sig, spread
 from .verdict import CI, across, all_of, part, untested
 
 FACTS, SIGMOID_2L, LINEAR, SUMMARY = "facts.facts", "facts.sigmoid", "facts.linear", "probe.summary"
@@ -58,8 +58,8 @@ def check_b11_linear(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"largest relative residual {sig(worst)}; rank of the product "
-        f"{sorted(df['rank'].unique().tolist())} with narrowest layer "
-        f"{int(df['min_width'].min())}, depths {sorted(df['depth'].unique().tolist())}, "
+        f"{listing(df['rank'])} with narrowest layer "
+        f"{int(df['min_width'].min())}, depths {listing(df['depth'])}, "
         f"{df['seed'].nunique()} seeds each",
         expected="an affine map x ↦ Mx + c with M = W_L⋯W_1, rank ≤ narrowest width",
         tolerance=f"relative residuals ≤ {ROUNDOFF_REL:g}; rank ≤ min width (exact)",

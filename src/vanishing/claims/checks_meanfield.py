@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import stats
 from .registry import ClaimResult, Results, check, result
-from .stats import exact, share, sig, spread, with_interval
+from .stats import exact, listing, share, sig, spread, with_interval
 from .verdict import CI, all_of, part
 
 # ---- tolerances, fixed before the run ----------------------------------------
@@ -211,7 +211,7 @@ def check_e4_orthogonal(r: Results) -> ClaimResult:
         )
     return result(
         tree,
-        measured=f"linear, orthogonal: log10 first/last over depths {sorted(ratio.index)} within "
+        measured=f"linear, orthogonal: log10 first/last over depths {listing(ratio.index)} within "
         f"[{sig(float(ratio.min()))}, {sig(float(ratio.max()))}]; seed sd of log10 ‖∂L/∂W1‖ ≤ "
         f"{sig(float(seed_sd.max()))}; Jacobian ln-singular-value sd ≤ {sig(sv)}." + gauss_txt,
         expected="orthogonal linear nets: gradient and Jacobian spectrum independent of depth",

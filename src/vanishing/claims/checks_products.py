@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import stats
 from .registry import ClaimResult, MissingResult, Results, check, result
-from .stats import exact, pow10, share, sig, spread, with_interval
+from .stats import exact, listing, pow10, share, sig, spread, with_interval
 from .verdict import CI, across, all_of, part, untested
 
 # ---- tolerances, fixed before the run ----------------------------------------
@@ -123,7 +123,7 @@ def check_a1_max_derivative(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"argmax within {sig(worst_arg)} of 0 and max within {sig(worst_val)} of n "
-        f"(golden section, n ∈ {sorted(maxima['n'].tolist())}); P(product ≥ 1, K = {kmax}) at "
+        f"(golden section, n ∈ {listing(maxima['n'])}); P(product ≥ 1, K = {kmax}) at "
         "the best s: "
         + ", ".join(f"{c.name}: {stats.fmt_stat(c.statistic)}" for c in conds)
         + f"; log10 product over K and s for n > 1 spans [{sig(float(ranges['lo'].min()))}, "
@@ -254,7 +254,7 @@ def check_a7_pairs(r: Results) -> ClaimResult:
         "maxima)",
         evidence="Dense grid over (x1, x2) and Monte Carlo of K pair factors with "
         "x1 ~ N(0, s²), x2 ~ N(0, s²) conditioned on |x2| > t1(n), n ∈ "
-        f"{sorted(bound['n'].tolist())}, against K tanh′(z), z ~ N(0, s²).",
+        f"{listing(bound['n'])}, against K tanh′(z), z ~ N(0, s²).",
         tables=[PAIRS, ANALYTIC],
         note="The bound is tight only at x1 = 0, |x2| = t1(n); in distribution a pair is "
         "typically much worse than one tanh(x) derivative at the same s, so 'as bad as' is "

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import theory
 from .registry import ClaimResult, Results, check, result
-from .stats import exact, sig
+from .stats import exact, listing, sig
 from .verdict import all_of, part
 
 # ---- tolerances, fixed before the run ----------------------------------------
@@ -70,7 +70,7 @@ def check_a4_tanh_n_derivative(r: Results) -> ClaimResult:
         expected="difference at round-off level; no point at or above n",
         tolerance=f"difference ≤ {NUMERIC_TOL:g}; no point with |x| > {NEAR_ZERO:g} at or above n",
         evidence=f"Autograd derivatives of tanh(n·x) on {points} points in "
-        f"[{sig(float(x.min()))}, {sig(float(x.max()))}] for n ∈ {sorted(ns)} against the "
+        f"[{sig(float(x.min()))}, {sig(float(x.max()))}] for n ∈ {listing(ns)} against the "
         "closed form.",
         figures=["activation_derivatives"],
         tables=[DERIV],
@@ -92,7 +92,7 @@ def check_a5_t1_threshold(r: Results) -> ClaimResult:
     return result(
         all_of("A5", [part("t1(n) is where f′ = 1/n", stat)]),
         measured=f"closed form vs bisection: max difference {sig(worst)} over n ∈ "
-        f"{[float(n) for n in rows['n']]}; t1(2) = {t1_2:.4f}",
+        f"{listing(rows['n'])}; t1(2) = {t1_2:.4f}",
         expected="the closed form t1(n) = artanh(√(1 − 1/n²))/n is where f′ = 1/n",
         tolerance=f"|closed form − bisection| ≤ {NUMERIC_TOL:g}",
         evidence="For each n the level crossing f′(x) = 1/n was found by bisection on the "

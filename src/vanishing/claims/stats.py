@@ -61,6 +61,12 @@ def pow10(log10_value: float | None, digits: int = 3) -> str:
     return f"{m:.{digits - 1}f}e{k:+03d}"
 
 
+def listing(values: Iterable[float]) -> str:
+    """Distinct values as a set, sorted and plainly written: '{0.5, 1, 2}' (never a
+    Python list)."""
+    return "{" + ", ".join(f"{v:g}" for v in sorted({float(v) for v in values})) + "}"
+
+
 def pct(x: float, digits: int = 3) -> str:
     """A share as a percentage: 0.683 → '68.3 %'."""
     return f"{sig(100 * x, digits)} %"
