@@ -46,7 +46,10 @@ class Stage:
     jobs: Callable[[Config], list[str]] | None = None  # per-job stages: the job names
     torch: bool = True  # False: the job never imports torch (saves ~3 s)
     device_bound: bool = False  # honours config "device" (asks the cluster for a GPU)
-    mem_mb: int = 1000  # peak resident memory, measured (benchmarks/bench.py)
+    # cluster memory request: the default build's peak resident memory (Snakemake's
+    # benchmark files, logs/benchmarks/) with about 30 % headroom; 1000 covers every
+    # stage that peaked below 800 MB
+    mem_mb: int = 1000
     runtime: int = 10  # minutes, generous, for cluster schedulers
     tables: tuple[str, ...] = field(init=False, default=())
 
@@ -127,6 +130,7 @@ STAGES: tuple[Stage, ...] = (
         params=_probe_params,
         jobs=lambda config: list(config["activations"]),
         device_bound=True,
+        mem_mb=1300,  # 935 MB peak (default grid, largest job)
     ),
     Stage(
         "summarise_probe",
@@ -148,6 +152,7 @@ STAGES: tuple[Stage, ...] = (
         },
         jobs=_training_jobs,
         device_bound=True,
+        mem_mb=1600,  # 1169 MB peak (default grid, 10 seeds, largest job)
         runtime=30,
     ),
     Stage(
@@ -169,6 +174,7 @@ STAGES: tuple[Stage, ...] = (
         "dying",
         "vanishing.studies.dying",
         {"zero_init": "studies/dying/zero_init.csv", "born_dead": "studies/dying/born_dead.csv"},
+        mem_mb=1200,  # 907 MB peak
     ),
     Stage(
         "backprop",
@@ -241,7 +247,7 @@ STAGES: tuple[Stage, ...] = (
         "vanishing.studies.phase",
         {k: f"studies/phase/{k}.csv" for k in ("grid", "theory", "critical")},
         params=_phase_params,
-        mem_mb=1000,  # 655 MB peak with the default grid (14 activations)
+        mem_mb=1000,  # 714 MB peak with the default grid (14 activations)
     ),
 )
 
