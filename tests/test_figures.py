@@ -92,7 +92,9 @@ def test_verdict_overview_draws_one_row_per_claim(tmp_path: Path, with_statistic
 def test_statistic_text_puts_the_number_first() -> None:
     st = _claims(True)["claims"][1]["statistic"]
     text = verdict_overview._text(st)
-    assert text.startswith("0.11 [0.005, 0.9]") and text.endswith("needs > 0.3")
+    assert text.startswith("0.11 [0.005, 0.9]") and text.endswith("needs ≥ 0.3")
+    # the symbol is the check's own comparison: strict only where the check says so
+    assert verdict_overview._text({**st, "strict": True}).endswith("needs > 0.3")
 
 
 @pytest.mark.parametrize("n_scales", [1, 2, 3, 4, 5, 6])

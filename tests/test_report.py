@@ -206,6 +206,6 @@ def test_findings_are_chosen_by_rule_from_claims_json(tmp_path: Path) -> None:
     assert "**[C4](#c4)** (refuted)" in abstract
     assert "**[E2](#e2)** (supported)" in abstract
     assert (
-        "loss ratio: 0.26 [0.1, 0.5] (95 % bootstrap over seeds); the claim needs < 0.5" in abstract
+        "loss ratio: 0.26 [0.1, 0.5] (95 % bootstrap over seeds); the claim needs ≤ 0.5" in abstract
     )
     assert "**0 supported" not in abstract and "1 refuted" in abstract

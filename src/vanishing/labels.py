@@ -229,3 +229,12 @@ def humanise(text: Any) -> str:
 def jinja_filters() -> dict[str, Callable[..., str]]:
     """The Jinja filters the report templates use: label, labels, humanise, num."""
     return {"label": label, "labels": labels, "humanise": humanise, "num": num}
+
+
+def relation(st: dict) -> str:
+    """The side a statistic must fall on, as its check decides it: '≥', '>', '≤' or
+    '<' (``strict`` in claims.json; non-strict unless the check says so)."""
+    strict = bool(st.get("strict"))
+    if st.get("side") == "above":
+        return ">" if strict else "≥"
+    return "<" if strict else "≤"

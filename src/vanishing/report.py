@@ -410,15 +410,13 @@ def statistic_text(st: dict[str, Any] | None) -> str:
     number first, with its interval and unit; '' when the check recorded none."""
     if not st or st.get("value") is None:
         return ""
-    unit = f" {st['unit']}" if st.get("unit") else ""
+    unit = f" {st['unit'].strip()}" if st.get("unit", "").strip() else ""
     lo, hi = st.get("lo"), st.get("hi")
     interval = f" [{lab.num(lo)}, {lab.num(hi)}]" if lo is not None and hi is not None else ""
     kind = f" ({st['interval']})" if st.get("interval") and interval else ""
     need = ""
     if st.get("threshold") is not None and st.get("side") in ("above", "below"):
-        need = (
-            f"; the claim needs {'>' if st['side'] == 'above' else '<'} {lab.num(st['threshold'])}"
-        )
+        need = f"; the claim needs {lab.relation(st)} {lab.num(st['threshold'])}"
     name = f"{lab.humanise(st['name'])}: " if st.get("name") else ""
     return f"{name}{lab.num(st['value'])}{interval}{unit}{kind}{need}"
 

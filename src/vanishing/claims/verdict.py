@@ -105,6 +105,7 @@ class Statistic:
             "side": self.side,
             "unit": self.unit,
             "scale": self.scale,
+            "strict": self.strict,
         }
 
 

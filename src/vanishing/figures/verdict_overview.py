@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from ..labels import num
+from ..labels import num, relation
 from ..tables import Tables
 from .style import VERDICT_COLORS, save, setup
 
@@ -73,7 +73,7 @@ def _text(st: dict[str, Any]) -> str:
     interval = f" [{num(lo, 2)}, {num(hi, 2)}]" if _finite(lo) and _finite(hi) else ""
     need = ""
     if _finite(st.get("threshold")) and st.get("side") in ("above", "below"):
-        need = f"; needs {'>' if st['side'] == 'above' else '<'} {num(st['threshold'], 2)}"
+        need = f"; needs {relation(st)} {num(st['threshold'], 2)}"
     return f"{num(st.get('value'))}{interval}{unit}{need}"
 
 
