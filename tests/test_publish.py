@@ -68,3 +68,33 @@ def test_publish_refuses_a_run_that_is_not_the_reference(tmp_path: Path) -> None
     with pytest.raises(SystemExit, match="not the default run"):
         publish(report, results, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_publish_writes_the_readme_summary_from_claims_json(tmp_path: Path) -> None:
+    """The README's published block is generated: counts and findings come from
+    claims.json (a refuted claim is a finding), and only the marked block changes."""
+    from vanishing.cli import put_in_readme, readme_block
+
+    report, results = _fake_run(tmp_path, "default")
+    claims = {
+        "claims": [
+            {"id": "A1", "verdict": "supported", "source": "A", "text": "One.", "measured": "x"},
+            {
+                "id": "B2",
+                "verdict": "refuted",
+                "source": "B",
+                "text": "Two.",
+                "measured": "share 0.5; detail",
+            },
+        ]
+    }
+    (results / "claims.json").write_text(json.dumps(claims))
+    block = readme_block((report / "report.md").read_text(), results / "claims.json", Path("d"))
+    assert "**1 supported, 1 refuted**" in block and "git commit: `0123abc`" in block
+    assert "- **B2** (refuted): Two. share 0.5." in block
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- published:start -->\nold\n<!-- published:end -->\nrest\n")
+    assert put_in_readme(readme, block)
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
+    assert not put_in_readme(tmp_path / "report" / "report.md", block)  # no markers

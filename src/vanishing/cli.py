@@ -136,12 +136,54 @@ def publish(report: Path, results: Path, out: Path) -> list[Path]:
     return written
 
 
+README_START, README_END = "<!-- published:start -->", "<!-- published:end -->"
+
+
+def readme_block(md: str, claims_json: Path, out: Path) -> str:
+    """The README's summary of the published report, from its claims.json: the
+    verdict counts and the abstract's findings (the report's own rule picks them)."""
+    from .report import VERDICTS, findings, md_text, verdict_counts
+
+    data = json.loads(claims_json.read_text())
+    counts = verdict_counts(data)
+    total = sum(counts.values())
+    tally = ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts.get(v))
+    lines = [
+        f"The published report, [`{out}/report.md`]({out}/report.md) (and "
+        f"[PDF]({out}/report.pdf)), is the default run: {provenance_line(md, 'config:')}; "
+        f"{provenance_line(md, 'git commit:')}. Of its {total} claims: **{tally}**.",
+        "",
+        "Its findings, chosen by the report's fixed rule:",
+        "",
+    ]
+    for f in findings(data["claims"]):
+        lines.append(
+            f"- **{f['id']}** ({f['verdict']}): {md_text(f['text'])} {md_text(f['result'])}."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def put_in_readme(readme: Path, block: str) -> bool:
+    """Replace the README's published block (between its markers); False if it has none."""
+    doc = readme.read_text()
+    if README_START not in doc or README_END not in doc:
+        return False
+    head, rest = doc.split(README_START, 1)
+    readme.write_text(f"{head}{README_START}\n{block}{README_END}{rest.split(README_END, 1)[1]}")
+    return True
+
+
 def cmd_publish(a: argparse.Namespace) -> None:
     """Copy the default run's report (Markdown with figure links rewritten to figures/,
     the PDF, the cited figures, claims.json) into ``--out`` with PROVENANCE.md. It refuses
     a report that is not the reference run or was built from uncommitted changes."""
     written = publish(Path(a.report), Path(a.results), Path(a.out))
     print(f"published {len(written)} files to {a.out}")
+    block = readme_block(
+        (Path(a.report) / "report.md").read_text(), Path(a.results) / "claims.json", Path(a.out)
+    )
+    if put_in_readme(Path("README.md"), block):
+        print("README.md: the published block now states these verdicts")
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
