@@ -182,6 +182,8 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
     cells = "; ".join(
         f"{i}: sigmoid {sig(row.sigmoid)}, tanh {sig(row.tanh)}" for i, row in med.iterrows()
     )
+    with_too = names(too) if too else "no init"
+    with_not = names(not_too) if not_too else "no init"
     return result(
         tree,
         measured=f"max |tanh(x) − (2σ(2x) − 1)| = {sig(err)} ({f['tanh_identity_grid']}); median "
@@ -195,9 +197,9 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
         + (diverged_text(status, "networks") if len(status) else ""),
         figures=["delta_heatmap"],
         tables=[FACTS, SUMMARY],
-        note=f"At initialisation tanh clearly vanishes too with {names(too) or 'no init'} and "
-        f"clearly not with {names(not_too) or 'no init'}: the identity gives tanh′(x) = 4σ′(2x), "
-        "a peak slope of 1 instead of ¼, so tanh shares the saturation but not the ¼ ceiling.",
+        note=f"At initialisation tanh clearly vanishes too with {with_too} and clearly not with "
+        f"{with_not}: the identity gives tanh′(x) = 4σ′(2x), a peak slope of 1 instead of ¼, so "
+        "tanh shares the saturation but not the ¼ ceiling.",
         values={"identity_error": err, "n_inits_sigmoid_vanishes": float(len(sig_vanish))},
         diverged=diverged_of(status) if len(status) else None,
     )
