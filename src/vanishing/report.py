@@ -410,7 +410,7 @@ def statistic_text(st: dict[str, Any] | None) -> str:
     number first, with its interval and unit; '' when the check recorded none."""
     if not st or st.get("value") is None:
         return ""
-    unit = f" {st['unit'].strip()}" if st.get("unit", "").strip() else ""
+    unit = f" {st['unit'].strip()}" if (st.get("unit") or "").strip() else ""
     lo, hi = st.get("lo"), st.get("hi")
     interval = f" [{lab.num(lo)}, {lab.num(hi)}]" if lo is not None and hi is not None else ""
     kind = f" ({st['interval']})" if st.get("interval") and interval else ""

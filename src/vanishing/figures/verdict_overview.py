@@ -68,7 +68,7 @@ def _position(st: dict[str, Any]) -> tuple[list[float], float, float]:
 
 def _text(st: dict[str, Any]) -> str:
     """'0.66 [0.61, 0.70] decades; needs > 0.5'."""
-    unit = f" {st['unit']}" if st.get("unit") else ""
+    unit = f" {st['unit'].strip()}" if (st.get("unit") or "").strip() else ""
     lo, hi = st.get("lo"), st.get("hi")
     interval = f" [{num(lo, 2)}, {num(hi, 2)}]" if _finite(lo) and _finite(hi) else ""
     need = ""
