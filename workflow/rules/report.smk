@@ -41,10 +41,13 @@ rule report_pdf:
         f"{LOGS}/report_pdf.log",
     conda:
         ENV
+    # -g: always run LaTeX. Snakemake deletes the log (an output) before the job, and
+    # latexmk, seeing byte-identical sources after a figure module's edit, would
+    # otherwise skip the run and leave no log.
     # pdfTeX takes CreationDate, ModDate and the trailer /ID from SOURCE_DATE_EPOCH:
     # the last commit's time (0 outside git), so that a rebuild gives the same bytes.
     shell:
         "export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || echo 0) && "
         'build="$PWD/$(dirname {output.latex_log:q})" && '
-        'latexmk -pdf -interaction=nonstopmode -halt-on-error -cd -outdir="$build" '
+        'latexmk -g -pdf -interaction=nonstopmode -halt-on-error -cd -outdir="$build" '
         '{input.tex:q} > {log:q} 2>&1 && cp "$build/report.pdf" {output.pdf:q}'
