@@ -244,6 +244,7 @@ def test_editing_a_figure_module_rebuilds_that_figure_and_the_report(
     fig.write_text(fig.read_text() + "\n# edited\n")
     out = snakemake(work, "--cores", "2", "--configfile", "config/quick.yaml")
     ran = set(re.findall(r"^\s*(?:local)?rule (\w+):", out.stdout + out.stderr, flags=re.M))
+    ran.discard("all")
     assert ran <= {"figure", "report", "report_pdf"} and {"figure", "report"} <= ran
     if shutil.which("latexmk"):
         assert (work / REPORT / "report.pdf").stat().st_size > 10_000
