@@ -91,7 +91,7 @@ def test_publish_writes_the_readme_summary_from_claims_json(tmp_path: Path) -> N
     (results / "claims.json").write_text(json.dumps(claims))
     block = readme_block((report / "report.md").read_text(), results / "claims.json", Path("d"))
     assert "**1 supported, 1 refuted**" in block and "git commit: `0123abc`" in block
-    assert "- **B2** (refuted): Two. share 0.5." in block
+    assert "- **B2** (refuted): Two. Measured: share 0.5." in block
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- published:start -->\nold\n<!-- published:end -->\nrest\n")
     assert put_in_readme(readme, block)

@@ -157,9 +157,8 @@ def readme_block(md: str, claims_json: Path, out: Path) -> str:
         "",
     ]
     for f in findings(data["claims"]):
-        lines.append(
-            f"- **{f['id']}** ({f['verdict']}): {md_text(f['text'])} {md_text(f['result'])}."
-        )
+        said, found = md_text(f["text"]), md_text(f["result"])
+        lines.append(f"- **{f['id']}** ({f['verdict']}): {said} Measured: {found}.")
     return "\n".join(lines) + "\n"
 
 
