@@ -560,12 +560,11 @@ def main() -> None:
 
 def put_in_readme(readme: Path, text: str) -> None:
     """Replace what stands between the README's bench markers with ``text``."""
+    from vanishing.cli import put_in_readme as put
+
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-    doc = readme.read_text()
-    if start not in doc or end not in doc:
+    if not put(readme, text, start, end):
         raise SystemExit(f"{readme} has no {start} … {end} markers")
-    head, rest = doc.split(start, 1)
-    readme.write_text(f"{head}{start}\n{text}{end}{rest.split(end, 1)[1]}")
 
 
 if __name__ == "__main__":

@@ -162,13 +162,16 @@ def readme_block(md: str, claims_json: Path, out: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def put_in_readme(readme: Path, block: str) -> bool:
-    """Replace the README's published block (between its markers); False if it has none."""
+def put_in_readme(
+    readme: Path, block: str, start: str = README_START, end: str = README_END
+) -> bool:
+    """Replace what stands between the README's two markers (the published block
+    unless told otherwise) with ``block``; False if it has no such markers."""
     doc = readme.read_text()
-    if README_START not in doc or README_END not in doc:
+    if start not in doc or end not in doc:
         return False
-    head, rest = doc.split(README_START, 1)
-    readme.write_text(f"{head}{README_START}\n{block}{README_END}{rest.split(README_END, 1)[1]}")
+    head, rest = doc.split(start, 1)
+    readme.write_text(f"{head}{start}\n{block}{end}{rest.split(end, 1)[1]}")
     return True
 
 
