@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ import yaml
 
 from vanishing.config_check import ConfigError, config_errors, load_yaml, merge
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_checkout
 
 QUICK = ROOT / "config/quick.yaml"
 FULL = os.environ.get("VANISHING_FULL_BATTERY") == "1"
@@ -297,7 +296,6 @@ def test_yaml_syntax_error_in_process(tmp_path: Path) -> None:
 # ---- through Snakemake ----------------------------------------------------------------
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-COPY = ["Snakefile", "environment.yml", "profiles", "workflow", "config", "report/templates", "src"]
 SNAKE_CASES = [c for c in CASES if c.snake or FULL]
 YAML_ERROR = "yaml-syntax-error"
 CONTROL = "control"
@@ -322,14 +320,7 @@ def snakemake_runs(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, subprocess.CompletedProcess]:
     """Every Snakemake case, two at a time, in one copy of the workflow."""
-    work = tmp_path_factory.mktemp("battery")
-    for item in COPY:
-        src, dst = ROOT / item, work / item
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(src, dst)
+    work = copy_checkout(tmp_path_factory.mktemp("battery"))
     (work / f"{YAML_ERROR}.yaml").write_text("studies:\n  training:\n    steps: [10\n  xor: {}\n")
     jobs = {c.id: c for c in SNAKE_CASES}
     with ThreadPoolExecutor(max_workers=2) as pool:
