@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,17 +36,37 @@ class Dataset:
 
 
 @lru_cache(maxsize=1)
+def digits_raw() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled digits as (pixels 0..16 float64, labels int64), the
+    arrays ``sklearn.datasets.load_digits`` returns (a test keeps them equal).
+
+    Read from the package's own file rather than through ``load_digits``: importing
+    ``sklearn.datasets`` costs about 2 s of start-up in every job that uses digits."""
+    spec = importlib.util.find_spec("sklearn")  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("scikit-learn (its bundled digits data) is not installed")
+    path = Path(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
+    with gzip.open(path, "rt") as f:
+        data = np.loadtxt(f, delimiter=",")
+    return data[:, :-1], data[:, -1].astype(np.int64)
+
+
+def split() -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the fixed (test, train) split of digits."""
+    n = len(digits_raw()[1])
+    order = np.random.default_rng(SPLIT_SEED).permutation(n)
+    n_test = int(round(TEST_FRACTION * n))
+    return order[:n_test], order[n_test:]
+
+
+@lru_cache(maxsize=1)
 def digits() -> Dataset:
     """The 8×8 digits (1,797 images, 64 features, 10 classes), standardised
     per feature with the training split's statistics."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    x = bunch.data.astype(np.float32)
-    y = bunch.target.astype(np.int64)
-    order = np.random.default_rng(SPLIT_SEED).permutation(len(x))
-    n_test = int(round(TEST_FRACTION * len(x)))
-    test, train = order[:n_test], order[n_test:]
+    pixels, labels = digits_raw()
+    x = pixels.astype(np.float32)
+    y = labels
+    test, train = split()
     mean = x[train].mean(axis=0)
     # Some corner pixels are always 0: keep their scale at 1 rather than divide by 0.
     std = x[train].std(axis=0)

@@ -80,7 +80,13 @@ def setup(threads: int = 1, use_torch: bool = True) -> logging.Logger:
         torch.set_num_threads(threads)
         # An op without a deterministic kernel (on CUDA, e.g. index_add_ or
         # scatter_add_) raises instead of silently changing the numbers per run.
-        torch.use_deterministic_algorithms(True)
+        # torch.use_deterministic_algorithms also sets the compiler's flag, which
+        # imports torch._dynamo: 1.5 s of every job's start-up. No job compiles, so
+        # set the kernel switch alone, and the compiler's only if it is loaded.
+        torch._C._set_deterministic_algorithms(True)
+        inductor = sys.modules.get("torch._inductor.config")
+        if inductor is not None:
+            inductor.deterministic = True
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s"
     )

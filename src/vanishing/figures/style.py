@@ -31,6 +31,7 @@ import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 
 from ..labels import label  # noqa: E402
 
@@ -254,11 +255,8 @@ def panel_grid(
     return fig, axes
 
 
-def _check_size(fig: plt.Figure) -> None:
+def _check_size(fig: plt.Figure, bbox: Bbox) -> None:
     """Refuse figures that would print too wide or with text below MIN_FONT_PT."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    bbox = fig.get_tightbbox(renderer)
     width, height = bbox.width, bbox.height  # inches
     problems = []
     if width > MAX_WIDTH_IN + 0.05 or height > MAX_HEIGHT_IN + 0.05:
@@ -279,10 +277,18 @@ def _check_size(fig: plt.Figure) -> None:
 
 
 def save(fig: plt.Figure, outputs: list[Path] | list[str]) -> None:
-    """Check the size, then write PNG/PDF without timestamps (same data, same bytes)."""
-    _check_size(fig)
+    """Check the size, then write PNG/PDF without timestamps (same data, same bytes).
+
+    Lays the figure out and measures it once: ``bbox_inches="tight"`` would draw it
+    twice more per file, each time re-running the constrained layout, which made
+    saving most of a figure job's time."""
+    fig.canvas.draw()
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    _check_size(fig, bbox)
+    fig.set_layout_engine("none")  # keep the positions just computed
+    crop = bbox.padded(plt.rcParams["savefig.pad_inches"])
     for out in map(Path, outputs):
         out.parent.mkdir(parents=True, exist_ok=True)
         meta = {"CreationDate": None} if out.suffix == ".pdf" else {"Software": None}
-        fig.savefig(out, bbox_inches="tight", metadata=meta)
+        fig.savefig(out, bbox_inches=crop, metadata=meta)
     plt.close(fig)

@@ -42,7 +42,7 @@ from ..config_types import (
     Width,
     Widths,
 )
-from ..data import SPLIT_SEED, TEST_FRACTION, digits
+from ..data import digits, digits_raw, split
 from ..inits import TRUNCATION
 from ..models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
 from ..runtime import DTYPES
@@ -90,12 +90,9 @@ class Params:
 
 def raw_digits_train() -> tuple[np.ndarray, np.ndarray]:
     """Training split of digits as raw pixel values 0..16 (the same split as data.digits)."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    order = np.random.default_rng(SPLIT_SEED).permutation(len(bunch.data))
-    train = order[int(round(TEST_FRACTION * len(bunch.data))) :]
-    return bunch.data[train].astype(np.float32), bunch.target[train].astype(np.int64)
+    pixels, labels = digits_raw()
+    train = split()[1]
+    return pixels[train].astype(np.float32), labels[train]
 
 
 def mnist_like(pixels01: Tensor) -> Tensor:
