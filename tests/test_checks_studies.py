@@ -75,7 +75,7 @@ def test_b6_a_diverged_run_is_a_failure(tmp_path: Path) -> None:
         _xor(tmp_path, {"relu": 1.0, "leaky_relu": 0.4, "abs": 1.0}, nan_loss=100)
     )
     assert res.diverged["runs"] == 600 and "diverged" in res.evidence
-    assert "relu 0.5" in res.measured  # the 100 NaN "successes" of ReLU did not count
+    assert "ReLU 0.5" in res.measured  # the 100 NaN "successes" of ReLU did not count
 
 
 # ---- C2 (underflow) ----------------------------------------------------------------------

@@ -40,6 +40,12 @@ def test_humanise_replaces_code_names_but_not_paths_or_urls() -> None:
     assert humanise("the linear map he drew") == "the linear map he drew"
 
 
+def test_humanise_reaches_a_code_name_that_ends_a_sentence() -> None:
+    # B6's note once read "…, sgd/4 vs prelu." next to "adam/2 vs PReLU".
+    assert humanise("sgd/4 vs prelu. Then relu, prelu") == "sgd/4 vs PReLU. Then ReLU, PReLU"
+    assert humanise("written to relu.csv and prelu.json") == "written to relu.csv and prelu.json"
+
+
 def test_true_minus_and_powers_of_ten() -> None:
     assert minus("x = -3.5, [-1, 1]") == "x = −3.5, [−1, 1]"
     assert minus("2017-07-10 and 2-3 and 1e-6") == "2017-07-10 and 2-3 and 1e-6"

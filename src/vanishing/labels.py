@@ -204,7 +204,8 @@ _IDENTIFIER = re.compile(
         for n in sorted(table, key=len, reverse=True)
         if "_" in n or n in ("relu", "prelu", "elu", "gd", "sgd", "adam", "xavier", "lecun")
     )
-    + r")(?![\w/.~])"
+    # not before a letter, a path separator or a suffix (relu.csv); a full stop is fine
+    + r")(?![\w/~]|\.\w)"
 )
 
 

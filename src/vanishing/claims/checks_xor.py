@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import label as act_label
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import diverged_of, diverged_text, names, newcombe, share, sig, wilson, with_interval
 from .verdict import CI, across, all_of, part
@@ -76,7 +77,7 @@ def check_b6_xor(r: Results) -> ClaimResult:
         lines.append(
             f"{label}: "
             + ", ".join(
-                f"{a} {_rate(g[g['activation'] == a]['success'])}"
+                f"{act_label(a)} {_rate(g[g['activation'] == a]['success'])}"
                 for a in ["relu", *leaky, "abs"]
                 if (g["activation"] == a).any()
             )
@@ -106,7 +107,9 @@ def check_b6_xor(r: Results) -> ClaimResult:
         figures=["study_xor"],
         tables=[XOR],
         note=f"ReLU clearly better in: {names(wins)}; clearly worse in: {names(losses)}. "
-        "Overall success ranking: " + ", ".join(f"{a} {sig(v)}" for a, v in best.items()) + ".",
+        "Overall success ranking: "
+        + ", ".join(f"{act_label(a)} {sig(v)}" for a, v in best.items())
+        + ".",
         values={"relu_wins": float(len(wins)), "relu_losses": float(len(losses))},
         diverged=diverged_of(status),
     )

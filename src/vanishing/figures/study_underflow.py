@@ -35,14 +35,18 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     for ax, init in zip(axes.flat, inits, strict=False):
         d = df[df["init"] == init].groupby(["dtype", "depth"], as_index=False)["underflow_frac"]
         d = d.mean()
-        for dt in dtypes:
+        for k, dt in enumerate(dtypes):
             r = d[d["dtype"] == dt]
+            # Dtypes often share a curve (float32 and bfloat16 have the same exponent
+            # range): each later one is drawn smaller and dashed, so none is hidden.
             ax.plot(
                 r["depth"],
                 r["underflow_frac"],
-                marker="o",
-                ms=3.5,
+                marker="os^D"[k % 4],
+                ms=max(6.5 - 2 * k, 2.5),
+                mfc="none" if k == 0 else None,
                 lw=1.3,
+                ls=("-", "--", ":", "-.")[k % 4],
                 color=DTYPE_COLORS.get(dt, FALLBACK),
                 label=dt,
             )
