@@ -122,9 +122,10 @@ def probe(job: str, tmp: Path) -> tuple[Counter, Counter]:
 
     name, sub, p = _params(job)
     pipeline.run_stage(name, p, tmp, sub)
-    # One job: every init's seeds batched together, one ensemble per depth.
+    # Per activation of the job: every init's seeds batched together, one ensemble per depth.
     nets = len(p["seeds"]) * len(p["inits"])
-    shapes = probe_shapes(p["depths"], nets, p["width"], p["batch_size"], 64, 10, p["dtype"])
+    one = probe_shapes(p["depths"], nets, p["width"], p["batch_size"], 64, 10, p["dtype"])
+    shapes = Counter({k: v * len(p["activations"]) for k, v in one.items()})
     return shapes, shapes
 
 
@@ -203,7 +204,7 @@ def study(job: str, tmp: Path) -> tuple[Counter, Counter]:
 
 _TIMED: list[Callable[[], object]] = []
 NOTES = {
-    "probe": "{n} jobs: 8 inits × 6 depths × 5 seeds each",
+    "probe": "{n} jobs of several activations, each at 8 inits × 6 depths × 5 seeds",
     "training": f"{{n}} jobs (grid + E2) at 1/{TRAINING_SLICE} of their steps",
     "source_d": "default parameters",
     "equivalence": "default parameters",
@@ -288,13 +289,14 @@ def ensemble_speedup() -> dict:
 
 def child(stage: str, job: str) -> dict:
     t_import = time.perf_counter()
-    import torch
+    # What a pipeline job does first (vanishing.jobs): pandas, torch, the runtime set-up.
+    import pandas  # noqa: F401
 
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True, warn_only=True)
     from vanishing.data import digits
+    from vanishing.runtime import setup
 
-    digits()  # imports pandas, sklearn and scipy, and loads the data: part of start-up
+    setup(1)
+    digits()  # loads the data: part of start-up
 
     import_s = time.perf_counter() - t_import
     if stage == "ensemble":
@@ -543,7 +545,7 @@ def main() -> None:
         f"({platform.machine()}); load average {load0[0]:.1f} at the start, {load1[0]:.1f} "
         f"at the end; {a.repeat} run(s) per stage, medians (range of % of ceiling in "
         f"brackets). Each job runs in its own process, as in the pipeline; its start-up "
-        f"(interpreter, torch, pandas, sklearn: {statistics.median(imports):.1f} s wall) "
+        f"(interpreter, torch, pandas, the data: {statistics.median(imports):.1f} s wall) "
         f"is not included above.",
     ]
     if a.jobs:

@@ -32,3 +32,29 @@ def test_batched_inits_give_each_inits_own_table() -> None:
         alone.insert(0, "activation", "tanh_n2")
         # Byte for byte, as the CSV the pipeline writes.
         assert tables[init].to_csv(index=False) == alone.to_csv(index=False)
+
+
+def test_probe_jobs_cover_each_activation_once_and_write_its_rows(tmp_path) -> None:
+    from vanishing import pipeline, probe
+
+    config = {"activations": ["relu", "tanh", "elu"], "probe": {"activations_per_job": 2}}
+    jobs = pipeline.stage("probe").job_names(config)
+    assert jobs == ["relu+tanh", "elu"]
+    p = {
+        "inits": ["he"],
+        "depths": [2],
+        "seeds": [0],
+        "width": 8,
+        "leaky_slope": 0.01,
+        "device": "cpu",
+        "batch_size": 16,
+        "dtype": "float64",
+        "activations": jobs[0].split("+"),
+    }
+    out = tmp_path / "grid.csv"
+    probe.run(p, None, {"grid": out})  # type: ignore[arg-type]
+    table = pd.read_csv(out)
+    assert list(table["activation"].unique()) == ["relu", "tanh"]
+    alone = run_probe_inits("tanh", ["he"], [2], [0], 8, 16)["he"]
+    got = table[table["activation"] == "tanh"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, alone, check_dtype=False)

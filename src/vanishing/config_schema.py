@@ -44,6 +44,9 @@ class Probe:
     batch_size: TrainBatch = 128
     # float64 so that a vanishing gradient is measured, not lost to float32 underflow.
     dtype: Literal["float32", "float64"] = "float64"
+    # Activations per probe job: a job's start-up (~2 s) is as long as one
+    # activation's work, so the default grid's 14 run as two jobs, one per core.
+    activations_per_job: Annotated[int, Spec(ge=1, le=100)] = 7
 
 
 # Folder names: no spaces, quotes or shell characters (they end up in paths and logs).

@@ -51,6 +51,10 @@ class Stage:
     # stage that peaked below 800 MB
     mem_mb: int = 1000
     runtime: int = 10  # minutes, generous, for cluster schedulers
+    # Snakemake starts higher-priority jobs first: the long training jobs and the
+    # probe → summary → mean-field chain early, so that the run does not end waiting
+    # on them with one core idle.
+    priority: int = 0
     tables: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -84,10 +88,16 @@ def _tanh_ns(config: Config) -> list[float]:
     return sorted({float(a.removeprefix("tanh_n")) for a in acts if a.startswith("tanh_n")})
 
 
+def _probe_jobs(config: Config) -> list[str]:
+    """Probe jobs: the activations ``probe.activations_per_job`` at a time, named by them."""
+    acts, k = config["activations"], config["probe"]["activations_per_job"]
+    return ["+".join(acts[i : i + k]) for i in range(0, len(acts), k)]
+
+
 def _probe_params(config: Config, job: str) -> dict[str, Any]:
     keys = ("inits", "depths", "seeds", "width", "leaky_slope", "device")
     return {
-        "activation": job,
+        "activations": job.split("+"),
         **{k: config[k] for k in keys},
         "batch_size": config["probe"]["batch_size"],
         "dtype": config["probe"]["dtype"],
@@ -126,10 +136,11 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "probe",
         "vanishing.probe",
-        {"grid": "probe/activation~{job}.csv"},
+        {"grid": "probe/activations~{job}.csv"},
         params=_probe_params,
-        jobs=lambda config: list(config["activations"]),
+        jobs=_probe_jobs,
         device_bound=True,
+        priority=1,
         mem_mb=1300,  # 935 MB peak (default grid, largest job)
     ),
     Stage(
@@ -140,6 +151,7 @@ STAGES: tuple[Stage, ...] = (
         inputs=("probe.grid",),
         params=lambda config, job: {},
         torch=False,
+        priority=1,
     ),
     Stage(
         "training",
@@ -154,6 +166,7 @@ STAGES: tuple[Stage, ...] = (
         device_bound=True,
         mem_mb=2000,  # 1169 MB peak in the pipeline, 1651 MB under make bench (10 seeds)
         runtime=30,
+        priority=1,  # 45–100 s each in the default build; every other job takes < 30 s
     ),
     Stage(
         "training_e2",
@@ -241,6 +254,7 @@ STAGES: tuple[Stage, ...] = (
         {k: f"studies/meanfield/{k}.csv" for k in ("chi1", "comparison", "orthogonal")},
         inputs=("probe.summary",),
         params=_meanfield_params,
+        priority=1,
     ),
     Stage(
         "phase",

@@ -94,20 +94,22 @@ def run_probe(
 
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    """The probe stage: one activation, every init of the grid, one table."""
+    """The probe stage: a few activations, every init of the grid, one table."""
     p = params
-    tables = run_probe_inits(
-        p["activation"],
-        p["inits"],
-        p["depths"],
-        p["seeds"],
-        p["width"],
-        p["batch_size"],
-        p["dtype"],
-        p["leaky_slope"],
-        p["device"],
-    )
-    frames = [tables[init] for init in p["inits"]]
+    frames = []
+    for activation in p["activations"]:
+        tables = run_probe_inits(
+            activation,
+            p["inits"],
+            p["depths"],
+            p["seeds"],
+            p["width"],
+            p["batch_size"],
+            p["dtype"],
+            p["leaky_slope"],
+            p["device"],
+        )
+        frames += [tables[init] for init in p["inits"]]
     pd.concat(frames, ignore_index=True).to_csv(outputs["grid"], index=False)
 
 

@@ -97,8 +97,16 @@ def probe_jobs(cfg: Mapping[str, Any]) -> list[Job]:
         "probe.batch_size": batch,
         "probe.dtype": _g(probe, "dtype", "float64"),
     }
+    per_job = _g(probe, "activations_per_job", 7)
+    acts = len(cfg["activations"])
     return [
-        Job("probe (one activation)", keys, mem, sec * len(cfg["inits"]), len(cfg["activations"]))
+        Job(
+            "probe job",
+            keys,
+            mem,
+            sec * len(cfg["inits"]) * min(per_job, acts),
+            math.ceil(acts / per_job),
+        )
     ]
 
 

@@ -1,5 +1,5 @@
-# One rule per stage of the manifest. A per-job stage (probe: one job per
-# activation; training: one per group of activations) has a {job} wildcard.
+# One rule per stage of the manifest. A per-job stage (probe: one per group of
+# activations; training: the same) has a {job} wildcard.
 for _stage in pipeline.STAGES:
 
     rule:
@@ -16,6 +16,7 @@ for _stage in pipeline.STAGES:
             stage_file(_stage, f"{LOGS}/benchmarks", "tsv")
         wildcard_constraints:
             job=alternatives(_stage.job_names(config)),
+        priority: _stage.priority
         conda:
             ENV
         threads: 1

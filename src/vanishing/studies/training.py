@@ -84,9 +84,9 @@ class Params:
     batch_size: TrainBatch = 32
     # Each logged step evaluates every network on the whole training split, forward
     # and backward: at 40 that was 60 % of the stage's time (as many examples as the
-    # 800 SGD steps themselves). Every 80 steps gives 11 points per curve, and the
+    # 800 SGD steps themselves). Every 100 steps gives 9 points per curve, and the
     # checks read the first and last logged steps or medians over all of them.
-    log_every: Count = 80
+    log_every: Count = 100
     # 0 = monitor on the whole training split: "dead" then means silent on every
     # training example, so a dead ReLU unit gets no gradient from any minibatch.
     monitor_size: Annotated[int, Spec(ge=0, le=N_TRAIN)] = 0
