@@ -42,6 +42,17 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         layout="constrained",
     )
     dashes = ["", (4, 1.5), (1.2, 1.2), (5, 1.5, 1, 1.5)]
+    # Labelled ticks per decade from the shared y range: six fit in one decade; over
+    # five decades (a diverging net next to a near-zero loss) only the powers of ten do.
+    pos = med["loss"][med["loss"] > 0]
+    decades = math.log10(pos.max() / pos.min()) if len(pos) else 1.0
+    subs = (
+        (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+        if decades <= 1.5
+        else (1.0, 2.0, 5.0)
+        if decades <= 3
+        else (1.0,)
+    )
     for k, ax in enumerate(axes.flat):
         if k >= len(acts):
             ax.axis("off")
@@ -55,7 +66,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                 if dashes[j % len(dashes)]:
                     line.set_dashes(dashes[j % len(dashes)])
         ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+        ax.yaxis.set_major_locator(LogLocator(subs=subs, numticks=12))
         ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(label(acts[k], "activation"))

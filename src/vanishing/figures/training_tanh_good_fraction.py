@@ -74,6 +74,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             if col == "mean_log_deriv" and df[col].abs().max() > 10:
                 # Saturated nets reach ln f′ ≈ −10^5: symlog keeps the near-zero ones legible.
                 ax.set_yscale("symlog", linthresh=1.0)
+                # ln f′ ≤ ln n: no room above the data (autoscale left decades empty).
+                ax.set_ylim(top=max(1.0, float(df[col].max())) * 1.5)
             if i == 0:
                 ax.set_title(label_of(init, "init"))
     if axes[0, -1].get_legend() is not None:
