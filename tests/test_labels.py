@@ -56,6 +56,16 @@ def test_true_minus_and_powers_of_ten() -> None:
     assert num(None) == "n/a"
 
 
+def test_num_never_prints_e_notation() -> None:
+    # B2's count once read "1.14e+04": .3g switches to e-notation from 1000 on.
+    assert num(11434.0) == "11434"
+    assert num(-2500) == "−2500"
+    assert num(1234.5) == "1.23 × 10³"
+    assert num(123.45) == "123"
+    for x in (999.5, 1000.25, 12345.6, 99999.9, 1.5e5, 1e-3, 0.00099):
+        assert "e" not in num(x), (x, num(x))
+
+
 def test_palette_gives_every_name_a_fixed_distinct_colour() -> None:
     c = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     acts = [style.activation_color(a) for a in c["activations"]]

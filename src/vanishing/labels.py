@@ -185,9 +185,12 @@ def num(x: float | None, digits: int = 3) -> str:
         return "∞" if x > 0 else MINUS + "∞"
     if x == 0:
         return "0"
-    if abs(x) >= 1e5 or abs(x) < 1e-3:
+    if float(x).is_integer() and abs(x) < 1e5:
+        return minus(str(int(x)))  # a count, all its digits (11434, not 1.14e+04)
+    short = f"{x:.{digits}g}"  # e-notation from 10**digits on (or 999.5 rounding up)
+    if "e" in short or abs(x) >= 1e5 or abs(x) < 1e-3:
         return minus(sci(f"{x:.{digits - 1}e}"))
-    return minus(f"{x:.{digits}g}")
+    return minus(short)
 
 
 # ---- free text -------------------------------------------------------------------
