@@ -44,7 +44,7 @@ class Stage:
     inputs: tuple[str, ...] = ()  # table names read
     params: Callable[[Config, str], dict[str, Any]] | None = None  # default: study params
     jobs: Callable[[Config], list[str]] | None = None  # per-job stages: the job names
-    torch: bool = True  # False: the job never imports torch (saves ~3 s)
+    torch: bool = True  # False: the job never imports torch (saves ~1.5 s)
     device_bound: bool = False  # honours config "device" (asks the cluster for a GPU)
     # cluster memory request: the default build's peak resident memory (Snakemake's
     # benchmark files, logs/benchmarks/) with about 30 % headroom; 1000 covers every

@@ -17,7 +17,7 @@ DTYPE_NAMES = ("float16", "bfloat16", "float32", "float64")
 
 def __getattr__(name: str) -> object:
     # DTYPES needs torch; build it lazily so that figure and report jobs, which
-    # never touch torch, do not pay its ~3 s import.
+    # never touch torch, do not pay its ~1.5 s import.
     if name == "DTYPES":
         import torch
 
