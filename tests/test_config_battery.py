@@ -226,7 +226,14 @@ CASES = [
         "studies.training.width",
         env=TINY_MEMORY,
     ),
-    Case("too-big-for-two-cores", "width: 600\ndepths: [50]", "width", env=TINY_MEMORY, cores=2),
+    # one activation per probe job, so that two probe jobs can run at once
+    Case(
+        "too-big-for-two-cores",
+        "width: 600\ndepths: [50]\nprobe: {activations_per_job: 1}",
+        "width",
+        env=TINY_MEMORY,
+        cores=2,
+    ),
     # ---- real runs (no -n): nothing may be written
     Case(
         "real-run-bad-value",

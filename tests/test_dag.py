@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from vanishing import imports, pipeline
+from vanishing.config_check import merge
 
 from .conftest import QUICK, ROOT, copy_checkout, snakemake
 
@@ -27,8 +28,9 @@ NOT_JOB_CODE = {"vanishing.__main__", "vanishing.cli", "vanishing.imports", "van
 
 
 def _quick_config(work: Path) -> dict:
+    # layered as Snakemake layers config files: nested sections merge key by key
     base = yaml.safe_load((work / "config/config.yaml").read_text())
-    return {**base, **yaml.safe_load((work / "config/quick.yaml").read_text())}
+    return merge(base, yaml.safe_load((work / "config/quick.yaml").read_text()))
 
 
 def _nodes(config: dict) -> dict[str, tuple[list[str], set[str], set[str]]]:
