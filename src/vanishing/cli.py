@@ -30,8 +30,7 @@ def cmd_stages(a: argparse.Namespace) -> None:
     from . import pipeline
 
     for s in pipeline.STAGES:
-        jobs = " (one job per activation)" if s.name == "probe" else ""
-        jobs = " (one job per group of activations)" if s.name == "training" else jobs
+        jobs = " (one job per group of activations)" if s.name in ("probe", "training") else ""
         print(f"{s.name}: {s.module}{jobs}")
         for key, path in s.outputs.items():
             print(f"  {s.group}.{key:<14} {a.results}/{path}")

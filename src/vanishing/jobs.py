@@ -22,6 +22,11 @@ def input_key(table: str) -> str:
     return table.replace(".", SEP)
 
 
+def grouped(names: list[str], per_job: int) -> list[str]:
+    """Job names for items run ``per_job`` at a time: each group's names joined by "+"."""
+    return ["+".join(names[i : i + per_job]) for i in range(0, len(names), per_job)]
+
+
 def _named(namedlist: Any) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, value in namedlist.items():

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .jobs import grouped
 from .tables import Tables
 
 Config = dict[str, Any]
@@ -90,8 +91,7 @@ def _tanh_ns(config: Config) -> list[float]:
 
 def _probe_jobs(config: Config) -> list[str]:
     """Probe jobs: the activations ``probe.activations_per_job`` at a time, named by them."""
-    acts, k = config["activations"], config["probe"]["activations_per_job"]
-    return ["+".join(acts[i : i + k]) for i in range(0, len(acts), k)]
+    return grouped(config["activations"], config["probe"]["activations_per_job"])
 
 
 def _probe_params(config: Config, job: str) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from ..config_types import (
     Width,
 )
 from ..data import digits
+from ..jobs import grouped
 from ..runtime import DTYPES, device
 from ..tables import Tables
 from ..train import TrainLog, TrainSpec, train
@@ -112,8 +113,7 @@ class Params:
 
 def job_names(p: dict) -> list[str]:
     """Grid jobs: activations chunked ``activations_per_job`` at a time, named by them."""
-    acts, k = p["activations"], p["activations_per_job"]
-    return ["+".join(acts[i : i + k]) for i in range(0, len(acts), k)]
+    return grouped(p["activations"], p["activations_per_job"])
 
 
 def _spec(
