@@ -126,10 +126,11 @@ def _pairs(top=-0.5):
     return pd.DataFrame(rows)
 
 
-def _inside(f_cross=0.75, survivor=0.7, cross_by_seed=None):
+def _inside(f_cross=0.75, survivor=0.7, cross_by_seed=None, survivor_by_seed=None, calm=0.5):
     rows = []
     for seed in (0, 1):
         fc = cross_by_seed[seed] if cross_by_seed else f_cross
+        surv = survivor_by_seed[seed] if survivor_by_seed else survivor
         for i in range(10):
             lo = i / 10
             mid = lo + 0.05
@@ -159,9 +160,10 @@ def _inside(f_cross=0.75, survivor=0.7, cross_by_seed=None):
                 "count": 500,
                 "p_vanish": 0.5,
                 "p_above1": 0.2,
-                "survivor_f_q05": survivor,
-                "survivor_f_min": survivor,
+                "survivor_f_q05": surv,
+                "survivor_f_min": surv,
                 "vanished_f_q95": 0.6,
+                "calm_fe_q95": calm,
             }
         )
     return pd.DataFrame(rows)
@@ -236,11 +238,12 @@ def test_a7_states(tmp_path: Path) -> None:
 def test_a8_states(tmp_path: Path) -> None:
     f = cp.check_a8_half_inside
     assert v(f, tmp_path / "a", inside=_inside(f_cross=0.5, survivor=0.5)) == "supported"
+    # a necessary condition: a loose bound (products survive only from 0.75 inside) still
+    # holds; its tightness is reported in the note, not tested
     res = f(_write(tmp_path / "b", inside=_inside(f_cross=0.75, survivor=0.7)))
-    assert res.verdict == "refuted"  # necessary, but the 50 % point is not about half
-    assert [p["verdict"] for p in res.parts] == ["supported", "refuted"]
+    assert res.verdict == "supported" and "about 0.7 " in res.note and "loose" in res.note
     assert v(f, tmp_path / "c", inside=_inside(f_cross=0.5, survivor=0.2)) == "refuted"
-    r = _inside(survivor=0.5, cross_by_seed={0: 0.55, 1: 0.75})
+    r = _inside(survivor_by_seed={0: 0.2, 1: 0.5})
     assert v(f, tmp_path / "d", inside=r) == "inconclusive"
 
 
@@ -258,6 +261,9 @@ def test_a11_states(tmp_path: Path) -> None:
     assert v(f, tmp_path / "b", analytic=_analytic(te2=0.5)) == "refuted"
     assert v(f, tmp_path / "c", products=_products(top1=0.2)) == "refuted"
     assert v(f, tmp_path / "d", products=_products(p_explode=0.5)) == "inconclusive"
+    # the rule of thumb, a necessary condition for not exploding: products that stayed
+    # near O(1) have at most about half of their x inside the band
+    assert v(f, tmp_path / "e", inside=_inside(calm=0.9)) == "refuted"
 
 
 def test_a13_states(tmp_path: Path) -> None:

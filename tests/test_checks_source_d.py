@@ -29,6 +29,7 @@ def _tables(
     loss_end=0.5,
     trunc_max=1.99,
     diverged=(),
+    mnist_amax=None,
 ) -> Results:
     """5 seeds, 5 layers (4 hidden), given per-layer sds; ``noise`` scales a per-seed
     multiplicative jitter of the first layer's tail."""
@@ -65,9 +66,12 @@ def _tables(
                 "init": "normal",
                 "seed": s,
                 "layer": 1,
-                "abs_max": variant_amax * (1 + noise * JITTER[s]),
+                "abs_max": (
+                    variant_amax if i != "mnist_like" or mnist_amax is None else mnist_amax[w]
+                )
+                * (1 + noise * JITTER[s]),
             }
-            for i in ("standardised", "unit")
+            for i in ("standardised", "unit", "mnist_like")
             for w in (16, 64)
             for s in SEEDS
         ],
@@ -100,10 +104,22 @@ def _tables(
 
 def test_d3_states(tmp_path: Path) -> None:
     f = cd.check_d3_step0_histograms
-    assert f(_tables(tmp_path / "a", WIDENING, NARROWER)).verdict == "supported"
-    assert f(_tables(tmp_path / "b", WIDENING, NARROWER, variant_amax=0.05)).verdict == (
-        "qualified"  # the main set-up within ±0.025, the variants beyond
+    res = f(_tables(tmp_path / "a", WIDENING, NARROWER))
+    assert res.verdict == "supported"
+    # each set-up once: the main one (standardised, 64 wide) is not repeated from the
+    # variants; MNIST-like inputs are the tutorial's scope, the digits scalings are not
+    assert len(res.generalisation) == 3 + 1  # 3 digits variants + the main set-up
+    assert sum(p["in_scope"] for p in res.parts if p["name"].count(":") == 1) == 2
+    # MNIST-like inputs within the tail at width 16, beyond it at width 64: both named
+    res = f(_tables(tmp_path / "b", WIDENING, NARROWER, mnist_amax={16: 0.01, 64: 0.05}))
+    assert res.verdict == "qualified"
+    assert any("width 16" in x for x in res.holds_under)
+    assert any("width 64" in x for x in res.fails_under)
+    # digits variants beyond the tail do not count: outside the tutorial's set-up
+    r = _tables(
+        tmp_path / "b2", WIDENING, NARROWER, variant_amax=0.05, mnist_amax={16: 0.01, 64: 0.01}
     )
+    assert f(r).verdict == "supported"
     res = f(_tables(tmp_path / "c", WIDENING[::-1], NARROWER))
     assert res.verdict == "refuted"  # shrinking towards the output
     r = _tables(tmp_path / "d", WIDENING, NARROWER, amax1=0.025, variant_amax=0.025, noise=0.2)

@@ -34,6 +34,8 @@ def _grid(
     status=lambda a, i, d, s: "finite",
     revived=0,
     ever_dead=10,
+    steps=(0, 10),
+    update_t=None,
 ) -> Results:
     s_rows, l_rows, u_rows = [], [], []
     for a in acts:
@@ -42,7 +44,7 @@ def _grid(
             for d in depths:
                 for seed in SEEDS:
                     st = status(a, i, d, seed)
-                    for t in (0, 10):
+                    for t in steps:
                         row_st = st if t else "finite"
                         end = loss(a, i, d, seed) if st == "finite" else math.nan
                         key = dict(activation=a, init=i, depth=d, seed=seed, step=t)
@@ -65,7 +67,13 @@ def _grid(
                                     "numel": 100,
                                     "delta_norm": delta(a, i, d, layer, t, seed),
                                     "rel_change": rel_change(a, i, d, layer, seed),
-                                    "update_ratio": update(a, i, d, layer, seed) if t else math.nan,
+                                    "update_ratio": (
+                                        update_t(a, i, d, layer, t, seed)
+                                        if update_t
+                                        else update(a, i, d, layer, seed)
+                                    )
+                                    if t
+                                    else math.nan,
                                     "dead_frac": df,
                                     "zero_grad_units": df if a == "relu" else 0.0,
                                     "deriv_exact01_frac": 1.0
@@ -106,12 +114,13 @@ def _noisy(center, scale):
 
 
 def _a10(root: Path, vanish: float, noise: float = 0.0, only_he: bool = False) -> Results:
-    def grad(a, i, d, ly, t, s):
+    # A10's quantity is the back-propagated error δ (the answer's product of derivatives)
+    def delta(a, i, d, ly, t, s):
         hit = not only_he or i == "he"
         return 10.0 ** (-(vanish + noise * SPREAD[s])) if (t and ly == 1 and hit) else 1.0
 
     return _grid(
-        root, acts=("tanh_n2",), grad=grad, good=lambda a, i, d, ly, t, s: 0.8 - 0.5 * (t > 0)
+        root, acts=("tanh_n2",), delta=delta, good=lambda a, i, d, ly, t, s: 0.8 - 0.5 * (t > 0)
     )
 
 
@@ -129,13 +138,13 @@ def test_a10(tmp_path: Path, kw: dict, want: str) -> None:
 
 
 def test_a10_counts_a_diverged_net_as_exploded(tmp_path: Path) -> None:
-    def grad(a, i, d, ly, t, s):
+    def delta(a, i, d, ly, t, s):
         return 1e-3 if (t and ly == 1) else 1.0
 
     r = _grid(
         tmp_path,
         acts=("tanh_n2",),
-        grad=grad,
+        delta=delta,
         good=lambda a, i, d, ly, t, s: 0.8 - 0.5 * (t > 0),
         status=lambda a, i, d, s: "diverged" if i != "he" else "finite",
     )
@@ -143,6 +152,19 @@ def test_a10_counts_a_diverged_net_as_exploded(tmp_path: Path) -> None:
     assert res.diverged == {"runs": 20, "of": 30}
     assert res.verdict == "qualified"  # vanishes under he; exploded elsewhere
     assert "20 diverged of 30 networks" in res.evidence
+
+
+def test_a10_a_net_that_vanished_and_came_back_is_counted() -> None:
+    steps = [0, 100, 200, 300]
+    ratio = pd.DataFrame(
+        [
+            [0.0, -2.0, -3.0, -3.5],  # vanished, stays down
+            [0.0, -1.5, -0.2, -0.1],  # vanished at 100, back within half a decade
+            [0.0, -0.5, -0.4, -0.6],  # never vanished
+        ],
+        columns=steps,
+    )
+    assert ct._came_back(ratio) == (2, 1)
 
 
 # ---- B1, B2 ---------------------------------------------------------------------------
@@ -165,7 +187,7 @@ def test_b1_leaves_diverged_nets_out_and_names_them(tmp_path: Path) -> None:
         status=lambda a, i, d, s: "diverged" if (i, d, s) == ("he", 4, 0) else "finite",
     )
     res = ct.check_b1(r)
-    assert res.diverged == {"runs": 1, "of": 30} and "relu/he/4/0" in res.evidence
+    assert res.diverged == {"runs": 1, "of": 30} and "ReLU, He, depth 4, seed 0" in res.evidence
 
 
 def test_b2_supported_and_refuted(tmp_path: Path) -> None:
@@ -241,7 +263,18 @@ def test_b7_states(tmp_path: Path) -> None:
     ties = _grid(
         tmp_path / "b", acts=acts, dead=_dies, loss=lambda a, i, d, s: 2.0 if a == "relu" else 0.1
     )
-    assert ct.check_b7(ties).verdict == "refuted"  # never beats leaky ReLU
+    # never beats leaky ReLU: "sometimes" is an existence claim, so not refuted
+    assert ct.check_b7(ties).verdict == "inconclusive"
+    # a diverged NecroReLU net counts against "cannot die" (the one divergence rule)
+    diverged = _grid(
+        tmp_path / "d",
+        acts=acts,
+        dead=_dies,
+        loss=lambda a, i, d, s: {"relu": 2.0, "leaky_relu0.1": 1.0, "necro_relu": 0.1}[a],
+        status=lambda a, i, d, s: "diverged" if (a, s) == ("necro_relu", 0) else "finite",
+    )
+    res = ct.check_b7(diverged)
+    assert res.verdict == "refuted" and res.diverged["runs"] == 6
     noisy = _grid(
         tmp_path / "c",
         acts=acts,
@@ -289,48 +322,111 @@ def test_c5_states(tmp_path: Path) -> None:
     grows = dict(
         grad=lambda a, i, d, ly, t, s: float(ly), rel_change=lambda a, i, d, ly, s: 0.01 * ly
     )
-    assert ct.check_c5(_grid(tmp_path / "a", acts=("relu",), **grows)).verdict == "supported"
-    r = _grid(tmp_path / "b", acts=("relu",), grad=lambda a, i, d, ly, t, s: 1.0 / ly)
+    sig = ("sigmoid",)
+    assert ct.check_c5(_grid(tmp_path / "a", acts=sig, **grows)).verdict == "supported"
+    r = _grid(tmp_path / "b", acts=sig, grad=lambda a, i, d, ly, t, s: 1.0 / ly)
     assert ct.check_c5(r).verdict == "refuted"
     r = _grid(
         tmp_path / "c",
-        acts=("relu", "tanh"),
-        grad=lambda a, i, d, ly, t, s: float(ly) if a == "relu" else 1.0 / ly,
-        rel_change=lambda a, i, d, ly, s: 0.01 * ly,
+        acts=sig,
+        grad=lambda a, i, d, ly, t, s: float(ly) if i == "he" else 1.0 / ly,
+        rel_change=lambda a, i, d, ly, s: 0.01 * ly if i == "he" else 0.01 / ly,
     )
-    assert ct.check_c5(r).verdict == "qualified"
+    res = ct.check_c5(r)
+    assert res.verdict == "qualified"
+    assert any("He" in x for x in res.holds_under) and any("Xavier" in x for x in res.fails_under)
     r = _grid(
         tmp_path / "d",
-        acts=("relu",),
+        acts=sig,
         grad=lambda a, i, d, ly, t, s: float(ly) ** (0.1 * SPREAD[s] + 0.05),
         rel_change=lambda a, i, d, ly, s: 0.01 * ly,
     )
     assert ct.check_c5(r).verdict == "inconclusive"
 
 
+def test_c5_reads_sigmoid_nets_and_reports_the_rest_as_generalisation(tmp_path: Path) -> None:
+    # sigmoid holds; ReLU clearly fails: outside the article's scope, so no change
+    r = _grid(
+        tmp_path,
+        acts=("sigmoid", "relu"),
+        grad=lambda a, i, d, ly, t, s: float(ly) if a == "sigmoid" else 1.0 / ly,
+        rel_change=lambda a, i, d, ly, s: 0.01 * ly if a == "sigmoid" else 0.01 / ly,
+    )
+    res = ct.check_c5(r)
+    assert res.verdict == "supported"
+    assert {g["verdict"] for g in res.generalisation} == {"refuted"}
+    assert all("ReLU" in g["condition"] for g in res.generalisation)
+    # the smallest gradient alone does not carry the claim: learning slowest fails
+    r = _grid(
+        tmp_path / "b",
+        acts=("sigmoid",),
+        grad=lambda a, i, d, ly, t, s: float(ly),
+        rel_change=lambda a, i, d, ly, s: 0.01 / ly,
+    )
+    assert ct.check_c5(r).verdict == "refuted"
+
+
 # ---- D2 -------------------------------------------------------------------------------
 
 
+def _d2_update(a, i, d, ly, t, s):
+    """Mostly insignificant first-layer updates; at one logged step one He seed's far
+    too large."""
+    if ly == 1:
+        return 1e-1 if (s, i, t) == (0, "he", 30) else 1e-5
+    return 1e-3
+
+
+D2_STEPS = (0, 10, 20, 30)
+
+
 def test_d2_states(tmp_path: Path) -> None:
-    small = dict(update=lambda a, i, d, ly, s: 1e-5 if ly == 1 else 1e-3)
-    r = _grid(tmp_path / "a", acts=("relu",), loss=lambda a, i, d, s: 0.1 * d, **small)
+    sig = ("sigmoid",)
+    small = dict(update_t=_d2_update, steps=D2_STEPS)
+    r = _grid(tmp_path / "a", acts=sig, loss=lambda a, i, d, s: 0.1 * d, **small)
     assert ct.check_d2(r).verdict == "supported"
-    r = _grid(tmp_path / "b", acts=("relu",), loss=lambda *a: 0.1, **small)
+    r = _grid(tmp_path / "b", acts=sig, loss=lambda *a: 0.1, **small)
     assert ct.check_d2(r).verdict == "refuted"
     r = _grid(
         tmp_path / "c",
-        acts=("relu",),
+        acts=sig,
         loss=lambda a, i, d, s: 0.1 * d if i == "he" else 0.1,
         **small,
     )
     assert ct.check_d2(r).verdict == "qualified"
     r = _grid(
         tmp_path / "d",
-        acts=("relu",),
+        acts=sig,
         loss=lambda a, i, d, s: 0.1 + 0.01 * (d > 2) * (1 + 10 * SPREAD[s]),
         **small,
     )
     assert ct.check_d2(r).verdict == "inconclusive"
+    # never too large: the existence part finds no case, so the claim is not supported
+    r = _grid(
+        tmp_path / "e",
+        acts=sig,
+        loss=lambda a, i, d, s: 0.1 * d,
+        update=lambda a, i, d, ly, s: 1e-5 if ly == 1 else 1e-3,
+    )
+    assert ct.check_d2(r).verdict == "inconclusive"
+
+
+def test_d2_a_setting_that_does_not_train_shallow_is_untestable(tmp_path: Path) -> None:
+    # Xavier and U[±1/√n] do not train at depth 2 either (loss ratio 2.3/2.3): a floor
+    # effect, not evidence that depth does not matter; He trains and gets harder.
+    r = _grid(
+        tmp_path,
+        acts=("sigmoid",),
+        loss=lambda a, i, d, s: 0.1 * d if i == "he" else 2.3,
+        update_t=_d2_update,
+        steps=D2_STEPS,
+    )
+    res = ct.check_d2(r)
+    assert res.verdict == "supported"
+    assert {u["part"].split(": ")[-1] for u in res.untested_parts} == {
+        "sigmoid, U[±1/√fan_in]",
+        "sigmoid, Xavier",
+    }
 
 
 # ---- E2 -------------------------------------------------------------------------------

@@ -88,7 +88,9 @@ def test_a_conjunction_is_refuted_by_any_part() -> None:
     assert all_of("c", [ok, bad]).verdict == "refuted"
     assert all_of("c", [open_, bad]).verdict == "refuted"
     assert all_of("c", [ok, open_]).verdict == "inconclusive"
-    assert all_of("c", [ok, untested("u", "why")]).verdict == "not tested"
+    # an untested part leaves the verdict to the tested ones (the claim is partly tested)
+    assert all_of("c", [ok, untested("u", "why")]).verdict == "supported"
+    assert all_of("c", [untested("u", "why")]).verdict == "not tested"
 
 
 def test_conditions_qualify_a_general_claim_and_support_an_existential_one() -> None:
@@ -96,11 +98,14 @@ def test_conditions_qualify_a_general_claim_and_support_an_existential_one() -> 
     bad = part("xavier", _s(0.3, 0.2, 0.4))
     open_ = part("normal", _s(0.5, 0.4, 0.6))
     assert across("c", [ok, bad]).verdict == "qualified"
-    assert across("c", [ok, open_]).verdict == "inconclusive"
+    assert across("c", [ok, open_]).verdict == "inconclusive"  # not every condition clear
+    assert across("c", [open_, bad]).verdict == "refuted"  # failure, no clear support
+    assert across("c", [open_, open_]).verdict == "inconclusive"
     assert across("c", [bad, bad]).verdict == "refuted"
     assert across("c", [ok, bad], scope="some").verdict == "supported"
     assert across("c", [open_, bad], scope="some").verdict == "inconclusive"
-    assert across("c", [bad], scope="some").verdict == "refuted"
+    # counter-examples never refute an existence claim
+    assert across("c", [bad], scope="some").verdict == "inconclusive"
     assert across("c", []).verdict == "not tested"
 
 
@@ -160,7 +165,7 @@ def test_spread_counts_non_finite_runs() -> None:
 def test_catalogue_holds_every_claim_id_of_the_spec_with_a_kind() -> None:
     cat = load_catalogue()
     ids = [c["id"] for c in cat]
-    assert len(ids) == len(set(ids)) == 51
+    assert len(ids) == len(set(ids)) >= 51
     assert {c["kind"] for c in cat} <= set(KINDS)
     assert {c["id"] for c in cat if c["kind"] == "construction"} == {"D1", "D6", "E4"}
     spec = ROOT.parent / "shared" / "claims.md"
@@ -169,8 +174,12 @@ def test_catalogue_holds_every_claim_id_of_the_spec_with_a_kind() -> None:
         assert sorted(ids) == sorted(want)
 
 
-def test_every_claim_has_exactly_one_check() -> None:
-    assert set(load_checks()) == {c["id"] for c in load_catalogue()}
+def test_every_claim_has_exactly_one_check_or_a_planned_reason() -> None:
+    cat = load_catalogue()
+    planned = {c["id"] for c in cat if c.get("untested_reason")}
+    assert set(load_checks()) == {c["id"] for c in cat} - planned
+    # a planned claim carries the reason the report prints, and no check claims it
+    assert all(c["untested_reason"].strip() for c in cat if c["id"] in planned)
 
 
 def test_claims_json_shape_on_an_empty_results_folder(tmp_path: Path) -> None:

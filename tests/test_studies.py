@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 import torch
 
@@ -96,7 +97,84 @@ def test_tanh_derivative_from_output() -> None:
     )
     assert out["max_abs_diff_from_y_vs_autograd"] < 1e-12
     assert out["torch_tanh_saves_result"]
-    # cost by operation count; wall-clock timings go to the log, not the results
+    # operation counts: context for B8 (the same on every machine)
     assert out["ops_transcendental_from_output_1_minus_y2"] == 0
     assert out["ops_transcendental_from_input_1_minus_tanh2"] == 1
+    # the deterministic table holds no timing: those go to the machine-dependent one
     assert not any(k.startswith("time_") for k in out)
+
+
+def test_tanh_timing_interleaves_equal_work() -> None:
+    p = backprop.Params(timing_numel=5000, timing_repeats=6, timing_dtype="float32")
+    df = backprop.tanh_timing(p)
+    assert list(df["repeat"]) == list(range(6))
+    assert list(df["first"]) == ["from_y", "from_x"] * 3  # the order alternates
+    assert set(df["numel"]) == {5000} and set(df["dtype"]) == {"float32"}
+    assert (df[["time_from_y_s", "time_from_x_s"]] > 0).all().all()
+
+
+def test_tanh_timing_is_the_declared_machine_dependent_table(tmp_path) -> None:
+    from vanishing import pipeline
+
+    params = {
+        "depths": [1],
+        "seeds": [0],
+        "batch_size": 8,
+        "dead_steps": 2,
+        "dead_depth": 2,
+        "timing_numel": 1000,
+        "timing_repeats": 2,
+    }
+    out = pipeline.run_stage("backprop", params, tmp_path)
+    assert pipeline.MACHINE_DEPENDENT == {"backprop.timing"}
+    assert out["timing"].name == "tanh_timing.machine-dependent.csv"
+    assert pipeline.is_machine_dependent(out["timing"].relative_to(tmp_path).as_posix())
+    # every other output of the stage is deterministic
+    for key in ("compare", "never_fire", "tanh"):
+        assert not pipeline.is_machine_dependent(out[key].relative_to(tmp_path).as_posix())
+    pipeline.check_unique()
+
+
+def test_lr_sweep_sgd_fast_path_equals_autograd_training(tmp_path) -> None:
+    """The sweep's SGD steps (backward.sgd_step) against the generic autograd loop
+    (_small.train_minibatch + evaluate) on the same networks and batch orders."""
+    from vanishing import pipeline
+    from vanishing.data import digits
+    from vanishing.studies import lr_sweep
+    from vanishing.studies._small import digits_ensemble, train_minibatch
+
+    params = {
+        "lrs": [0.01, 0.1, 0.5],
+        "seeds": [0, 1],
+        "depth": 2,
+        "width": 8,
+        "steps": 20,
+        "eval_every": 10,
+    }
+    out = pipeline.run_stage("lr_sweep", params, tmp_path)
+    fast = pd.read_csv(out["curves"]).set_index(["lr", "step", "seed"])["train_loss"]
+    p = lr_sweep.Params(**params)
+    ds = digits()
+    for lr in p.lrs:
+        model = digits_ensemble(p, p.activation)
+        ref = {}
+
+        def record(step: int, model=model, ref=ref) -> None:
+            ref[step] = evaluate(model, ds.x_train, ds.y_train)["loss"]
+
+        train_minibatch(
+            model,
+            ds.x_train,
+            ds.y_train,
+            optimizer="sgd",
+            lr=lr,
+            steps=p.steps,
+            batch_size=p.batch_size,
+            eval_every=p.eval_every,
+            on_eval=record,
+        )
+        assert sorted(ref) == [0, 10, 20]
+        for step, losses in ref.items():
+            for i, seed in enumerate(p.seeds):
+                # float32 rounding: the fused update rounds once where SGD rounds twice
+                assert fast[(lr, step, seed)] == pytest.approx(float(losses[i]), rel=1e-4)

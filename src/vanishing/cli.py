@@ -33,7 +33,8 @@ def cmd_stages(a: argparse.Namespace) -> None:
         jobs = " (one job per group of activations)" if s.name in ("probe", "training") else ""
         print(f"{s.name}: {s.module}{jobs}")
         for key, path in s.outputs.items():
-            print(f"  {s.group}.{key:<14} {a.results}/{path}")
+            varies = "  (machine-dependent: timings)" if key in s.machine_dependent else ""
+            print(f"  {s.group}.{key:<14} {a.results}/{path}{varies}")
 
 
 def cmd_figures(a: argparse.Namespace) -> None:

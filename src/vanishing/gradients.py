@@ -144,6 +144,17 @@ def _columns(model: EnsembleMLP, x: Tensor, y: Tensor) -> dict[str, Tensor]:
             dest = cols.setdefault(key, torch.empty(n_layers * s, dtype=v.dtype, device=dev))
             dest[order] = v
     cols["delta_norm"] = flat(delta_norm)
+    # ‖W‖ (Frobenius) of every layer, accumulated in float64, and the relative size of
+    # the gradient ‖∂L/∂W‖/‖W‖ (the step a unit learning rate would take, relative to
+    # the weights; NaN for 0/0 and ∞ for x/0 under the all-zero init): one reduction per
+    # layer over weights already in memory, next to nothing beside the pass.
+    cols["weight_norm"] = torch.cat(
+        [
+            torch.linalg.vector_norm(w.detach().flatten(1), dim=1, dtype=torch.float64)
+            for w in model.weights
+        ]
+    )
+    cols["rel_grad"] = cols["grad_norm"] / cols["weight_norm"]
     # max |g| is finite exactly when every entry is (amax propagates NaN).
     cols["nonfinite"] = ~torch.isfinite(cols["grad_abs_max"])
     cols["pre_std"] = flat([*hid["std"], out_std])
@@ -201,6 +212,10 @@ COLUMNS = [
     "hidden",
     "grad_norm",
     "delta_norm",
+    # ‖W‖ and ‖∂L/∂W‖/‖W‖; not "update_ratio", which in training's tables is the
+    # step actually taken, ‖ΔW‖/‖W‖
+    "weight_norm",
+    "rel_grad",
     "grad_abs_max",
     "grad_exact_zero_frac",
     "nonfinite",

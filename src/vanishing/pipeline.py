@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .jobs import grouped
@@ -56,12 +56,21 @@ class Stage:
     # probe → summary → mean-field chain early, so that the run does not end waiting
     # on them with one core idle.
     priority: int = 0
+    # keys of ``outputs`` whose content depends on the machine and the moment (wall-clock
+    # timings): the one place that says so. Every other table is byte-identical between
+    # two runs of the same config; the byte-identity comparisons (tests/test_e2e.py,
+    # tests/slurm/compare_results.py) skip exactly these (``MACHINE_DEPENDENT``). Their
+    # file names carry ``MACHINE_MARKER`` so that a reader of results/ sees it too.
+    machine_dependent: tuple[str, ...] = ()
     tables: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
         group = self.group or self.name
         object.__setattr__(self, "group", group)
         object.__setattr__(self, "tables", tuple(f"{group}.{k}" for k in self.outputs))
+        unknown = set(self.machine_dependent) - set(self.outputs)
+        if unknown:
+            raise ValueError(f"stage {self.name}: machine_dependent names no output {unknown}")
 
     def job_names(self, config: Config) -> list[str]:
         return self.jobs(config) if self.jobs else [""]
@@ -121,6 +130,9 @@ def _phase_params(config: Config, job: str) -> dict[str, Any]:
 
 
 _TRAIN = "studies/training"
+# The file-name marker of a machine-dependent table (see Stage.machine_dependent):
+# "tanh_timing.machine-dependent.csv".
+MACHINE_MARKER = ".machine-dependent"
 STAGES: tuple[Stage, ...] = (
     Stage(
         "theory",
@@ -196,7 +208,10 @@ STAGES: tuple[Stage, ...] = (
             "compare": "studies/backprop/manual_vs_autograd.csv",
             "never_fire": "studies/backprop/never_fire.csv",
             "tanh": "studies/backprop/tanh_derivative.json",
+            # B8's wall-clock timings: they differ from run to run
+            "timing": f"studies/backprop/tanh_timing{MACHINE_MARKER}.csv",
         },
+        machine_dependent=("timing",),
     ),
     Stage("sparsity", "vanishing.studies.sparsity", {"runs": "studies/sparsity/runs.csv"}),
     Stage("lr_sweep", "vanishing.studies.lr_sweep", {"curves": "studies/lr_sweep/curves.csv"}),
@@ -229,6 +244,7 @@ STAGES: tuple[Stage, ...] = (
                 ("variants", "variants.csv"),
                 ("weights", "weights.csv"),
                 ("meta", "meta.json"),
+                ("remedies", "remedies.csv"),
             )
         },
     ),
@@ -295,6 +311,13 @@ FIGURES: tuple[Figure, ...] = (
     Figure("phase_other", ("phase.grid", "phase.critical"), "E"),
     Figure("study_born_dead", ("dying.born_dead",), "E"),
     Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
+    Figure("which_gradient", ("probe.layers",), "E"),
+)
+
+# Tables whose bytes depend on the machine and the moment (wall-clock timings), declared
+# by their stages; the byte-identity comparisons skip exactly these.
+MACHINE_DEPENDENT: frozenset[str] = frozenset(
+    f"{s.group}.{k}" for s in STAGES for k in s.machine_dependent
 )
 
 # Figures drawn from the claims' verdicts (claims.json) rather than a stage's tables:
@@ -357,14 +380,36 @@ def tables_under(root: str, config: Config | None = None) -> dict[str, list[str]
     return found
 
 
+def machine_dependent_patterns() -> list[str]:
+    """The paths of the machine-dependent tables under a results folder, as glob
+    patterns ("{job}" → "*"), for the byte-identity comparisons."""
+    return sorted(s.outputs[k].format(job="*") for s in STAGES for k in s.machine_dependent)
+
+
+def is_machine_dependent(rel_path: str) -> bool:
+    """Is the file at ``rel_path`` (relative to a results folder, or to any folder above
+    it: matched from the right) a machine-dependent table?"""
+    p = PurePosixPath(rel_path)
+    return any(p.match(pattern) for pattern in machine_dependent_patterns())
+
+
 def check_unique() -> None:
-    """Table names and paths are each written once (a test calls this)."""
+    """Table names and paths are each written once, and the machine-dependent tables
+    are exactly those whose file name carries the marker (a test calls this)."""
     names = all_tables()
     paths = [p for s in STAGES for p in s.outputs.values()]
     for what, items in (("table", names), ("path", paths)):
         dup = {x for x in items if items.count(x) > 1}
         if dup:
             raise ValueError(f"{what}s written twice in the manifest: {sorted(dup)}")
+    for s in STAGES:
+        for key, path in s.outputs.items():
+            marked = Path(path).stem.endswith(MACHINE_MARKER)
+            if marked != (key in s.machine_dependent):
+                raise ValueError(
+                    f"{s.group}.{key}: its file name must carry {MACHINE_MARKER!r} exactly "
+                    "when the stage declares it machine_dependent"
+                )
     for f in FIGURES:
         for t in f.tables:
             producer(t)

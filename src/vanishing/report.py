@@ -67,6 +67,10 @@ VERDICTS = ("supported", "qualified", "refuted", "inconclusive", "not tested")
 REFERENCE_CONFIG = "default"
 # The figure the abstract shows first (built from claims.json).
 OVERVIEW_FIGURE = "verdict_overview"
+# The figure of the "which gradient vanishes?" section, shown there (before the claims).
+WHICH_FIGURE = "which_gradient"
+# The claim that measures it, and the settings the section tabulates from its values.
+WHICH_CLAIM = "E7"
 TITLE = "Vanishing and exploding gradients: four public discussions, tested"
 AUTHORS = "The vanishing authors"
 
@@ -385,7 +389,7 @@ def figure_tables(name: str, config: dict[str, Any]) -> list[str]:
 def number_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[str, int]:
     """Figure numbers in order of first mention: the overview first, then as the claims
     cite them; figures no claim cites come last."""
-    order = [OVERVIEW_FIGURE] if OVERVIEW_FIGURE in available else []
+    order = [f for f in (OVERVIEW_FIGURE, WHICH_FIGURE) if f in available]
     for c in claims:
         order += [f for f in c.get("figures") or [] if f in available and f not in order]
     order += [f for f in available if f not in order]
@@ -405,9 +409,10 @@ def figure_entry(name: str, number: int, config: dict[str, Any]) -> dict[str, An
 # ---- statistics, findings -----------------------------------------------------------
 
 
-def statistic_text(st: dict[str, Any] | None) -> str:
-    """'share of dead units: 0.12 [0.08, 0.17] (95 % bootstrap over seeds)': the tested
-    number first, with its interval and unit; '' when the check recorded none."""
+def statistic_text(st: dict[str, Any] | None, condition: str = "") -> str:
+    """'share of dead units (ReLU, He, depth 32): 0.12 [0.08, 0.17] (95 % bootstrap over
+    seeds)': the tested number first, with the condition it was measured under, its
+    interval and unit; '' when the check recorded none."""
     if not st or st.get("value") is None:
         return ""
     unit = f" {st['unit'].strip()}" if (st.get("unit") or "").strip() else ""
@@ -417,8 +422,77 @@ def statistic_text(st: dict[str, Any] | None) -> str:
     need = ""
     if st.get("threshold") is not None and st.get("side") in ("above", "below"):
         need = f"; the claim needs {lab.relation(st)} {lab.num(st['threshold'])}"
-    name = f"{lab.humanise(st['name'])}: " if st.get("name") else ""
+    where = f" ({lab.humanise(condition)})" if condition else ""
+    name = f"{lab.humanise(st['name'])}{where}: " if st.get("name") else ""
     return f"{name}{lab.num(st['value'])}{interval}{unit}{kind}{need}"
+
+
+# How the report names each quantity a claim can be about (catalogue: quantity.name).
+QUANTITY_LABELS = {
+    "delta": "back-propagated error δ_l",
+    "weight_grad": "weight gradient ∂L/∂W_l",
+    "update_ratio": "update ratio ‖∂L/∂W_l‖/‖W_l‖",
+    "loss": "loss or accuracy",
+    "none": "no gradient",
+}
+FORM_LABELS = {
+    "identity": "analytic identity",
+    "bound": "bound",
+    "existence": "existence ('can', 'some', 'may')",
+    "general": "general statement",
+    "comparison": "comparison",
+    "trend": "trend",
+}
+
+
+def reading_text(c: dict[str, Any]) -> str:
+    """'Form: bound (necessary). Scope: … Quantity: … (why).': how the claim is read."""
+    form = FORM_LABELS.get(c.get("form", ""), c.get("form", ""))
+    if c.get("bound"):
+        form += f" ({c['bound']} condition)"
+    q = c.get("quantity") or {}
+    qty = QUANTITY_LABELS.get(q.get("name", ""), q.get("name", ""))
+    why = f" ({q['why']})" if q.get("why") else ""
+    return f"Form: {form}. Scope: {c.get('scope', '')}. Quantity: {qty}{why}."
+
+
+def _clause(items: list[str], limit: int = 8) -> str:
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(items[:limit]) + more
+
+
+def row_lines(c: dict[str, Any]) -> list[str]:
+    """What a row prints beyond the check's own strings: both sides of a qualified
+    verdict, the untested parts, the conditions outside the scope, the runs an
+    inconclusive verdict would need, and where the English original differs from the
+    translation."""
+    out = []
+    if c["verdict"] == "qualified":
+        out.append(
+            f"Holds under: {_clause(c.get('holds_under') or ['(none named)'])}. "
+            f"Fails under: {_clause(c.get('fails_under') or ['(none named)'])}."
+        )
+    if c.get("untested_parts"):
+        parts = [f"{u['part']} ({u['reason']})" for u in c["untested_parts"]]
+        out.append(f"Partly tested; not tested: {_clause(parts)}.")
+    gen = c.get("generalisation") or []
+    if gen:
+        tally = {v: sum(1 for g in gen if g["verdict"] == v) for v in VERDICTS}
+        said = ", ".join(f"{n} {v}" for v, n in tally.items() if n)
+        out.append(
+            f"Outside the claim's scope (reported as generalisation, not counted): {len(gen)} "
+            f"conditions, {said}."
+        )
+    if c["verdict"] == "inconclusive":
+        more = c.get("more_runs_needed")
+        out.append(
+            f"About {more:,} more runs would settle it if the estimate held."
+            if more
+            else "More runs would not settle it at this estimate (it sits on the threshold)."
+        )
+    if c.get("translation_note"):
+        out.append(f"English original: {c['translation_note']}")
+    return [lab.humanise(x) for x in out]
 
 
 def _first_clause(text: str) -> str:
@@ -445,10 +519,42 @@ def findings(claims: list[dict[str, Any]], most: int = 5) -> list[dict[str, Any]
             "id": c["id"],
             "verdict": c["verdict"],
             "text": c["text"],
-            "result": statistic_text(c.get("statistic")) or _first_clause(c["measured"]),
+            "result": statistic_text(c.get("statistic"), c.get("condition", ""))
+            or _first_clause(c["measured"]),
         }
         for c in picks
     ]
+
+
+def which_gradient(claims: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The numbers the "which gradient vanishes?" section prints, from E7's values:
+    per setting, the median log10 first/last ratio of δ and of ∂L/∂W."""
+    c = next((c for c in claims if c["id"] == WHICH_CLAIM), None)
+    if c is None or c["verdict"] == "not tested":
+        return None
+    v = c.get("values") or {}
+    rows = []
+    for act in lab.ACTIVATIONS:
+        for init in lab.INITS:
+            key = f"{act}_{init}"
+            d, w = v.get(f"delta_{key}"), v.get(f"wgrad_{key}")
+            if d is None and w is None:
+                continue
+            rows.append(
+                {
+                    "setting": f"{lab.label(act, 'activation')}, {lab.label(init, 'init')}",
+                    "delta": lab.num(d) if d is not None else "—",
+                    "wgrad": lab.num(w) if w is not None else "—",
+                }
+            )
+    if not rows:
+        return None
+    return {
+        "rows": rows,
+        "depth": int(v["depth"]) if v.get("depth") else None,
+        "n_seeds": int(v["n_seeds"]) if v.get("n_seeds") else None,
+        "verdict": c["verdict"],
+    }
 
 
 def verdict_counts(data: dict[str, Any]) -> dict[str, int]:
@@ -619,6 +725,11 @@ def build_context(
     shown: set[str] = set()
     if OVERVIEW_FIGURE in numbers:
         shown.add(OVERVIEW_FIGURE)
+    which = which_gradient(claims)
+    which_figure = None
+    if WHICH_FIGURE in numbers:
+        shown.add(WHICH_FIGURE)
+        which_figure = figure_entry(WHICH_FIGURE, numbers[WHICH_FIGURE], config)
     cites = citations(refs)
     sections = []
     for key, title in SECTIONS.items():
@@ -657,7 +768,9 @@ def build_context(
     counts = verdict_counts(data)
     for c in claims:
         # What the templates print around the check's strings.
-        c["stat_text"] = statistic_text(c.get("statistic"))
+        c["stat_text"] = statistic_text(c.get("statistic"), c.get("condition", ""))
+        c["reading_text"] = lab.humanise(reading_text(c)) if c.get("form") else ""
+        c["row_lines"] = row_lines(c)
         c["cite_list"] = cites.get(c["id"], [])
         c["fig_refs"] = [
             {"name": f, "number": numbers[f]} for f in c.get("figures") or [] if f in numbers
@@ -668,6 +781,7 @@ def build_context(
         "claims": claims,
         "by_id": {c["id"]: c for c in claims},
         "counts": counts,
+        "partly_tested": sum(1 for c in claims if c.get("partly_tested")),
         "counts_by_kind": data.get("counts_by_kind") or {},
         "kinds_text": "; ".join(
             f"{kind} {sum(cs.values())} (" + ", ".join(f"{n} {v}" for v, n in cs.items() if n) + ")"
@@ -678,6 +792,8 @@ def build_context(
         "findings": findings(claims),
         "sections": sections,
         "overview": overview,
+        "which": which,
+        "which_figure": which_figure,
         "other_figures": others,
         "figure_numbers": numbers,
         "cites": cites,

@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import label
 from .registry import ClaimResult, Results, check, result
 from .stats import (
     FINITE,
+    condition,
     diverged_of,
     diverged_text,
     exact,
@@ -18,10 +20,11 @@ from .stats import (
     wilson,
     with_interval,
 )
-from .verdict import CI, across, all_of, part
+from .verdict import CI, across, all_of, by_form, not_every, part
 
 ZERO_INIT, BORN_DEAD, SUMMARY = "dying.zero_init", "dying.born_dead", "probe.summary"
-RATIO = "log10_delta_ratio"
+RATIO_COL = "log10_delta_ratio"
+RATIO = "log10 ‖δ₁‖/‖δ_out‖"
 
 # ---- tolerances, fixed before the run ----------------------------------------
 # B12: a gradient is "healthy" when the first and last layers' back-propagated errors are
@@ -31,7 +34,7 @@ HEALTHY_DECADES = 1.0
 
 def _abs_ratio(s: pd.DataFrame) -> pd.Series:
     """|log10 ‖δ₁‖/‖δ_out‖| per network, +∞ where the probe overflowed."""
-    v = s[RATIO].astype(float).abs()
+    v = s[RATIO_COL].astype(float).abs()
     bad = (s["status"] != FINITE) if "status" in s else ~np.isfinite(v)
     return v.where(~bad & v.notna(), np.inf)
 
@@ -59,9 +62,9 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
     relu_cells = {i: v for (a, i), v in cells.items() if a == "relu"}
     relu_bad = [
         part(
-            i,
+            condition(init=i),
             over_runs(
-                f"median |{RATIO}|, ReLU/{i}",
+                f"median |{RATIO}|, ReLU",
                 v,
                 HEALTHY_DECADES,
                 "above",
@@ -73,17 +76,17 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
     ]
     relu_good = [
         part(
-            i,
-            over_runs(f"median |{RATIO}|, ReLU/{i}", v, HEALTHY_DECADES, "below", unit=" decades"),
+            condition(init=i),
+            over_runs(f"median |{RATIO}|, ReLU", v, HEALTHY_DECADES, "below", unit=" decades"),
         )
         for i, v in relu_cells.items()
     ]
-    good_inits = [p.name for p in relu_good if p.verdict == "supported"]
+    good_inits = [i for p, i in zip(relu_good, relu_cells, strict=True) if p.verdict == "supported"]
     spoil = [
         part(
-            f"{a}/{i}",
+            condition(activation=a, init=i),
             over_runs(
-                f"median |{RATIO}|, {a}/{i}",
+                f"median |{RATIO}|",
                 v,
                 HEALTHY_DECADES,
                 "above",
@@ -98,18 +101,16 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
         "B12",
         [
             stays,
-            across(
-                "ReLU alone does not fix it (some init leaves ReLU unhealthy)",
-                relu_bad,
-                scope="some",
-            ),
-            across(
+            # "neither alone fixes it" denies two general claims ("ReLU fixes it under
+            # every init", "an init that suits ReLU suits every activation"): one clear
+            # exception supports each part; none anywhere refutes it
+            not_every("ReLU alone does not fix it (some init leaves ReLU unhealthy)", relu_bad),
+            not_every(
                 "the init alone does not fix it (an init that suits ReLU leaves another "
                 "activation unhealthy)",
                 spoil,
-                scope="some",
             ),
-            across("both together help (ReLU healthy under some init)", relu_good, scope="some"),
+            by_form("existence", "both together help (ReLU healthy under some init)", relu_good),
         ],
     )
     status = (
@@ -124,7 +125,8 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
         tree,
         measured=f"zero-init ReLU over {int(relu['step'].max())} SGD steps: largest hidden output "
         f"or gradient {sig(out_max)}; probe at depth {depth}: ReLU clearly healthy with "
-        f"{', '.join(good_inits) or 'no init'}, clearly not with {', '.join(bad_inits) or 'none'}; "
+        f"{', '.join(label(i, 'init') for i in good_inits) or 'no init'}, clearly not with "
+        f"{', '.join(bad_inits) or 'none'}; "
         f"with those good inits still clearly unhealthy: {', '.join(spoilers) or 'none'}",
         expected="hidden outputs and gradients stay exactly 0; ReLU needs a matching init and a "
         "good init needs a suitable activation",

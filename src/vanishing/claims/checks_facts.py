@@ -7,12 +7,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import label
 from .registry import ClaimResult, Results, check, not_tested, result
-from .stats import FINITE, diverged_of, diverged_text, exact, listing, names, over_runs, sig, spread
+from .stats import (
+    FINITE,
+    condition,
+    diverged_of,
+    diverged_text,
+    exact,
+    listing,
+    names,
+    over_runs,
+    sig,
+    spread,
+)
 from .verdict import CI, across, all_of, part, untested
 
 FACTS, SIGMOID_2L, LINEAR, SUMMARY = "facts.facts", "facts.sigmoid", "facts.linear", "probe.summary"
-RATIO = "log10_delta_ratio"
+RATIO_COL = "log10_delta_ratio"
+RATIO = "log10 ‖δ₁‖/‖δ_out‖"
 
 # ---- tolerances, fixed before the run ----------------------------------------
 # float64 round-off through a few dozen operations is ~1e-15; a wrong formula is off by
@@ -123,7 +136,7 @@ def check_c4_unit_interval(r: Results) -> ClaimResult:
 
 
 def _signed(s: pd.DataFrame) -> pd.Series:
-    v = s[RATIO].astype(float)
+    v = s[RATIO_COL].astype(float)
     bad = (s["status"] != FINITE) if "status" in s else ~np.isfinite(v)
     return v.where(~bad, np.inf)
 
@@ -142,9 +155,9 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
     sig_vanish = med.index[med["sigmoid"] < -VANISH_DECADES]
     conds = [
         part(
-            init,
+            condition(init=init),
             over_runs(
-                f"median {RATIO}, tanh/{init}",
+                f"median {RATIO}, tanh",
                 deep[(deep["activation"] == "tanh") & (deep["init"] == init)]["r"],
                 -VANISH_DECADES,
                 "below",
@@ -180,7 +193,8 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
     too = [c.name for c in conds if c.verdict == "supported"]
     not_too = [c.name for c in conds if c.verdict == "refuted"]
     cells = "; ".join(
-        f"{i}: sigmoid {sig(row.sigmoid)}, tanh {sig(row.tanh)}" for i, row in med.iterrows()
+        f"{label(i, 'init')}: sigmoid {sig(row.sigmoid)}, tanh {sig(row.tanh)}"
+        for i, row in med.iterrows()
     )
     with_too = names(too) if too else "no init"
     with_not = names(not_too) if not_too else "no init"

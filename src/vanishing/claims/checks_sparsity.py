@@ -7,19 +7,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import label
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     FINITE,
     boot,
+    condition,
+    count_diverged,
     diverged_of,
     diverged_text,
     exact,
+    names,
     over_runs,
     sig,
     spread,
     with_interval,
 )
-from .verdict import CI, across, all_of, part
+from .verdict import CI, across, all_of, by_form, part
 
 SPARSITY, GRID = "sparsity.runs", "probe.grid"
 
@@ -32,16 +36,41 @@ UNIFORM_INITS = ("glorot_standard", "xavier")
 # B3: an L1 penalty "raises" sparsity when the zero share grows by at least 5 points
 # (far beyond the seed-to-seed sd of ~0.01 seen at λ = 0).
 L1_RAISE = 0.05
-# B4: softplus "has no exact zeros": float underflow of log1p(exp(x)) needs x < −100.
-SOFTPLUS_ZERO_MAX = 1e-6
+# B4: softplus "loses exact sparsity": at most 1 output in 1,000 exactly zero, against
+# ReLU's half. softplus is positive everywhere, but float32 rounds it to 0 below
+# x ≈ −104, which an SGD run with growing pre-activations can reach: a few such zeros
+# are round-off, not sparsity.
+SOFTPLUS_ZERO_MAX = 1e-3
+# B4: hard zeros "do no harm" when ReLU's test accuracy is at most one point below
+# softplus's (about the seed-to-seed sd of a digits MLP's accuracy).
+NO_HARM = 0.01
+
+
+SETTING = ["optimizer", "depth"]
+
+
+def _settings(df: pd.DataFrame) -> pd.DataFrame:
+    """The runs with their setting columns (tables written before B4's extra settings
+    had one setting and no such columns)."""
+    if "optimizer" in df:
+        return df
+    return df.assign(optimizer="adam", depth=0)
+
+
+def _main(df: pd.DataFrame) -> pd.DataFrame:
+    """The main setting's runs: the one trained with every λ (B3's)."""
+    df = _settings(df)
+    main = df.groupby(SETTING)["l1"].nunique().idxmax()
+    return df[(df[SETTING] == pd.Series(main, index=SETTING)).all(axis=1)]
 
 
 def _train_status(df: pd.DataFrame) -> pd.Series:
-    final = df[df["phase"] == "final"]
+    final = _settings(df)
+    final = final[final["phase"] == "final"]
     ok = np.isfinite(final["train_loss"].astype(float))
     return pd.Series(
         np.where(ok, FINITE, "diverged"),
-        index=pd.MultiIndex.from_frame(final[["activation", "l1", "seed"]]),
+        index=pd.MultiIndex.from_frame(final[["activation", "l1", *SETTING, "seed"]]),
     )
 
 
@@ -58,9 +87,9 @@ def check_b3_half_zero(r: Results) -> ClaimResult:
         lo, hi = boot(v, lambda x: np.abs(x.mean(axis=-1) - HALF))
         half.append(
             part(
-                init,
+                condition(init=init),
                 with_interval(
-                    f"|mean exact-zero share − {HALF}|, {init}, every depth",
+                    f"|mean exact-zero share − {HALF}|, every depth",
                     dev,
                     lo,
                     hi,
@@ -71,7 +100,7 @@ def check_b3_half_zero(r: Results) -> ClaimResult:
                 ),
             )
         )
-    sp = r.table(SPARSITY)
+    sp = _main(r.table(SPARSITY))
     rl = sp[(sp["activation"] == "relu") & (sp["phase"] == "final")]
     lam = rl["l1"].max()
     base = rl[rl["l1"] == 0].set_index("seed")["zero_frac"]
@@ -116,7 +145,7 @@ def check_b3_half_zero(r: Results) -> ClaimResult:
         figures=["study_sparsity"],
         tables=[GRID, SPARSITY],
         note="Other inits at init: "
-        + ", ".join(f"{k} {sig(v)}" for k, v in other.items())
+        + ", ".join(f"{label(k, 'init')} {sig(v)}" for k, v in other.items())
         + ". The ½ comes from symmetric weights and zero biases, not from the uniform "
         "distribution as such; all-zero weights give 1 (every output exactly 0). Plain "
         f"training (λ = 0) moved the share to {sig(float(base.mean()))}.",
@@ -127,18 +156,60 @@ def check_b3_half_zero(r: Results) -> ClaimResult:
 
 @check("B4")
 def check_b4_softplus(r: Results) -> ClaimResult:
-    sp = r.table(SPARSITY)
+    sp = _settings(r.table(SPARSITY))
     status = _train_status(sp)
     soft = sp[sp["activation"] == "softplus"]
-    relu0 = sp[(sp["activation"] == "relu") & (sp["l1"] == 0)]
-    soft0 = soft[soft["l1"] == 0]
-    if soft.empty or relu0.empty:
+    if soft.empty or sp[(sp["activation"] == "relu") & (sp["l1"] == 0)].empty:
         return not_tested("the sparsity study has no softplus or no unpenalised ReLU", [SPARSITY])
     soft_zero = float(soft["zero_frac"].max())
-    # a diverged run keeps its (poor) accuracy: it did not train well either way
-    acc_r = relu0[relu0["phase"] == "final"].set_index("seed")["test_accuracy"]
-    acc_s = soft0[soft0["phase"] == "final"].set_index("seed")["test_accuracy"]
-    diff = (acc_r - acc_s).dropna()
+    final = sp[(sp["phase"] == "final") & (sp["l1"] == 0)]
+    conds, harm, lines = [], [], []
+    for key, g in final.groupby(SETTING):
+        name = condition(**dict(zip(SETTING, key, strict=True)))
+        # the one divergence rule: a diverged run has a failed run's accuracy, 0
+        acc = count_diverged(
+            g.set_index(["activation", "seed"])["test_accuracy"],
+            pd.Series(
+                np.where(np.isfinite(g["train_loss"].astype(float)), FINITE, "diverged"),
+                index=pd.MultiIndex.from_frame(g[["activation", "seed"]]),
+            ),
+            0.0,
+        )
+        acc_r, acc_s = acc.xs("relu"), acc.xs("softplus")
+        diff = (acc_r - acc_s).dropna()
+        conds.append(
+            part(
+                name,
+                over_runs(
+                    "mean paired test-accuracy difference ReLU − softplus",
+                    diff,
+                    0.0,
+                    "above",
+                    how="mean",
+                    strict=True,
+                ),
+            )
+        )
+        # the quoted authors' hypothesis: hard zeros do no harm while gradient flows,
+        # i.e. ReLU is not clearly worse than softplus by more than NO_HARM
+        flows = float(g[g["activation"] == "relu"]["dead_frac"].max()) < 1.0
+        harm.append(
+            part(
+                name,
+                over_runs(
+                    "mean paired test-accuracy difference ReLU − softplus",
+                    diff,
+                    -NO_HARM,
+                    "above",
+                    how="mean",
+                ),
+                in_scope=flows,
+            )
+        )
+        lines.append(
+            f"{name}: ReLU {spread(acc_r)}, softplus {spread(acc_s)}, paired difference "
+            f"{spread(diff)}"
+        )
     tree = all_of(
         "B4",
         [
@@ -151,38 +222,37 @@ def check_b4_softplus(r: Results) -> ClaimResult:
                     "below",
                 ),
             ),
-            part(
-                "hard zeros can help supervised training",
-                over_runs(
-                    "mean paired test-accuracy difference ReLU − softplus",
-                    diff,
-                    0.0,
-                    "above",
-                    how="mean",
-                    strict=True,
-                ),
-            ),
+            by_form("existence", "hard zeros can help supervised training", conds),
+            by_form("general", "hard zeros do no harm while gradient flows along some path", harm),
         ],
     )
+    helps = [c.name for c in conds if c.verdict == "supported"]
+    hurts = [c.name for c in conds if c.verdict == "refuted"]
+    relu0 = sp[(sp["activation"] == "relu") & (sp["l1"] == 0)]
     return result(
         tree,
         measured=f"largest exact-zero share with softplus: {sig(soft_zero)} (ReLU: "
-        f"{spread(relu0['zero_frac'])}); test accuracy ReLU {spread(acc_r)} vs softplus "
-        f"{spread(acc_s)}, paired difference {spread(diff)}",
-        expected="softplus: no exact zeros; ReLU trains at least as well (its zeros can help)",
-        tolerance=f"softplus zero share ≤ {SOFTPLUS_ZERO_MAX:g} (exact maximum); ReLU helps when "
-        f"the {CI} bootstrap interval over seeds of the mean paired accuracy difference lies "
-        "above 0, and is refuted when it lies below",
-        evidence="ReLU and softplus MLPs of the same shape, init and seeds trained on digits with "
-        "Adam; exact-zero share of hidden outputs and test accuracy. "
-        + diverged_text(status, "runs"),
+        f"{spread(relu0['zero_frac'])}); test accuracy — " + "; ".join(lines),
+        expected="softplus: no exact zeros; in some setting ReLU trains better (its zeros can "
+        "help)",
+        tolerance=f"softplus zero share ≤ {SOFTPLUS_ZERO_MAX:g} (exact maximum); 'can help' is "
+        f"an existence claim: supported by one setting where the {CI} bootstrap interval over "
+        "seeds of the mean paired accuracy difference ReLU − softplus lies above 0; settings "
+        "where softplus wins do not refute it; 'no harm' (the quoted authors' hypothesis) is a "
+        f"general claim: ReLU's mean paired accuracy at most {NO_HARM:g} below softplus's in "
+        "every setting where some ReLU unit is alive",
+        evidence="ReLU and softplus MLPs of the same shape, init and seeds trained on digits "
+        "(λ = 0) under each optimiser and depth; exact-zero share of hidden outputs and test "
+        "accuracy. " + diverged_text(status, "runs") + " (a diverged run's accuracy counts as 0).",
         figures=["study_sparsity"],
         tables=[SPARSITY],
-        note="One data set, one depth: 'can help' is tested only in this setting. The "
-        "condition 'as long as some path still carries gradient' held here (ReLU trained).",
+        note=f"ReLU clearly better in: {names(helps)}; softplus clearly better in: "
+        f"{names(hurts)}. The condition 'as long as some path still carries gradient' held "
+        "wherever ReLU trained.",
         values={
             "softplus_zero_frac_max": soft_zero,
-            "acc_diff_relu_minus_softplus": float(diff.mean()),
+            "settings_relu_better": float(len(helps)),
+            "settings_softplus_better": float(len(hurts)),
         },
         diverged=diverged_of(status),
     )

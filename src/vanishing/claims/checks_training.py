@@ -23,10 +23,20 @@ import numpy as np
 import pandas as pd
 
 from ..activations import DEFAULT_LEAKY_SLOPE
+from ..labels import label
 from . import stats
 from .registry import ClaimResult, Results, check, not_tested, result
-from .stats import FINITE, diverged_of, diverged_text, exact, names, over_runs, sig, spread
-from .verdict import CI, Part, across, all_of, part
+from .stats import (
+    FINITE,
+    diverged_of,
+    diverged_text,
+    exact,
+    names,
+    over_runs,
+    sig,
+    spread,
+)
+from .verdict import CI, Part, across, all_of, by_form, not_every, part, untested
 
 CONFIG = ["activation", "init", "depth"]
 NET = [*CONFIG, "seed"]
@@ -41,6 +51,9 @@ LOSS_REL = 0.10
 # A10: the "good" fraction has fallen when it lost 5 points (sampling noise on ~10^5
 # pre-activations per layer is far below that) ...
 GOOD_DROP = 0.05
+# A10: the answer's hedged "tends to end there" (a rough two-state analogy): most nets
+# that vanished do not come back, i.e. fewer than half of them recover.
+NO_RETURN = 0.5
 # ... and the gradient has vanished when the first/last weight-gradient ratio fell by
 # a decade or more (a factor 10 is what "vanishing" means at the least).
 VANISH_DECADES = 1.0
@@ -55,6 +68,9 @@ RELU_VARIANTS = ["prelu", "elu"]
 # D2: lower layers get "insignificant" updates when their update:weight ratio is below
 # a tenth of the output layer's.
 INSIGNIFICANT = 0.1
+# D2: "occasionally too large": the first layer's update ratio above 10 × the output
+# layer's at some logged step (the mirror image of INSIGNIFICANT).
+TOO_LARGE = 10.0
 # E2: a net stalls when its loss fell by less than 10 % of the start; it trains when
 # the loss halved.
 STALL = 0.9
@@ -94,9 +110,12 @@ def _end_state(r: Results) -> pd.DataFrame:
     dead = hid.groupby(NET)["dead_frac"].mean()
     stuck = hid.groupby(NET)["zero_grad_units"].mean()
     out = pd.DataFrame({"loss": loss, "dead": dead, "stuck": stuck, "status": status})
-    bad = out["status"] != FINITE
-    out.loc[bad | ~np.isfinite(out["loss"]), "loss"] = np.inf
-    out.loc[bad, ["dead", "stuck"]] = 1.0
+    out.loc[~np.isfinite(out["loss"]), "loss"] = np.inf
+    # the one divergence rule: a diverged net has a failed net's values: an infinite
+    # loss, every hidden unit dead and stuck
+    out["loss"] = stats.count_diverged(out["loss"], out["status"], np.inf)
+    for col in ("dead", "stuck"):
+        out[col] = stats.count_diverged(out[col], out["status"], 1.0)
     return out
 
 
@@ -146,12 +165,32 @@ def _status_of(end: pd.DataFrame, activations: list[str]) -> pd.Series:
 # ---- A10 --------------------------------------------------------------------------
 
 
-def _ratio_first_last(layers: pd.DataFrame) -> pd.Series:
-    """log10(‖∇W1‖/‖∇W_out‖) per network and step."""
-    first = layers[layers["layer"] == 1].set_index([*NET, "step"])["grad_norm"]
-    last = layers[layers["layer"] == layers["depth"] + 1].set_index([*NET, "step"])["grad_norm"]
+def _ratio_first_last(layers: pd.DataFrame, col: str = "delta_norm") -> pd.Series:
+    """log10 of layer 1's over the output layer's ``col`` per network and step: the
+    back-propagated error δ by default (A10's quantity: the answer's product of
+    derivatives), or ``grad_norm`` for the weight gradient."""
+    first = layers[layers["layer"] == 1].set_index([*NET, "step"])[col]
+    last = layers[layers["layer"] == layers["depth"] + 1].set_index([*NET, "step"])[col]
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log10(first / last)
+
+
+def _came_back(ratio: pd.DataFrame) -> tuple[int, int]:
+    """(nets that vanished at some logged step, of them nets that later recovered).
+    ``ratio``: log10 first/last per network (rows) and step (columns). Vanished: the
+    ratio fell by more than VANISH_DECADES below its step-0 value; recovered: at a later
+    logged step it was back within half of that."""
+    r = ratio.sort_index(axis=1)
+    drop = r.sub(r.iloc[:, 0], axis=0).to_numpy(float)
+    vanished = recovered = 0
+    for row in drop:
+        hit = np.flatnonzero(row < -VANISH_DECADES)
+        if len(hit) == 0:
+            continue
+        vanished += 1
+        later = row[hit[0] + 1 :]
+        recovered += bool(np.any(np.isfinite(later) & (later > -VANISH_DECADES / 2)))
+    return vanished, recovered
 
 
 @check("A10")
@@ -177,7 +216,7 @@ def check_a10(r: Results) -> ClaimResult:
     conds = []
     for key, dg in d_good.groupby(level=CONFIG):
         dr = d_ratio.loc[dg.index]
-        label = "/".join(str(k) for k in key)
+        label = stats.condition(**dict(zip(CONFIG, key, strict=True)))
         conds.append(
             all_of(
                 label,
@@ -195,7 +234,7 @@ def check_a10(r: Results) -> ClaimResult:
                     part(
                         "gradient vanishes",
                         over_runs(
-                            "median change of log10 first/last gradient ratio",
+                            "median change of log10 ‖δ₁‖/‖δ_out‖",
                             dr,
                             -VANISH_DECADES,
                             "below",
@@ -206,13 +245,33 @@ def check_a10(r: Results) -> ClaimResult:
                 ],
             )
         )
-    tree = across("A10", conds)
+    # "does not come back": of the nets whose δ ratio vanished at some logged step, the
+    # share that later recovered (a diverged net never recovers: it is left as vanished
+    # only if it vanished first, which its +∞ ratio never is)
+    n_van, n_back = _came_back(ratio.reindex(status.index))
+    back = (
+        part(
+            "a net whose gradient vanished does not come back",
+            exact(
+                f"share of the {n_van} nets whose δ ratio vanished that later recovered",
+                n_back / n_van,
+                NO_RETURN,
+                "below",
+            ),
+        )
+        if n_van
+        else untested(
+            "a net whose gradient vanished does not come back",
+            "no net's δ ratio fell by a decade during training",
+        )
+    )
+    tree = all_of("A10", [by_form("trend", "training drifts into vanishing", conds), back])
     holds = [c.name for c in conds if c.verdict == "supported"]
     fails = [c.name for c in conds if c.verdict == "refuted"]
     return result(
         tree,
         measured=f"from step {first} to {last}: change of the good fraction {spread(d_good)}, "
-        f"of log10 first/last gradient ratio {spread(d_ratio)}; both fell clearly in "
+        f"of log10 ‖δ₁‖/‖δ_out‖ {spread(d_ratio)}; both fell clearly in "
         f"{len(holds)} of {len(conds)} configurations ({names(holds)}), clearly not in "
         f"{len(fails)} ({names(fails)})",
         expected="the good fraction falls during training and the gradient then vanishes",
@@ -221,13 +280,16 @@ def check_a10(r: Results) -> ClaimResult:
         "qualified when it holds in some configurations and fails in others",
         evidence="tanh(n·x) nets (n > 1) trained by SGD on digits at every init and depth; at "
         "every logged step the share of hidden pre-activations inside ±t1(n) and the "
-        "first/last-layer weight-gradient ratio were measured on the whole training split. "
+        "first-layer over output-layer back-propagated error ‖δ₁‖/‖δ_out‖ were measured on "
+        "the whole training split. "
         + diverged_text(status, "networks")
         + " (a diverged net counts as exploded, not vanished).",
         figures=["training_tanh_good_fraction"],
         tables=[LAYERS],
-        note="That the drift 'does not come back' is not tested separately: only the first "
-        "and last logged steps are compared.",
+        note=f"Of the nets whose δ ratio fell by more than {VANISH_DECADES:g} decade at some "
+        f"logged step, {n_back} of {n_van} later came back within {VANISH_DECADES / 2:g} decade. "
+        "The answer offers the drift as a rough analogy for runs that have not converged "
+        "first; every run here trains for the same fixed number of steps.",
         values={"configs_hold": float(len(holds)), "configs": float(len(conds))},
         diverged=diverged_of(status),
     )
@@ -250,7 +312,9 @@ def check_b1(r: Results) -> ClaimResult:
     # a silent unit (never positive on the whole training split) must have an
     # exactly-zero incoming gradient row: zero-gradient share ≥ silent share
     leaks = int((relu["zero_grad_units"] < relu["dead_frac"] - 1e-12).sum())
-    dead_end = end.loc[ok_nets, "dead"] if len(ok_nets) else pd.Series(dtype=float)
+    # "units die" predicts failure: by the one divergence rule a diverged net counts for
+    # it (every unit dead, see _end_state); the two exactness parts need finite nets
+    dead_end = end.loc[status.index, "dead"]
     tree = all_of(
         "B1",
         [
@@ -293,7 +357,7 @@ def check_b1(r: Results) -> ClaimResult:
         f"{sig(float(exact01.min())) if len(exact01) else 'none logged'} over {len(exact01)} "
         f"layer snapshots{sig_txt}; snapshots where a "
         f"silent unit had a non-zero gradient row: {leaks}; final dead share of hidden units "
-        f"per finite ReLU net {spread(dead_end)}",
+        f"per ReLU net {spread(dead_end)}",
         expected="derivative exactly 0/1; a silent unit receives no update; some units die",
         tolerance="exact, no tolerance: every derivative 0 or 1, no silent unit with a "
         "non-zero gradient row, at least one dead unit at the end",
@@ -301,7 +365,8 @@ def check_b1(r: Results) -> ClaimResult:
         "pre-activation was ≤ 0 on every training example were counted and their "
         "full-batch weight-gradient rows inspected; autograd derivatives at start and end. "
         + diverged_text(status, "ReLU networks")
-        + " (diverged nets are left out of the three counts: they have no finite derivative).",
+        + " (a diverged net has no finite derivative and is left out of the two exactness "
+        "counts; it counts as dead in the third, which predicts failure).",
         figures=["training_dead_units"],
         tables=[LAYERS, UNITS],
         note="Whether a dead unit stays dead is B2's question: a silent unit's own weights "
@@ -339,7 +404,7 @@ def check_b2(r: Results) -> ClaimResult:
         evidence="per hidden unit of every finite ReLU net: dead (silent on the monitoring set) "
         "at some logged step and active at a later one counts as a revival. "
         + diverged_text(status, "ReLU networks")
-        + " (diverged nets are left out).",
+        + " (a revival predicts healthy behaviour, so a diverged net counts as having none).",
         figures=["training_dead_units"],
         tables=[UNITS],
         note=(
@@ -388,7 +453,7 @@ def check_b5(r: Results) -> ClaimResult:
             stuck = _by_seed(end, "stuck", v, init, depth)
             conds.append(
                 all_of(
-                    f"{v}/{init}/{depth}",
+                    stats.condition(activation=v, init=init, depth=depth),
                     [
                         part(
                             "keeps learning",
@@ -464,12 +529,14 @@ def check_b7(r: Results) -> ClaimResult:
         )
     necro = end.loc["necro_relu"]
     finite = necro[necro["status"] == FINITE]
+    # "cannot die" predicts healthy nets: by the one divergence rule a diverged
+    # NecroReLU net counts against it (its stuck share is 1, see _end_state)
     cannot_die = part(
         "NecroReLU cannot die",
         exact(
-            "largest final share of units with an exactly-zero gradient row "
-            "(finite NecroReLU nets)",
-            float(finite["stuck"].max()) if len(finite) else math.nan,
+            "largest final share of units with an exactly-zero gradient row, every NecroReLU "
+            "net (a diverged one counts as stuck)",
+            float(necro["stuck"].max()) if len(necro) else math.nan,
             STUCK_FRAC,
             "below",
             strict=True,
@@ -485,7 +552,7 @@ def check_b7(r: Results) -> ClaimResult:
         gain = _rel_gain(best, _by_seed(end, "loss", "necro_relu", init, depth))
         conds.append(
             part(
-                f"{init}/{depth}",
+                stats.condition(init=init, depth=depth),
                 over_runs(
                     "median relative loss reduction vs the better of ReLU and leaky ReLU",
                     gain,
@@ -494,14 +561,15 @@ def check_b7(r: Results) -> ClaimResult:
                 ),
             )
         )
-    tree = all_of("B7", [cannot_die, across("sometimes beats both", conds, scope="some")])
+    tree = all_of("B7", [cannot_die, by_form("existence", "sometimes beats both", conds)])
     status = _status_of(end, ["necro_relu", "relu", leaky])
     wins = [c.name for c in conds if c.verdict == "supported"]
     return result(
         tree,
         measured=(
-            f"NecroReLU's largest stuck share {sig(float(finite['stuck'].max()))} (forward-silent "
-            f"share at the end {spread(finite['dead'])})"
+            f"NecroReLU's largest stuck share {sig(float(necro['stuck'].max()))} over "
+            f"{len(necro)} nets, {len(necro) - len(finite)} of them diverged (forward-silent share "
+            f"at the end, finite nets: {spread(finite['dead'])})"
             if len(finite)
             else f"every one of the {len(necro)} NecroReLU nets diverged"
         )
@@ -509,15 +577,15 @@ def check_b7(r: Results) -> ClaimResult:
         f"in {len(wins)} of "
         f"{len(conds)} init/depth settings ({names(wins)})",
         expected="NecroReLU never gets stuck and sometimes has the lowest loss",
-        tolerance=f"stuck share < {STUCK_FRAC:.0%} in every finite net (exact); 'beats' = median "
+        tolerance=f"stuck share < {STUCK_FRAC:.0%} in every net, a diverged one counting as stuck "
+        f"(exact); 'beats' = median "
         f"paired relative loss reduction ≥ {LOSS_REL:.0%} against the better of the two, {CI} "
         "bootstrap over seeds; one setting where it clearly beats both supports 'sometimes'",
         evidence=f"NecroReLU (ReLU forward, backward slope {SOURCE_LEAKY_SLOPE:g} for x < 0) vs "
         f"ReLU and leaky ReLU with slope {SOURCE_LEAKY_SLOPE:g}, same inits, depths, seeds and "
         "minibatches; final training loss. "
         + diverged_text(status, "networks")
-        + " (a diverged net has an infinite loss; diverged NecroReLU nets are left out of the "
-        "stuck count).",
+        + " (a diverged net has an infinite loss and counts as stuck).",
         figures=["training_dead_units", "training_loss_curves"],
         tables=[STEPS, LAYERS],
         note="Its units can still be silent in the forward pass; the backward slope keeps their "
@@ -604,7 +672,10 @@ def check_b9(r: Results) -> ClaimResult:
             a: inits[int(np.argmin(np.nan_to_num(med[k], posinf=np.finfo(float).max)))]
             for k, a in enumerate(acts)
         }
-        lines.append(f"depth {depth}: " + ", ".join(f"{a}→{i}" for a, i in best.items()))
+        lines.append(
+            f"depth {depth}: "
+            + ", ".join(f"{label(a, 'activation')} → {label(i, 'init')}" for a, i in best.items())
+        )
         if leaky and "relu" in acts:
             ia, ib = acts.index(leaky), acts.index("relu")
             v, lo, hi = _boot_cost(cube, lambda c, ia=ia, ib=ib: c[ia, ib])
@@ -612,7 +683,7 @@ def check_b9(r: Results) -> ClaimResult:
                 part(
                     f"depth {depth}",
                     stats.with_interval(
-                        f"relative loss {leaky} pays with ReLU's best init",
+                        f"relative loss {label(leaky, 'activation')} pays with ReLU's best init",
                         v,
                         lo,
                         hi,
@@ -623,9 +694,15 @@ def check_b9(r: Results) -> ClaimResult:
                     ),
                 )
             )
-    parts = [across("the init has to suit the activation", inter, scope="some")]
+    # "the init has to suit the activation" denies that one init suits every activation:
+    # one depth where an activation clearly pays for another's best init supports it
+    parts = [not_every("the init has to suit the activation", inter)]
     if pair:
-        parts.append(across(f"{leaky} wants a different init from ReLU", pair))
+        parts.append(
+            by_form(
+                "general", f"{label(leaky, 'activation')} wants a different init from ReLU", pair
+            )
+        )
     tree = all_of("B9", parts)
     status = end["status"]
     return result(
@@ -636,7 +713,8 @@ def check_b9(r: Results) -> ClaimResult:
         f"init costs it ≥ {LOSS_REL:.0%} in median final loss ({CI} bootstrap over seeds, the "
         "best inits re-chosen in every resample); the interaction needs it at some depth, the "
         "leaky-vs-ReLU part at every depth",
-        evidence=f"every activation trained from each of the inits {', '.join(inits)} at each "
+        evidence="every activation trained from each of the inits "
+        f"{', '.join(label(i, 'init') for i in inits)} at each "
         "depth, same seeds and minibatches; median final training loss per cell. "
         + diverged_text(status, "networks")
         + " (a diverged net has an infinite loss).",
@@ -661,6 +739,11 @@ def _log_ratio_first_vs_rest(df: pd.DataFrame, col: str) -> pd.Series:
         return np.log10(first / rest)
 
 
+# C5 and D2 speak about sigmoid networks (the article's and the tutorial's); the other
+# activations of the grid are reported as generalisation, not folded into the verdict.
+SIGMOID_SCOPE = ("sigmoid",)
+
+
 @check("C5")
 def check_c5(r: Results) -> ClaimResult:
     layers = r.table(LAYERS)
@@ -670,63 +753,95 @@ def check_c5(r: Results) -> ClaimResult:
     g = df.groupby([*NET, "layer"], as_index=False)["grad_rms"].median()
     grad = _log_ratio_first_vs_rest(g, "grad_rms").reindex(status.index)
     change = _log_ratio_first_vs_rest(_last(layers), "rel_change").reindex(status.index)
-    # a diverged net's first layer is not the quiet one: +∞, against the claim
-    bad = status != FINITE
-    grad[bad | grad.isna()] = np.inf
-    change[bad | change.isna()] = np.inf
-    conds = []
+    # the one divergence rule: a diverged net's first layer is not the quiet one (+∞,
+    # against a claim that predicts a quiet first layer)
+    grad = stats.count_diverged(grad, status, np.inf).fillna(np.inf)
+    change = stats.count_diverged(change, status, np.inf).fillna(np.inf)
+    smallest, slowest = [], []
     for key, gv in grad.groupby(level=CONFIG):
         cv = change.loc[gv.index]
-        conds.append(
-            all_of(
-                "/".join(str(k) for k in key),
-                [
-                    part(
-                        "smallest gradient",
-                        over_runs(
-                            "median log10 layer-1 RMS gradient / smallest other layer's",
-                            gv,
-                            0.0,
-                            "below",
-                            strict=True,
-                            unit=" decades",
-                        ),
-                    ),
-                    part(
-                        "changes least",
-                        over_runs(
-                            "median log10 layer-1 relative change / smallest other layer's",
-                            cv,
-                            0.0,
-                            "below",
-                            strict=True,
-                            unit=" decades",
-                        ),
-                    ),
-                ],
+        name = stats.condition(**dict(zip(CONFIG, key, strict=True)))
+        inside = key[0] in SIGMOID_SCOPE
+        smallest.append(
+            part(
+                name,
+                over_runs(
+                    "median log10 of layer 1's RMS weight gradient over the smallest other layer's",
+                    gv,
+                    0.0,
+                    "below",
+                    strict=True,
+                    unit=" decades",
+                ),
+                in_scope=inside,
             )
         )
-    tree = across("C5", conds)
-    holds = [c.name for c in conds if c.verdict == "supported"]
-    fails = [c.name for c in conds if c.verdict == "refuted"]
+        slowest.append(
+            part(
+                name,
+                over_runs(
+                    "median log10 of layer 1's relative weight change over the smallest other "
+                    "layer's",
+                    cv,
+                    0.0,
+                    "below",
+                    strict=True,
+                    unit=" decades",
+                ),
+                in_scope=inside,
+            )
+        )
+    tree = all_of(
+        "C5",
+        [
+            by_form("general", "the first layer gets the smallest gradient", smallest),
+            by_form("general", "the first layer learns slowest", slowest),
+        ],
+    )
+
+    def tally(ps: list[Part], inside: bool) -> str:
+        ps = [p for p in ps if p.in_scope == inside]
+        yes = sum(p.verdict == "supported" for p in ps)
+        no = sum(p.verdict == "refuted" for p in ps)
+        return f"holds clearly in {yes}, fails clearly in {no} of {len(ps)}"
+
     return result(
         tree,
-        measured=f"layer 1 had clearly both the smallest per-weight gradient and the smallest "
-        f"relative change in {len(holds)} of {len(conds)} configurations ({names(holds)}); "
-        f"clearly not in {len(fails)} ({names(fails)})",
-        expected="the first layer gets the smallest gradient and changes least",
+        measured=f"sigmoid nets (in scope): smallest gradient {tally(smallest, True)} "
+        f"configurations, slowest learning {tally(slowest, True)}; other activations "
+        f"(generalisation): smallest gradient {tally(smallest, False)}, slowest learning "
+        f"{tally(slowest, False)}",
+        expected="in sigmoid nets the first layer gets the smallest weight gradient and "
+        "changes least",
         tolerance="per configuration: median over seeds of log10(layer 1 / smallest other "
-        f"layer) < 0 for both, {CI} bootstrap over seeds; qualified when it holds in some "
-        "configurations and fails in others",
-        evidence="per weight layer: RMS gradient per weight (median over logged steps) and "
-        "‖W_T − W_0‖/‖W_0‖ at the end, compared across the layers of each network. "
+        f"layer) < 0, {CI} bootstrap over seeds; each part is a general claim about sigmoid "
+        "nets (refuted by clear failures without clear support, qualified with both); other "
+        "activations are reported, not counted",
+        evidence="per weight layer: RMS weight gradient per weight (median over logged steps) "
+        "and ‖W_T − W_0‖/‖W_0‖ at the end, compared across the layers of each network. "
         + diverged_text(status, "networks")
         + " (a diverged net counts against the claim).",
         figures=["training_layer_profile"],
         tables=[LAYERS],
-        values={"configs_hold": float(len(holds)), "configs": float(len(conds))},
+        values={
+            "sigmoid_smallest_hold": float(
+                sum(p.verdict == "supported" and p.in_scope for p in smallest)
+            ),
+            "sigmoid_slowest_hold": float(
+                sum(p.verdict == "supported" and p.in_scope for p in slowest)
+            ),
+        },
         diverged=diverged_of(status),
     )
+
+
+def _loss_ratio(r: Results) -> pd.Series:
+    """Per network: final / first logged training loss (∞ for a diverged net)."""
+    steps = r.table(STEPS)
+    first = steps[steps["step"] == steps.groupby(CONFIG)["step"].transform("min")]
+    start = first.set_index(NET)["loss"].astype(float)
+    end = _end_state(r)
+    return stats.count_diverged(end["loss"] / start.reindex(end.index), end["status"], np.inf)
 
 
 @check("D2")
@@ -736,20 +851,42 @@ def check_d2(r: Results) -> ClaimResult:
     if len(depths) < 2:
         return not_tested("only one depth in the training grid", [STEPS])
     dmin, dmax = depths[0], depths[-1]
-    harder = []
+    ratio = _loss_ratio(r)
+    harder: list[Part] = []
+    floor: list[str] = []
     for (act, init), _ in end.groupby(level=["activation", "init"]):
+        name = stats.condition(activation=act, init=init)
+        inside = act in SIGMOID_SCOPE
+        try:
+            shallow_ratio = ratio.loc[(act, init, dmin)]
+        except KeyError:
+            shallow_ratio = pd.Series(dtype=float)
+        # A net that does not train at the shallow depth either cannot show that depth
+        # makes training harder (a floor effect): untestable, not a refutation.
+        if len(shallow_ratio) and float(np.median(shallow_ratio)) >= TRAINS:
+            harder.append(
+                untested(
+                    name,
+                    f"{name} does not train at depth {dmin} either (median final/initial loss "
+                    f"{sig(float(np.median(shallow_ratio)))} ≥ {TRAINS})",
+                )
+            )
+            harder[-1].in_scope = inside
+            floor.append(name)
+            continue
         shallow = _by_seed(end, "loss", act, init, dmin)
         deep = _by_seed(end, "loss", act, init, dmax)
         rise = -_rel_gain(shallow, deep)  # how much higher the deep net's loss is
         harder.append(
             part(
-                f"{act}/{init}",
+                name,
                 over_runs(
                     f"median relative loss increase, depth {dmax} over {dmin}",
                     rise,
                     LOSS_REL,
                     "above",
                 ),
+                in_scope=inside,
             )
         )
     layers = r.table(LAYERS)
@@ -759,50 +896,83 @@ def check_d2(r: Results) -> ClaimResult:
         rel = np.log10(upd[1] / upd[upd.columns.max()])
     st_deep = end["status"][end.index.get_level_values("depth") == dmax]
     rel = rel.reindex(st_deep.index)
-    # a diverged net, or one whose layers both stopped moving (0/0), does not show
-    # "insignificant lower-layer updates": +∞, against the claim
-    rel[(st_deep != FINITE) | rel.isna()] = np.inf
+    # the one divergence rule: a diverged net did not show "insignificant lower-layer
+    # updates" (+∞, against the claim); nor did one whose layers both stopped (0/0)
+    rel = stats.count_diverged(rel, st_deep, np.inf).fillna(np.inf)
     small = [
         part(
-            f"{a}/{i}",
+            stats.condition(activation=a, init=i, depth=dmax),
             over_runs(
-                "median log10 first-layer / output-layer update ratio",
+                "median log10 of the first layer's update ratio ‖ΔW‖/‖W‖ over the output layer's",
                 v,
                 math.log10(INSIGNIFICANT),
                 "below",
                 strict=True,
                 unit=" decades",
             ),
+            in_scope=a in SIGMOID_SCOPE,
         )
         for (a, i), v in rel.groupby(level=["activation", "init"])
+    ]
+    # "occasionally too large": an existence claim, one clear case in scope supports it
+    per_step = deep.set_index([*NET, "layer", "step"])["update_ratio"].unstack("layer")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step_rel = np.log10(per_step[1] / per_step[per_step.columns.max()])
+    step_rel = step_rel[np.isfinite(step_rel)]
+    large = [
+        part(
+            stats.condition(activation=a, init=i, depth=dmax),
+            exact(
+                "largest log10 of the first layer's update ratio over the output layer's, "
+                "over seeds and logged steps",
+                float(v.max()),
+                math.log10(TOO_LARGE),
+                "above",
+                strict=True,
+                unit=" decades",
+            ),
+            in_scope=a in SIGMOID_SCOPE,
+        )
+        for (a, i), v in step_rel.groupby(level=["activation", "init"])
+        if len(v)
     ]
     tree = all_of(
         "D2",
         [
-            across(f"depth {dmax} ends with a higher loss than depth {dmin}", harder),
-            across(f"at depth {dmax} the first layer's updates are insignificant", small),
+            by_form("trend", f"depth {dmax} ends with a higher loss than depth {dmin}", harder),
+            by_form("general", "the first layer's updates are mostly insignificant", small),
+            by_form("existence", "occasionally the first layer's updates are too large", large),
         ],
     )
     status = end["status"]
-    h = [c.name for c in harder if c.verdict == "supported"]
-    s = [c.name for c in small if c.verdict == "supported"]
+
+    def tally(ps: list[Part], inside: bool) -> str:
+        ps = [p for p in ps if p.in_scope == inside and p.verdict != "not tested"]
+        yes = [p.name for p in ps if p.verdict == "supported"]
+        return f"{len(yes)} of {len(ps)} ({names(yes)})"
+
     return result(
         tree,
-        measured=f"final loss clearly ≥ {LOSS_REL:.0%} higher at depth {dmax} than {dmin} for "
-        f"{len(h)} of {len(harder)} activation/init pairs ({names(h)}); at depth {dmax} the "
-        f"first layer's update:weight ratio clearly below {INSIGNIFICANT:g} × the output "
-        f"layer's for {len(s)} of {len(small)} ({names(s)})",
-        expected="deeper nets end with a higher loss; lower layers get tiny updates",
-        tolerance=f"per activation/init: median paired loss increase ≥ {LOSS_REL:.0%}; median "
-        f"log10 update-ratio first/output < log10 {INSIGNIFICANT:g}; {CI} bootstrap over seeds; "
-        "qualified where it holds for some pairs and not others",
+        measured=f"sigmoid nets (in scope): final loss clearly ≥ {LOSS_REL:.0%} higher at depth "
+        f"{dmax} than {dmin} for {tally(harder, True)}; first layer's update ratio clearly "
+        f"below {INSIGNIFICANT:g} × the output layer's at depth {dmax} for {tally(small, True)}. "
+        f"Other activations (generalisation): harder {tally(harder, False)}; insignificant "
+        f"updates {tally(small, False)}. First-layer update ratio at some logged step above "
+        f"{TOO_LARGE:g} × the output layer's: sigmoid {tally(large, True)}, others "
+        f"{tally(large, False)}. Untestable (no training at depth {dmin} either): "
+        f"{names(floor)}",
+        expected="deeper sigmoid nets end with a higher loss; their lower layers get tiny updates",
+        tolerance=f"per init: median paired loss increase ≥ {LOSS_REL:.0%}; median log10 "
+        f"update-ratio first/output < log10 {INSIGNIFICANT:g}; {CI} bootstrap over seeds; a "
+        f"setting that does not train at depth {dmin} (median final/initial loss ≥ {TRAINS}) "
+        "cannot show depth's effect and is untestable; sigmoid nets are the scope, the rest "
+        "generalisation",
         evidence="the same activation/init trained for the same number of SGD steps at each "
         "depth; per-layer ‖ΔW‖/‖W‖ of the minibatch step taken at every logged step. "
         + diverged_text(status, "networks")
         + " (a diverged deep net counts as harder to train; its update ratio as not small).",
         figures=["training_loss_curves", "training_layer_profile"],
         tables=[STEPS, LAYERS],
-        note="'Occasionally too large' updates are not tested separately.",
         diverged=diverged_of(status),
     )
 

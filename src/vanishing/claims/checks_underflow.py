@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import label
 from .registry import ClaimResult, Results, check, result
 from .stats import diverged_of, diverged_text, exact, sig, spread
 from .verdict import part
@@ -39,7 +40,13 @@ def check_c2_underflow(r: Results) -> ClaimResult:
     mean = low.groupby(["dtype", "init", "depth"])["underflow_frac"].mean().reset_index()
     hit = mean[mean["underflow_frac"] >= UNDERFLOW_MAJORITY]
     first = hit.groupby(["dtype", "init"])["depth"].min()
-    firsts = "; ".join(f"{d}/{i}: from depth {v}" for (d, i), v in first.items()) or "never"
+    firsts = (
+        "; ".join(
+            f"{label(d, 'dtype')}, {label(i, 'init')}: from depth {v}"
+            for (d, i), v in first.items()
+        )
+        or "never"
+    )
     per = "; ".join(
         f"{dt} {spread(g.loc[g['depth'] == g['depth'].max(), 'underflow_frac'])} at depth "
         f"{int(g['depth'].max())}"

@@ -36,6 +36,13 @@ class ClaimResult:
     parts: list[dict[str, Any]] = field(default_factory=list)  # multi-part claims
     diverged: dict[str, int] | None = None  # {"runs": k, "of": n} where runs were read
     more_runs_needed: int | None = None  # for "inconclusive"
+    condition: str = ""  # the condition the headline statistic was measured under
+    holds_under: list[str] = field(default_factory=list)  # qualified: where it holds
+    fails_under: list[str] = field(default_factory=list)  # qualified: where it fails
+    # parts the check could not test: [{"part": ..., "reason": ...}] (partly tested)
+    untested_parts: list[dict[str, str]] = field(default_factory=list)
+    # conditions outside the claim's scope, reported and not folded into the verdict
+    generalisation: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -82,6 +89,11 @@ def result(
         parts=c.parts,
         diverged=diverged,
         more_runs_needed=c.more_runs_needed,
+        condition=c.condition,
+        holds_under=c.holds_under,
+        fails_under=c.fails_under,
+        untested_parts=c.untested if c.verdict != "not tested" else [],
+        generalisation=c.generalisation,
     )
 
 

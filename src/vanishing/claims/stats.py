@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ..labels import label
 from .verdict import CI, EXACT, LEVEL, N_BOOT, RNG_SEED, Side, Statistic
 
 __all__ = ["CI", "LEVEL", "N_BOOT", "RNG_SEED"]
@@ -103,12 +104,49 @@ def fmt_stat(s: Statistic, digits: int = 3) -> str:
     return f"{val} [{sig(s.lo, digits)}, {sig(s.hi, digits)}] ({s.interval})"
 
 
+# How each field of a condition is written (in this order) by ``condition``.
+_CONDITION_FIELDS: dict[str, Callable[[object], str]] = {
+    "activation": lambda v: label(v, "activation"),
+    "init": lambda v: label(v, "init"),
+    "optimizer": lambda v: label(v, "optimizer"),
+    "dtype": lambda v: label(v, "dtype"),
+    "inputs": lambda v: label(v, "inputs"),
+    "depth": lambda v: f"depth {v}",
+    "width": lambda v: f"width {v}",
+    "hidden": lambda v: f"{v} hidden units",
+    "lr": lambda v: f"learning rate {v:g}" if isinstance(v, float) else f"learning rate {v}",
+    "seed": lambda v: f"seed {v}",
+    "weight_seed": lambda v: f"weight seed {v}",
+    "order_seed": lambda v: f"batch order {v}",
+    "l1": lambda v: f"L1 weight {v:g}" if isinstance(v, float) else f"L1 weight {v}",
+    "step": lambda v: f"step {v}",
+}
+
+
+def condition(**fields: object) -> str:
+    """A condition in a reader's words: condition(activation="relu", init="he",
+    depth=32) → 'ReLU, He, depth 32'. Fields print in a fixed order; unknown fields
+    print as 'key value'. Every claim row names its conditions this way, never by
+    code names."""
+    out = []
+    for key, fmt in _CONDITION_FIELDS.items():
+        if key in fields and fields[key] is not None:
+            out.append(fmt(fields[key]))
+    out += [f"{k} {v}" for k, v in fields.items() if k not in _CONDITION_FIELDS]
+    return ", ".join(out)
+
+
 def names(keys: Iterable[tuple | str], limit: int = 12) -> str:
-    """'relu/he/16, tanh/xavier/4' (or 'none'), cut after ``limit`` with a count."""
+    """'ReLU, He, 16; tanh, Xavier, 4' (or 'none'): each key's code names as reader
+    labels, cut after ``limit`` with a count."""
     keys = list(keys)
     if not keys:
         return "none"
-    txt = [k if isinstance(k, str) else "/".join(str(x) for x in k) for k in keys]
+    txt = [label(k) if isinstance(k, str) else ", ".join(label(x) for x in k) for k in keys]
+    if any(not isinstance(k, str) for k in keys):
+        return "; ".join(txt[:limit]) + (
+            f" and {len(txt) - limit} more" if len(txt) > limit else ""
+        )
     more = f" and {len(txt) - limit} more" if len(txt) > limit else ""
     return ", ".join(txt[:limit]) + more
 
@@ -332,6 +370,25 @@ def run_status(df: pd.DataFrame, keys: list[str], step_col: str = "step") -> pd.
     return worst.map(inv)
 
 
+# What a claim predicts of the runs it reads, for the one divergence rule.
+Predicts = Literal["healthy", "failure"]
+
+
+def count_diverged(values: pd.Series, status: pd.Series, unhealthy: float) -> pd.Series:
+    """The one divergence rule, for every check that reads runs.
+
+    A run that diverged or overflowed (``status`` not "finite") keeps its place and
+    takes ``unhealthy``: the value of the metric that a failed run has (an infinite
+    loss, a success of 0, a dead fraction of 1, a gradient ratio of +∞). Because the
+    value is that of a failure, it counts against a claim that predicts healthy
+    behaviour and for a claim that predicts failure, whichever way the claim points;
+    no check drops a diverged run or decides on it in its own way. ``values`` and
+    ``status`` share their index (one entry per run)."""
+    st = status.reindex(values.index)
+    bad = st.notna() & (st != FINITE)
+    return values.astype(float).where(~bad, float(unhealthy))
+
+
 def diverged_of(status: pd.Series) -> dict[str, int] | None:
     """{"runs": diverged or overflowed, "of": all} for claims.json."""
     if status.empty:
@@ -345,4 +402,17 @@ def diverged_text(status: pd.Series, what: str = "runs", limit: int = 8) -> str:
     if bad.empty:
         return f"none of {len(status)} {what} diverged"
     kinds = ", ".join(f"{int(n)} {k}" for k, n in bad.value_counts().sort_index().items())
-    return f"{kinds} of {len(status)} {what} ({names(list(bad.index), limit)})"
+    return f"{kinds} of {len(status)} {what} ({run_names(bad.index, limit)})"
+
+
+def run_names(index: pd.Index, limit: int = 8) -> str:
+    """Runs named in a reader's words ('ReLU, He, depth 16, seed 0; …') from an index
+    whose levels are named; unnamed levels fall back to the joined values."""
+    levels = list(index.names) if isinstance(index, pd.MultiIndex) else [index.name]
+    keys = [k if isinstance(k, tuple) else (k,) for k in index]
+    if all(levels):
+        txt = [condition(**dict(zip(levels, k, strict=True))) for k in keys]
+    else:
+        txt = ["/".join(str(x) for x in k) for k in keys]
+    more = f" and {len(txt) - limit} more" if len(txt) > limit else ""
+    return "; ".join(txt[:limit]) + more

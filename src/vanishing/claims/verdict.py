@@ -1,13 +1,21 @@
 """The one verdict rule: a tested statistic, its interval, and the threshold the
-claim's wording implies. Stated once in ``METHOD`` (the report prints it) and
-implemented once in ``decide`` / ``all_of`` / ``across`` / ``conclude``.
+claim's wording implies, combined by the claim's *form*. Stated once in ``METHOD``
+(the report prints it) and implemented once in ``decide`` / ``by_form`` /
+``all_of`` / ``conclude``.
 
-A check builds one ``Part`` per statistic it tests. A multi-part claim (a premise
-and a conclusion, two assertions) joins its parts with ``all_of``; a claim made
-generally and tested under several named conditions (inits, depths, settings)
-joins the conditions with ``across``. ``conclude`` turns the tree into the
-verdict, the headline statistic, the flat list of parts and, for an
-inconclusive verdict, the number of further runs that would settle it.
+A check builds one ``Part`` per statistic it tests. The conditions a claim is
+tested under (inits, depths, settings) are joined by ``by_form`` with the claim's
+form: an existence claim ("can", "some", "may") needs one clear case and is never
+refuted by counter-examples; a general claim (and a comparison, a trend, a bound's
+direction) is refuted by clear failures without clear support and qualified when
+it has both. Conditions outside the claim's scope are kept as *generalisation*:
+reported, never folded into the verdict. The parts of a claim (a premise and a
+conclusion, two assertions) are joined with ``all_of``: a refuted part refutes,
+an untested part makes the claim *partly tested* without deciding it.
+``conclude`` turns the tree into the verdict, the headline statistic with the
+condition it was measured under, the flat list of parts, the conditions on both
+sides of a qualified verdict, the untested parts and, for an inconclusive
+verdict, the number of further runs that would settle it.
 """
 
 from __future__ import annotations
@@ -21,6 +29,19 @@ VERDICTS: tuple[Verdict, ...] = ("supported", "refuted", "qualified", "inconclus
 Kind = Literal["analytic", "construction", "measured"]
 KINDS: tuple[Kind, ...] = ("analytic", "construction", "measured")
 Side = Literal["above", "below"]
+# How a claim is read (catalogue.yaml's ``form``): the rule that joins its conditions.
+Form = Literal["identity", "bound", "existence", "general", "comparison", "trend"]
+FORMS: tuple[Form, ...] = ("identity", "bound", "existence", "general", "comparison", "trend")
+# Which quantity a claim about gradients means (catalogue.yaml's ``quantity.name``).
+QUANTITIES = ("delta", "weight_grad", "update_ratio", "loss", "none")
+# The verdicts each form can reach from its tested conditions (a test reaches each one).
+REACHABLE: dict[Form, tuple[Verdict, ...]] = {
+    "existence": ("supported", "inconclusive", "not tested"),
+    **{
+        f: ("supported", "refuted", "qualified", "inconclusive", "not tested")
+        for f in ("identity", "bound", "general", "comparison", "trend")
+    },
+}
 
 # The interval label of a deterministic value: its interval is the value itself.
 EXACT = "exact"
@@ -32,31 +53,48 @@ RNG_SEED = 0
 CI = f"{round(100 * LEVEL)} %"
 
 METHOD = (
-    "Every claim is tested on a named statistic, against a threshold that the claim's "
-    "wording implies, on the side of it that the claim needs; statistic, threshold and "
+    "Every claim is read the way its author put it, and the reading is recorded with the "
+    "claim: its **form**, its **scope** (the networks and settings the source speaks "
+    "about) and its **quantity** (which gradient it means: the back-propagated error δ, "
+    "the weight gradient ∂L/∂W, the update ratio ‖∂L/∂W‖/‖W‖, or a loss). Each tested "
+    "part of a claim is decided on a named statistic against a threshold that the "
+    "claim's wording implies, on the side the claim needs; statistic, threshold and "
     "interval method are constants in the check's code, fixed before the run. Each "
     f"statistic carries an interval: a {CI} percentile bootstrap over seeds or runs "
     f"({N_BOOT:,} resamples from a fixed random seed), a {CI} Wilson interval for a share "
     "of independent runs, or none where the value is exact (a closed form, a count, a "
-    "maximum over every run). A statistic **supports** its claim when the whole "
-    "interval lies on the claim's side of the threshold, **refutes** it when the whole "
-    "interval lies on the other side, and is **inconclusive** when the interval contains "
-    "the threshold; the report then estimates how many more runs would make it clear the "
-    "threshold if the estimate stayed where it is (an interval narrows as 1/√n). A claim "
-    "with several parts (a premise and a conclusion, or two assertions) is supported "
-    "only when every part is, refuted when any part is (the report names it), and "
-    "inconclusive otherwise: a true conclusion does not soften a false premise. A claim "
-    "made in general and tested under named conditions (inits, depths, optimisers) is "
-    "**qualified** when it is supported under some conditions and refuted under others, "
-    "both measured, and the report names them; a claim that something *can* happen is "
-    "supported by one condition where it clearly does. Runs that diverged (a non-finite "
-    "loss or gradient) or overflowed are counted in every claim that reads them "
-    '("diverged in k of n") and each check states how it decides on them; a diverged '
-    "network is never counted as a healthy one. Each claim is labelled by the kind of "
-    "its evidence: *analytic* (mathematics, checked numerically), *construction* (true "
-    "by how the experiment is built: reported, not counted as measured support) or "
-    "*measured*; the summary counts the kinds separately. *Not tested* is used only "
-    "with the reason printed."
+    "maximum over every run). Under one condition a statistic is a **clear case for** the "
+    "claim when its whole interval lies on the claim's side of the threshold, a **clear "
+    "case against** when the whole interval lies on the other side, and **undecided** when "
+    "the interval contains the threshold. The conditions are then joined by the claim's "
+    'form. An *existence* claim ("can", "some", "may") is supported by one clear '
+    "case in scope and otherwise inconclusive, naming what was tried; counter-examples "
+    'never refute it, but an example the claim names ("such as XOR") is a claim of its '
+    'own and can fail. A claim that a general statement does not always hold ("ReLU does '
+    'not cure it", "neither alone fixes it") is its negation: one clear exception '
+    "supports it, and it is refuted when every condition clearly shows none. A *general* "
+    "claim, a *comparison* and a *trend* are supported when "
+    "every condition in scope is a clear case for it, refuted when there are clear cases "
+    "against and none for, **qualified** when there are both (the row names the "
+    "conditions on each side), and inconclusive otherwise. A *bound* "
+    "(a necessary or a sufficient condition) is tested in its direction only; how tight "
+    "it is goes in the note, unless the source asserts tightness. An *identity* holds or "
+    "fails exactly. Conditions outside the claim's scope are reported as generalisation "
+    "and never change the verdict. A claim with several parts (a premise and a "
+    "conclusion, or two assertions) is refuted when any part is (a true conclusion does "
+    "not soften a false premise), supported only when every tested part is, and "
+    "inconclusive otherwise; a part that could not be tested makes the claim **partly "
+    "tested**: the verdict covers the tested parts, and the row names the untested one "
+    "and why. When the verdict is inconclusive, the row estimates how many more runs "
+    "would make the interval clear the threshold if the estimate stayed where it is (an "
+    "interval narrows as 1/√n). Runs that diverged (a non-finite loss or gradient) or "
+    "overflowed are counted by one rule in every claim that reads them: a diverged run "
+    "counts against a claim that predicts healthy behaviour and for a claim that predicts "
+    'failure, and is never dropped ("diverged in k of n"). Each claim is labelled by '
+    "the kind of its evidence: *analytic* (mathematics, checked numerically), "
+    "*construction* (true by how the experiment is built: reported, not counted as "
+    "measured support) or *measured*; the summary counts the kinds separately. *Not "
+    "tested* is used only with the reason printed."
 )
 
 
@@ -124,7 +162,7 @@ def _num(x: float) -> str:
 
 
 def decide(s: Statistic) -> Verdict:
-    """The rule, for one statistic."""
+    """The rule, for one statistic under one condition."""
     if s.value is None or math.isnan(s.value):
         # runs exist but their statistic is undefined (e.g. the median of −∞ and +∞)
         return "inconclusive" if s.n else "not tested"
@@ -177,6 +215,9 @@ class Part:
     statistic: Statistic | None = None
     children: list[Part] = field(default_factory=list)
     reason: str = ""  # why a part is not tested
+    # False for a condition outside the claim's scope: reported as generalisation,
+    # never folded into the verdict
+    in_scope: bool = True
 
     def leaves(self) -> list[Part]:
         if not self.children:
@@ -184,21 +225,28 @@ class Part:
         return [leaf for c in self.children for leaf in c.leaves()]
 
 
-def part(name: str, stat: Statistic) -> Part:
-    return Part(name, decide(stat), stat)
+def part(name: str, stat: Statistic, *, in_scope: bool = True) -> Part:
+    return Part(name, decide(stat), stat, in_scope=in_scope)
 
 
 def untested(name: str, reason: str) -> Part:
     return Part(name, "not tested", None, reason=reason)
 
 
+def outside(p: Part) -> Part:
+    """``p`` marked as outside the claim's scope (generalisation, not evidence)."""
+    p.in_scope = False
+    return p
+
+
 def all_of(name: str, parts: list[Part]) -> Part:
-    """A conjunction: every part must hold (a premise and its conclusion)."""
-    vs = [p.verdict for p in parts]
-    if "refuted" in vs:
-        v: Verdict = "refuted"
-    elif "not tested" in vs:
-        v = "not tested"
+    """The parts of one claim: any refuted part refutes it; an untested part leaves the
+    verdict to the tested parts (the claim is then partly tested)."""
+    vs = [p.verdict for p in parts if p.in_scope and p.verdict != "not tested"]
+    if not vs:
+        v: Verdict = "not tested"
+    elif "refuted" in vs:
+        v = "refuted"
     elif "inconclusive" in vs:
         v = "inconclusive"
     elif "qualified" in vs:
@@ -208,32 +256,56 @@ def all_of(name: str, parts: list[Part]) -> Part:
     return Part(name, v, None, list(parts))
 
 
-def across(name: str, conditions: list[Part], scope: Literal["all", "some"] = "all") -> Part:
-    """A claim tested under named conditions. ``scope="all"``: it is asserted in general,
-    so it is qualified when it holds under some and fails under others. ``scope="some"``:
-    it only says that something can happen, so one clear case supports it."""
-    tested = [c for c in conditions if c.verdict != "not tested"]
-    vs = [c.verdict for c in tested]
-    if not tested:
+def by_form(form: Form, name: str, conditions: list[Part]) -> Part:
+    """A claim (or one part of it) tested under named conditions, joined by its form.
+
+    existence: one clear case in scope supports it; counter-examples never refute it.
+    identity, bound, general, comparison, trend: every condition clearly for →
+    supported; clear cases against and none for → refuted; both → qualified; otherwise
+    (some undecided, none against) inconclusive. Out-of-scope and untested conditions
+    do not count."""
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    vs = [c.verdict for c in conditions if c.in_scope and c.verdict != "not tested"]
+    pro = any(x in ("supported", "qualified") for x in vs)
+    con = any(x in ("refuted", "qualified") for x in vs)
+    if not vs:
         v: Verdict = "not tested"
-    elif scope == "some":
-        if any(x in ("supported", "qualified") for x in vs):
-            v = "supported"
-        elif all(x == "refuted" for x in vs):
-            v = "refuted"
-        else:
-            v = "inconclusive"
-    elif all(x == "supported" for x in vs):
-        v = "supported"
-    elif all(x == "refuted" for x in vs):
-        v = "refuted"
-    elif any(x in ("supported", "qualified") for x in vs) and any(
-        x in ("refuted", "qualified") for x in vs
-    ):
+    elif form == "existence":
+        v = "supported" if pro else "inconclusive"
+    elif pro and con:
         v = "qualified"
+    elif con:
+        v = "refuted"  # one clear counter-case refutes a general claim without support
+    elif all(x == "supported" for x in vs):
+        v = "supported"  # a general claim needs every condition in scope
     else:
         v = "inconclusive"
     return Part(name, v, None, list(conditions))
+
+
+def not_every(name: str, conditions: list[Part]) -> Part:
+    """The negation of a general claim ("ReLU does not cure it", "the init alone does not
+    fix it"): each condition is tested for the exception, so one clear exception supports
+    it, and it is refuted when every condition clearly shows none (the general claim it
+    denies then holds everywhere tested); otherwise inconclusive. Unlike an existence
+    claim ("can"), it says the general claim fails, so it can be refuted."""
+    vs = [c.verdict for c in conditions if c.in_scope and c.verdict != "not tested"]
+    if not vs:
+        v: Verdict = "not tested"
+    elif any(x in ("supported", "qualified") for x in vs):
+        v = "supported"
+    elif all(x == "refuted" for x in vs):
+        v = "refuted"
+    else:
+        v = "inconclusive"
+    return Part(name, v, None, list(conditions))
+
+
+def across(name: str, conditions: list[Part], scope: Literal["all", "some"] = "all") -> Part:
+    """Conditions of a general claim (``"all"``) or of an existence claim (``"some"``):
+    ``by_form`` under its older name."""
+    return by_form("existence" if scope == "some" else "general", name, conditions)
 
 
 @dataclass
@@ -243,28 +315,107 @@ class Conclusion:
     parts: list[dict[str, Any]]
     more_runs_needed: int | None
     reason: str = ""
+    # the condition the headline statistic was measured under ("ReLU, He, depth 32")
+    condition: str = ""
+    # qualified: the in-scope conditions where the claim holds and where it fails
+    holds_under: list[str] = field(default_factory=list)
+    fails_under: list[str] = field(default_factory=list)
+    # parts that could not be tested, with the reason: {"part": ..., "reason": ...}
+    untested: list[dict[str, str]] = field(default_factory=list)
+    # conditions outside the claim's scope: {"condition": ..., "verdict": ...}
+    generalisation: list[dict[str, str]] = field(default_factory=list)
+
+
+def _walk(
+    tree: Part, prefix: tuple[str, ...] = (), scoped: bool = True
+) -> list[tuple[tuple[str, ...], Part, bool]]:
+    """Every node below ``tree``: the names leading to it, the node, and whether it and
+    all its ancestors are in the claim's scope."""
+    out: list[tuple[tuple[str, ...], Part, bool]] = []
+    for c in tree.children:
+        path, inside = (*prefix, c.name), scoped and c.in_scope
+        out.append((path, c, inside))
+        out.extend(_walk(c, path, inside))
+    return out
+
+
+def _sides(node: Part, prefix: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Where a qualified node holds and where it fails: its in-scope conditions that are
+    clear cases for and against (a qualified condition is opened in turn)."""
+    holds: list[str] = []
+    fails: list[str] = []
+    for c in node.children:
+        if not c.in_scope:
+            continue
+        path = (*prefix, c.name)
+        if c.verdict == "supported":
+            holds.append(": ".join(path))
+        elif c.verdict == "refuted":
+            fails.append(": ".join(path))
+        elif c.verdict == "qualified":
+            h, f = _sides(c, path)
+            holds += h
+            fails += f
+    return holds, fails
 
 
 def conclude(tree: Part, headline: Statistic | None = None) -> Conclusion:
-    """Verdict of the whole tree, its headline statistic, flat parts, more runs needed.
+    """Verdict of the whole tree, its headline statistic and condition, flat parts,
+    both sides of a qualified verdict, untested parts and more runs needed.
 
-    The headline is the statistic that decided: the first refuted leaf of a refuted
-    claim, the first inconclusive leaf of an inconclusive one, the first refuted
-    condition of a qualified one (where it fails), else the first leaf."""
-    leaves = [p for p in tree.leaves() if p.statistic is not None]
+    The headline is the statistic that decided: the first refuted in-scope leaf of a
+    refuted claim, the first inconclusive one of an inconclusive claim, the first
+    refuted condition of a qualified one (where it fails), the first supported one of
+    a supported claim, else the first leaf."""
+    nodes = _walk(tree)
+    leaves = [(p, n) for p, n, inside in nodes if inside and not n.children and n.statistic]
+    if not nodes and tree.statistic is not None:
+        leaves = [((), tree)]
     v = tree.verdict
+    condition = ""
     if headline is None and leaves:
-        want = {"refuted": "refuted", "inconclusive": "inconclusive", "qualified": "refuted"}
-        pick = [p for p in leaves if p.verdict == want.get(v, "")]
-        headline = (pick or leaves)[0].statistic
+        want = {
+            "refuted": "refuted",
+            "inconclusive": "inconclusive",
+            "qualified": "refuted",
+            "supported": "supported",
+        }
+        pick = [(p, n) for p, n in leaves if n.verdict == want.get(v, "")]
+        path, leaf = (pick or leaves)[0]
+        headline, condition = leaf.statistic, ": ".join(path)
+    elif headline is not None:
+        match = [p for p, n in leaves if n.statistic is headline]
+        condition = ": ".join(match[0]) if match else ""
     more = None
     if v == "inconclusive":
-        counts = [more_runs(p.statistic) for p in leaves if p.verdict == "inconclusive"]
+        counts = [more_runs(n.statistic) for _, n in leaves if n.verdict == "inconclusive"]
         known = [c for c in counts if c is not None]
         more = max(known) if known else None
+    holds, fails = _sides(tree, ()) if v == "qualified" else ([], [])
+    untested_parts = [
+        {"part": ": ".join(p), "reason": n.reason}
+        for p, n, _ in nodes
+        if not n.children and n.verdict == "not tested"
+    ]
+    if not nodes and tree.verdict == "not tested":
+        untested_parts = [{"part": tree.name, "reason": tree.reason}]
+    general = [
+        {"condition": ": ".join(p), "verdict": n.verdict} for p, n, _ in nodes if not n.in_scope
+    ]
     parts = _flatten(tree) if len(tree.leaves()) > 1 else []
     reasons = [p.reason for p in tree.leaves() if p.verdict == "not tested" and p.reason]
-    return Conclusion(v, headline, parts, more, "; ".join(reasons))
+    return Conclusion(
+        v,
+        headline,
+        parts,
+        more,
+        "; ".join(reasons),
+        condition,
+        holds,
+        fails,
+        untested_parts,
+        general,
+    )
 
 
 def _flatten(tree: Part, prefix: str = "") -> list[dict[str, Any]]:
@@ -275,6 +426,7 @@ def _flatten(tree: Part, prefix: str = "") -> list[dict[str, Any]]:
             {
                 "name": name,
                 "verdict": c.verdict,
+                "in_scope": c.in_scope,
                 "statistic": c.statistic.to_dict() if c.statistic else None,
             }
         )

@@ -438,6 +438,29 @@ def critical_table(name: str, p: Params, mean: Trapezoid) -> pd.DataFrame:
     return df
 
 
+def critical_sigma_w2(
+    name: str,
+    sigma_b2: float = 0.0,
+    *,
+    leaky_slope: float = 0.01,
+    trapezoid_points: int = 4_001,
+) -> tuple[float, float]:
+    """(σ_w², q*) where activation ``name`` crosses from order to chaos at this σ_b².
+
+    Of the points ``critical_points`` finds on the χ1 = 1 line, the order-to-chaos crossing
+    is the one where χ1 at the fixed point rises through 1 as σ_w² grows (direction +1:
+    vanishing below it, exploding above it); a falling crossing (−1) is not it. If several
+    rise, the smallest σ_w² is returned (the first one a growing σ_w² meets). q* is NaN where
+    χ1 does not depend on q (ReLU family). ValueError when the line has no rising crossing."""
+    m = Moments(*numpy_fns(get_activation(name, leaky_slope)), Trapezoid(trapezoid_points))
+    line = critical_points(m, np.array([float(sigma_b2)]))
+    rising = line[line["direction"] == 1].sort_values("sigma_w2")
+    if rising.empty:
+        raise ValueError(f"{name}: no order-to-chaos crossing at σ_b² = {sigma_b2:g}")
+    row = rising.iloc[0]
+    return float(row["sigma_w2"]), float(row["q_star"])
+
+
 # ---- measurement --------------------------------------------------------------------
 
 

@@ -13,7 +13,8 @@ Outputs, in the rule's order:
   expected.csv      E[f'(x)] and E[ln f'(x)] vs n: Monte Carlo per seed, Gauss-Hermite
                     quadrature and a dense trapezoid rule on a fine n grid
   pairs.csv         A7: K pairs (one x anywhere, one with |x| > t1(n)) vs K tanh(x) derivatives
-  inside.csv        A8: vanishing rate per bin of the fraction of x inside [-t1, t1] (n = 2)
+  inside.csv        A8: vanishing rate per bin of the fraction of x inside [-t1, t1] (n = 2);
+                    A11: exploding rate per bin of the fraction inside [-t_explode, t_explode]
   cancellation.csv  A9: a few x far out against many x near zero (exact and Monte Carlo)
   analytic.json     A1/A7/A9/A11: numerically located maxima, pair bound on a grid, thresholds
 """
@@ -302,14 +303,16 @@ def pair_bound(n: float, points: int = 2001, span: float = 12.0) -> dict[str, fl
 def inside_table(p: Params) -> pd.DataFrame:
     """Per seed and bin of the fraction of the K x's inside |x| < t1(n): vanishing rate."""
     t = float(theory.t1(p.inside_n))
+    te = float(theory.t_explode(p.inside_n))
     edges = np.linspace(0.0, 1.0, p.inside_bins + 1)
     rows = []
     for seed in p.seeds:
-        frac, lp = [], []
+        frac, frac_e, lp = [], [], []
         for s in p.inside_scales:
             g = rng(seed, SALT_INSIDE * 1_000_003 + int(round(1e6 * s)))
             x = g.normal(0.0, s, size=(p.samples, p.inside_k))
             frac.append(np.mean(np.abs(x) < t, axis=1))
+            frac_e.append(np.mean(np.abs(x) < te, axis=1))
             lp.append(np.sum(log_tanh_n_derivative(x, p.inside_n), axis=1) * LOG10E)
         f, l10 = np.concatenate(frac), np.concatenate(lp)
         # Right-closed last bin so that "all inside" (f = 1) is counted.
@@ -332,7 +335,33 @@ def inside_table(p: Params) -> pd.DataFrame:
                     "p_above1": float(np.mean(l10[m] > 0)) if m.any() else np.nan,
                 }
             )
+        # A11's rule of thumb, the counterpart of A8's: the same products binned by the
+        # share of x inside the exploding band |x| < t_explode(n), where f′ > 1.
+        fe = np.concatenate(frac_e)
+        be = np.clip(np.digitize(fe, edges[1:-1], right=False), 0, p.inside_bins - 1)
+        for i in range(p.inside_bins):
+            m = be == i
+            rows.append(
+                {
+                    "kind": "bin_explode",
+                    "seed": seed,
+                    "n": p.inside_n,
+                    "K": p.inside_k,
+                    "t1": te,
+                    "f_lo": edges[i],
+                    "f_hi": edges[i + 1],
+                    "count": int(m.sum()),
+                    "p_vanish": float(np.mean(l10[m] < math.log10(p.vanish)))
+                    if m.any()
+                    else np.nan,
+                    "p_above1": float(np.mean(l10[m] > 0)) if m.any() else np.nan,
+                    "p_explode": float(np.mean(l10[m] > math.log10(p.explode)))
+                    if m.any()
+                    else np.nan,
+                }
+            )
         ok = l10 >= math.log10(p.vanish)
+        calm = l10 <= math.log10(p.explode)
         # The smallest fractions inside with which a product still survived.
         rows.append(
             {
@@ -349,6 +378,9 @@ def inside_table(p: Params) -> pd.DataFrame:
                 "survivor_f_q05": float(np.quantile(f[ok], 0.05)) if ok.any() else np.nan,
                 "survivor_f_min": float(f[ok].min()) if ok.any() else np.nan,
                 "vanished_f_q95": float(np.quantile(f[~ok], 0.95)) if (~ok).any() else np.nan,
+                # A11: the share inside the exploding band of the products that did not
+                # explode (the answer: half or more of those lie outside the band)
+                "calm_fe_q95": float(np.quantile(fe[calm], 0.95)) if calm.any() else np.nan,
             }
         )
     return pd.DataFrame(rows)

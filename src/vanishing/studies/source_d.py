@@ -1,4 +1,4 @@
-"""Source D's experiment: a 4-hidden-layer sigmoid net with N(0, 1) weights (claims D3, D4, D6).
+"""Source D's experiment: a 4-hidden-layer sigmoid net with N(0, 1) weights (claims D3-D6).
 
 The tutorial trained on MNIST with TensorFlow and showed TensorBoard histograms of
 ∂L/∂W_l for each layer at the first iteration and after some training. Its code is
@@ -8,8 +8,18 @@ gradient scales with the inputs, the step-0 gradients are also measured on two
 MNIST-like versions of digits (pixels in [0, 1]; and 20×20 upsampled, zero-padded
 to 28×28 = 784 inputs as in MNIST) and at several widths.
 
+The remedies the tutorial names at its end (D5: a different activation, a different
+initialisation) are measured at step 0 on the same per-seed minibatch as D3's step-0
+gradients, at the tutorial's depth and deeper: per (set-up, depth, seed, layer) the weight
+gradient ‖∂L/∂W_l‖ (Frobenius) and the back-propagated error ‖δ_l‖ = ‖∂L/∂z_l‖ (over the
+batch; the last layer's δ is at the logits). The set-ups change one thing at a time (see
+REMEDY_SETUPS); one of the init changes is sigmoid's critical init, weights
+N(0, σ_w²/fan_in) with zero biases at the σ_w² where mean-field χ1 = σ_w² E[φ'(h)²] at the
+fixed point q* crosses 1 from below as σ_w² grows (the order-to-chaos crossing of
+phase.critical_sigma_w2 at σ_b² = 0, the project's zero biases).
+
 Outputs (in order): gradient_stats.csv, histograms.csv, variants.csv, weights.csv,
-meta.json.
+meta.json, remedies.csv.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from ..config_check import check_params
 from ..config_types import (
     ComputeDtype,
     Depth,
+    Depths,
     Grid,
     Inits,
     Lr,
@@ -43,10 +54,11 @@ from ..config_types import (
     Widths,
 )
 from ..data import digits, digits_raw, split
-from ..inits import TRUNCATION
+from ..inits import TRUNCATION, weight_variance
 from ..models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
 from ..runtime import DTYPES
 from ..tables import Tables
+from .phase import critical_sigma_w2
 
 log = logging.getLogger("vanishing.studies.source_d")
 
@@ -63,6 +75,31 @@ TUTORIAL_TAIL = 0.025
 INPUTS = ("standardised", "unit", "mnist_like")
 InputName = Annotated[str, Spec(enum=INPUTS, doc="an input scaling")]
 QUANTILES = (0.5, 0.9, 0.99, 0.999)
+# D5's set-ups: (what changed, activation, init). The tutorial's own first; then one change
+# at a time; then both (ReLU with its own init). CRITICAL is the activation's critical init.
+CRITICAL = "critical"
+REMEDY_SETUPS = (
+    ("none", "sigmoid", "normal"),
+    ("activation", "relu", "normal"),
+    ("init", "sigmoid", "xavier"),
+    ("init", "sigmoid", "lecun"),
+    ("init", "sigmoid", CRITICAL),
+    ("both", "relu", "he"),
+)
+REMEDY_COLUMNS = [
+    "change",
+    "activation",
+    "init",
+    "sigma_w2",
+    "depth",
+    "seed",
+    "layer",
+    "hidden",
+    "weight_grad_norm",
+    "delta_norm",
+    "loss",
+    "status",
+]
 
 
 @dataclass
@@ -83,6 +120,12 @@ class Params:
     # Step-0 only: how the ±0.025 tail depends on the data's scale and the width.
     variant_inputs: Grid(InputName) = field(default_factory=lambda: list(INPUTS))
     variant_widths: Widths = field(default_factory=lambda: [16, 64, 256])
+    # D5's remedies at step 0: the tutorial's depth first (4), then deeper nets, where a
+    # remedy has more to fix (generalisation).
+    remedy_depths: Depths = field(default_factory=lambda: [4, 16, 50])
+    # float64, as the probe: at depth 50 an unchanged N(0, 1) ReLU net's activations reach
+    # 1e37, so float32 would record an overflow where there is a measurable ratio.
+    remedy_dtype: ComputeDtype = "float64"
 
 
 # ---- data -------------------------------------------------------------------
@@ -293,11 +336,95 @@ def variants(p: Params) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def remedy_model(
+    activation: str, inits: list[str], depth: int, width: int, n_in: int, p: Params, critical: float
+) -> EnsembleMLP:
+    """Every seed's network for each of ``inits`` (init-major, as ``ensemble``), one
+    activation. The critical init draws LeCun's N(0, 1/fan_in) with the seed's generator and
+    scales every layer by √σ_w²: N(0, σ_w²/fan_in), zero biases."""
+    drawn = ["lecun" if i == CRITICAL else i for i in inits]
+    model = EnsembleMLP(
+        get_activation(activation), drawn, depth, width, n_in, 10, p.seeds, DTYPES[p.remedy_dtype]
+    )
+    s = len(p.seeds)
+    with torch.no_grad():
+        for k, init in enumerate(inits):
+            if init == CRITICAL:
+                for w in model.weights:
+                    w[k * s : (k + 1) * s] *= math.sqrt(critical)
+    return model
+
+
+def step0_norms(model: EnsembleMLP, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """(‖∂L/∂W_l‖, ‖δ_l‖, loss) of every network: (S, depth + 1), (S, depth + 1), (S,).
+    Each network's loss is its own mean cross-entropy on its own batch x[s], y[s]; δ_l is
+    ∂L/∂z_l over the batch, the last at the logits."""
+    model.zero_grad(set_to_none=True)
+    out = model(x, keep=True)
+    out.logits.retain_grad()
+    losses = per_model_loss(out.logits, y)
+    losses.sum().backward()
+    grads = torch.stack([w.grad.flatten(1).norm(dim=1) for w in model.weights], dim=1)
+    deltas = [z.grad for z in out.pre] + [out.logits.grad]
+    dnorm = torch.stack([d.flatten(1).norm(dim=1) for d in deltas], dim=1)
+    return grads.detach(), dnorm.detach(), losses.detach()
+
+
+def remedy_sigma_w2(init: str, width: int, critical: float) -> float:
+    """σ_w² = fan_in·Var(W) of a hidden (width × width) layer."""
+    return critical if init == CRITICAL else width * weight_variance(init, width, width)
+
+
+def remedies(p: Params, x: Tensor, y: Tensor, critical: float) -> pd.DataFrame:
+    """D5's table: per (set-up, depth, seed, layer) the step-0 norms on D3's minibatch.
+    The set-ups of one activation run as one ensemble per depth."""
+    x = x.to(DTYPES[p.remedy_dtype])
+    idx = batch_indices(p.seeds, len(x), p.batch_size, 1)[:, 0]  # D3's step-0 batch per seed
+    xb, yb = x[idx], y[idx]
+    s = len(p.seeds)
+    frames = []
+    for activation in dict.fromkeys(a for _, a, _ in REMEDY_SETUPS):
+        setups = [(c, i) for c, a, i in REMEDY_SETUPS if a == activation]
+        inits = [i for _, i in setups]
+        k = len(setups)
+        for depth in p.remedy_depths:
+            model = remedy_model(activation, inits, depth, p.width, x.shape[1], p, critical)
+            grads, deltas, losses = step0_norms(model, xb.repeat(k, 1, 1), yb.repeat(k, 1))
+            g, d, loss = grads.double().numpy(), deltas.double().numpy(), losses.double().numpy()
+            bad = ~(np.isfinite(g).all(1) & np.isfinite(d).all(1) & np.isfinite(loss))
+            layers = depth + 1
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "change": np.repeat([c for c, _ in setups], s * layers),
+                        "activation": activation,
+                        "init": np.repeat(inits, s * layers),
+                        "sigma_w2": np.repeat(
+                            [remedy_sigma_w2(i, p.width, critical) for i in inits], s * layers
+                        ),
+                        "depth": depth,
+                        "seed": np.repeat(np.tile(p.seeds, k), layers),
+                        "layer": np.tile(np.arange(1, layers + 1), k * s),
+                        "hidden": np.tile(np.arange(1, layers + 1) <= depth, k * s),
+                        "weight_grad_norm": g.ravel(),
+                        "delta_norm": d.ravel(),
+                        "loss": np.repeat(loss, layers),
+                        "status": np.repeat(np.where(bad, "overflowed", "finite"), layers),
+                    }
+                )
+            )
+    order = {(a, i): n for n, (_, a, i) in enumerate(REMEDY_SETUPS)}
+    out = pd.concat(frames, ignore_index=True)
+    rank = [order[ai] for ai in zip(out["activation"], out["init"], strict=True)]
+    out = out.assign(_rank=rank).sort_values(["_rank", "depth", "seed", "layer"], kind="stable")
+    return out[REMEDY_COLUMNS].reset_index(drop=True)
+
+
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
     p = Params(**params)
     check_params(p)  # the config was checked; a direct caller's params too
-    stats_out, hist_out, variants_out, weights_out, meta_out = (
-        outputs[k] for k in ("stats", "hist", "variants", "weights", "meta")
+    stats_out, hist_out, variants_out, weights_out, meta_out, remedies_out = (
+        outputs[k] for k in ("stats", "hist", "variants", "weights", "meta", "remedies")
     )
     x, y = train_inputs(p.inputs)
     inits, seeds = member_labels(p)
@@ -309,6 +436,9 @@ def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> Non
     pd.concat(hists, ignore_index=True).to_csv(hist_out, index=False)
     variants(p).to_csv(variants_out, index=False)
     weights.to_csv(weights_out, index=False)
+    # Sigmoid's order-to-chaos σ_w² at σ_b² = 0 (zero biases), by the phase study's theory.
+    critical, q_star = critical_sigma_w2("sigmoid", 0.0)
+    remedies(p, x, y, critical).to_csv(remedies_out, index=False)
     meta = {
         **asdict(p),
         "data": "scikit-learn digits (8x8, 64 inputs), training split"
@@ -318,5 +448,7 @@ def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> Non
         "tutorial_tail": TUTORIAL_TAIL,
         "truncation": TRUNCATION,
         "normal_beyond_2sd": math.erfc(TRUNCATION / math.sqrt(2)),
+        "critical_sigma_w2": critical,
+        "critical_q_star": q_star,
     }
     meta_out.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

@@ -97,7 +97,8 @@ class Params:
     e2_depth: Depth = 30
     e2_width: Width = 64
     e2_inits: Inits = field(default_factory=lambda: ["xavier", "he"])
-    e2_seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    # 10 per arm: E2's intervals are bootstraps over these seeds
+    e2_seeds: Seeds = field(default_factory=lambda: list(range(10)))
     e2_steps: Steps = 1000
     # A low rate so the depth-30 He net, whose gradients are O(1) at every layer,
     # does not diverge with plain SGD; Xavier then has every chance to move too.
