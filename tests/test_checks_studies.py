@@ -396,8 +396,8 @@ def test_c1_states(tmp_path: Path) -> None:
     assert res.values["best_lr"] == 0.1 and res.values["largest_converging_lr"] == 0.5
     assert math.isnan(res.values["first_diverging_lr"])  # nothing diverged
     assert "no run diverged at any α up to 0.5" in res.note
-    # the larger α is slower early than the best one (and imprecise): no trade-off
-    slow_big = {0.001: SLOW, 0.1: BEST, 0.5: (0.05, 0.05, 0.5)}
+    # the larger α is slower early than even the smallest one (and imprecise): not fast
+    slow_big = {0.001: SLOW, 0.1: BEST, 0.5: (0.0, 3.0, 0.5)}
     res = f(_curves(tmp_path / "b", slow_big))
     assert res.verdict == "refuted"
     assert _parts(res)[f"{LARGE}: fast"] == "refuted"
@@ -405,8 +405,8 @@ def test_c1_states(tmp_path: Path) -> None:
     res = f(_curves(tmp_path / "c", {0.001: (0.3, 0.5, 0), 0.1: BEST, 0.5: FAST_ROUGH}))
     assert res.verdict == "refuted"
     assert _parts(res)[SLOW_PART] == "refuted"
-    # the large α's early loss about the best one's, scattered over seeds
-    tie = {0.001: SLOW, 0.1: BEST, 0.5: (0.1, 0.05, 0.3)}
+    # the large α's early loss about the smallest one's, scattered over seeds
+    tie = {0.001: SLOW, 0.1: BEST, 0.5: (0.001, 1.0, 0.3)}
     res = f(_curves(tmp_path / "d", tie, spread={0.5: 0.6}))
     assert res.verdict == "inconclusive"
     assert _parts(res)[f"{LARGE}: fast"] == "inconclusive"

@@ -119,8 +119,13 @@ def _a10(root: Path, vanish: float, noise: float = 0.0, only_he: bool = False) -
         hit = not only_he or i == "he"
         return 10.0 ** (-(vanish + noise * SPREAD[s])) if (t and ly == 1 and hit) else 1.0
 
+    # runs that did not converge (final loss 2.0 of 2.3): the answer's scope
     return _grid(
-        root, acts=("tanh_n2",), delta=delta, good=lambda a, i, d, ly, t, s: 0.8 - 0.5 * (t > 0)
+        root,
+        acts=("tanh_n2",),
+        delta=delta,
+        good=lambda a, i, d, ly, t, s: 0.8 - 0.5 * (t > 0),
+        loss=lambda a, i, d, s: 2.0,
     )
 
 
@@ -147,11 +152,31 @@ def test_a10_counts_a_diverged_net_as_exploded(tmp_path: Path) -> None:
         delta=delta,
         good=lambda a, i, d, ly, t, s: 0.8 - 0.5 * (t > 0),
         status=lambda a, i, d, s: "diverged" if i != "he" else "finite",
+        loss=lambda a, i, d, s: 2.0,
     )
     res = ct.check_a10(r)
     assert res.diverged == {"runs": 20, "of": 30}
     assert res.verdict == "qualified"  # vanishes under he; exploded elsewhere
     assert "20 diverged of 30 networks" in res.evidence
+
+
+def test_a10_converged_configurations_are_outside_the_scope(tmp_path: Path) -> None:
+    # the gradient does not vanish anywhere, but only He's runs failed to converge: the
+    # converged ones are reported, not counted, so the verdict rests on He alone
+    def delta(a, i, d, ly, t, s):
+        return 1.0
+
+    r = _grid(
+        tmp_path,
+        acts=("tanh_n2",),
+        delta=delta,
+        good=lambda a, i, d, ly, t, s: 0.8 - 0.5 * (t > 0),
+        loss=lambda a, i, d, s: 2.0 if i == "he" else 0.01,
+    )
+    res = ct.check_a10(r)
+    assert res.verdict == "refuted"
+    assert {g["verdict"] for g in res.generalisation} == {"refuted"}
+    assert all("He" not in g["condition"] for g in res.generalisation)
 
 
 def test_a10_a_net_that_vanished_and_came_back_is_counted() -> None:
@@ -523,3 +548,13 @@ def test_b9_inconclusive(tmp_path: Path) -> None:
 
     res = ct.check_b9(_grid(tmp_path, acts=acts, loss=noisy))
     assert res.verdict == "inconclusive"
+
+
+def test_b1_never_again_is_qualified_where_deeper_units_revive(tmp_path: Path) -> None:
+    # first-layer units never revive (their input is fixed); 3 of 10 deeper ones do
+    r = _grid(tmp_path, acts=("relu",), dead=_dies, revived=3)
+    res = ct.check_b1(r)
+    assert res.verdict == "qualified"
+    assert res.holds_under == ["a unit that went silent stays silent: first hidden layer"]
+    assert res.fails_under == ["a unit that went silent stays silent: deeper hidden layers"]
+    assert ct.check_b1(_grid(tmp_path / "b", acts=("relu",), dead=_dies)).verdict == "supported"

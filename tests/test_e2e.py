@@ -140,7 +140,12 @@ def test_rendered_report_has_no_reprs_carets_or_substitutions(quick_run: Path) -
         rendered.update(
             {(c["id"], "statistic"): render(statistic_text(c.get("statistic"))) for c in claims}
         )
-        ch, rep = _scan((quick_run / "report/quick" / name).read_text(), rendered)
+        text = (quick_run / "report/quick" / name).read_text()
+        if name == "report.tex":
+            # a caret inside math mode is LaTeX's superscript, not a leaked one: blank the
+            # $…$ spans (same length, so the check strings' offsets still hold)
+            text = re.sub(r"\$[^$]*\$", lambda m: " " * len(m.group(0)), text)
+        ch, rep = _scan(text, rendered)
         checks += [f"{name}: {h}" for h in ch]
         report += [f"{name}: {h}" for h in rep]
     assert not report, "from the report's code or templates:\n" + "\n".join(report)

@@ -160,3 +160,39 @@ def test_catalogue_untested_parts_reach_the_result_and_leave_the_verdict(monkeyp
     res = run_check(claim, results=None)  # type: ignore[arg-type]
     assert res.verdict == "supported"
     assert res.untested_parts == [{"part": "q", "reason": "not measurable"}]
+
+
+def test_the_headline_of_an_inconclusive_claim_comes_from_the_undecided_part() -> None:
+    # an existence part with no clear case is inconclusive over exact, refuted leaves:
+    # the headline comes from it, not from the part that holds
+    exact_no = Statistic("largest ratio", 0.2, None, None, "exact", 1.0, "above")
+    tree = all_of(
+        "X",
+        [
+            by_form("general", "mostly small", _conds("for")),
+            by_form("existence", "occasionally large", [part("sigmoid, He", exact_no)]),
+        ],
+    )
+    c = conclude(tree)
+    assert c.verdict == "inconclusive"
+    assert c.statistic is exact_no and c.condition == "occasionally large: sigmoid, He"
+
+
+def test_more_runs_are_not_promised_where_they_could_only_give_a_counter_case() -> None:
+    # an existence claim undecided with its estimate on the wrong side: more runs would at
+    # best make a clear counter-case, which never decides it
+    wrong_side = Statistic("x", 0.45, 0.35, 0.55, "test", 0.5, "above", n=10)
+    right_side = Statistic("x", 0.55, 0.45, 0.65, "test", 0.5, "above", n=10)
+    assert (
+        conclude(
+            all_of("X", [by_form("existence", "can", [part("a", wrong_side)])])
+        ).more_runs_needed
+        is None
+    )
+    assert conclude(
+        all_of("X", [by_form("existence", "can", [part("a", right_side)])])
+    ).more_runs_needed
+    # a general claim is settled either way
+    assert conclude(
+        all_of("X", [by_form("general", "all", [part("a", wrong_side)])])
+    ).more_runs_needed

@@ -413,18 +413,25 @@ def statistic_text(st: dict[str, Any] | None, condition: str = "") -> str:
     """'share of dead units (ReLU, He, depth 32): 0.12 [0.08, 0.17] (95 % bootstrap over
     seeds)': the tested number first, with the condition it was measured under, its
     interval and unit; '' when the check recorded none."""
-    if not st or st.get("value") is None:
+    words = (st or {}).get("nonfinite") or {}
+    if not st or (st.get("value") is None and "value" not in words):
         return ""
+
+    def show(key: str) -> str | None:
+        if st.get(key) is not None:
+            return lab.num(st[key])
+        return words.get(key)
+
     unit = f" {st['unit'].strip()}" if (st.get("unit") or "").strip() else ""
-    lo, hi = st.get("lo"), st.get("hi")
-    interval = f" [{lab.num(lo)}, {lab.num(hi)}]" if lo is not None and hi is not None else ""
+    lo, hi = show("lo"), show("hi")
+    interval = f" [{lo}, {hi}]" if lo is not None and hi is not None else ""
     kind = f" ({st['interval']})" if st.get("interval") and interval else ""
     need = ""
     if st.get("threshold") is not None and st.get("side") in ("above", "below"):
         need = f"; the claim needs {lab.relation(st)} {lab.num(st['threshold'])}"
     where = f" ({lab.humanise(condition)})" if condition else ""
     name = f"{lab.humanise(st['name'])}{where}: " if st.get("name") else ""
-    return f"{name}{lab.num(st['value'])}{interval}{unit}{kind}{need}"
+    return f"{name}{show('value')}{interval}{unit}{kind}{need}"
 
 
 # How the report names each quantity a claim can be about (catalogue: quantity.name).
@@ -467,7 +474,7 @@ def row_lines(c: dict[str, Any]) -> list[str]:
     inconclusive verdict would need, and where the English original differs from the
     translation."""
     out = []
-    if c["verdict"] == "qualified":
+    if c.get("holds_under") or c.get("fails_under"):
         out.append(
             f"Holds under: {_clause(c.get('holds_under') or ['(none named)'])}. "
             f"Fails under: {_clause(c.get('fails_under') or ['(none named)'])}."
@@ -488,7 +495,9 @@ def row_lines(c: dict[str, Any]) -> list[str]:
         out.append(
             f"About {more:,} more runs would settle it if the estimate held."
             if more
-            else "More runs would not settle it at this estimate (it sits on the threshold)."
+            else "More runs of these settings would not settle it: the undecided part rests on "
+            "exact values (counts or maxima over every run) or on a case none of the conditions "
+            "tried showed."
         )
     if c.get("translation_note"):
         out.append(f"English original: {c['translation_note']}")

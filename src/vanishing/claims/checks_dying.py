@@ -16,6 +16,7 @@ from .stats import (
     exact,
     newcombe,
     over_runs,
+    quantity_gap,
     sig,
     wilson,
     with_interval,
@@ -150,7 +151,8 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
             if len(sig_rows)
             else ""
         )
-        + ".",
+        + ". "
+        + quantity_gap(s, [("relu", i, depth) for i in relu_cells]),
         values={"relu_zero_init_max": out_max, "n_good_relu_inits": float(len(good_inits))},
         diverged=diverged_of(status),
     )

@@ -18,6 +18,7 @@ from .stats import (
     listing,
     names,
     over_runs,
+    quantity_gap,
     sig,
     spread,
 )
@@ -213,7 +214,8 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
         tables=[FACTS, SUMMARY],
         note=f"At initialisation tanh clearly vanishes too with {with_too} and clearly not with "
         f"{with_not}: the identity gives tanh′(x) = 4σ′(2x), a peak slope of 1 instead of ¼, so "
-        "tanh shares the saturation but not the ¼ ceiling.",
+        "tanh shares the saturation but not the ¼ ceiling. "
+        + quantity_gap(summary, [(a, i, depth) for i in med.index for a in ("tanh", "sigmoid")]),
         values={"identity_error": err, "n_inits_sigmoid_vanishes": float(len(sig_vanish))},
         diverged=diverged_of(status) if len(status) else None,
     )

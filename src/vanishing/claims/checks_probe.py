@@ -25,6 +25,7 @@ from .stats import (
     fmt_stat,
     names,
     over_runs,
+    quantity_gap,
     sig,
     spread,
 )
@@ -242,45 +243,18 @@ def check_a12_tanh_n_width(r: Results) -> ClaimResult:
         + (diverged_text(status, "networks") if len(status) else ""),
         figures=["activation_derivatives", "delta_heatmap"],
         tables=[DERIV, SUMMARY],
-        note="Where n > 1 'helps' it is because it multiplies the weights' scale, i.e. it acts "
-        "as a different init (claim A14)."
-        if where
-        else "",
+        note=(
+            "Where n > 1 'helps' it is because it multiplies the weights' scale, i.e. it acts "
+            "as a different init (claim A14). "
+            if where
+            else ""
+        )
+        + quantity_gap(
+            s, [(a, i, depth) for a in ["tanh", *acts] for i in sorted(set(s["init"]) - {"zeros"})]
+        ),
         values={f"width_n{n:g}": w for n, w in widths.items()},
         diverged=diverged_of(status) if len(status) else None,
     )
-
-
-WEIGHT_RATIO = "log10_ratio"  # log10 ‖∂L/∂W₁‖/‖∂L/∂W_out‖, the weight-gradient ratio
-
-
-def _weight_cell(s: pd.DataFrame, activation: str, init: str, depth: int) -> pd.Series:
-    """Per-seed weight-gradient ratio of one grid cell (+∞ where the probe overflowed)."""
-    sel = s[(s["activation"] == activation) & (s["init"] == init) & (s["depth"] == depth)]
-    v = sel[WEIGHT_RATIO].astype(float)
-    bad = sel["status"] != FINITE if "status" in sel else ~np.isfinite(v)
-    return v.where(~bad, np.inf).set_axis(sel["seed"].to_numpy())
-
-
-def quantity_gap(s: pd.DataFrame, cells: list[tuple[str, str, int]]) -> str:
-    """Where the weight-gradient ratio and the δ ratio of a cell differ by more than a
-    decade (medians over seeds), one clause per cell; '' where they agree. Every depth
-    claim's row says so, because the two can disagree by many decades."""
-    out = []
-    for act, init, depth in cells:
-        d = _cell(s, act, init, depth)
-        w = _weight_cell(s, act, init, depth)
-        if d.empty or w.empty:
-            continue
-        dm, wm = float(d.median()), float(w.median())
-        if np.isfinite(dm) and np.isfinite(wm) and abs(dm - wm) > LEVEL_DECADES:
-            out.append(
-                f"{condition(activation=act, init=init, depth=depth)}: δ ratio {sig(dm, 3)}, "
-                f"∂L/∂W ratio {sig(wm, 3)} decades"
-            )
-    if not out:
-        return ""
-    return "The weight gradient disagrees with δ (log10 first/last) in " + "; ".join(out) + "."
 
 
 @check("C9")

@@ -25,7 +25,7 @@ import pandas as pd
 from ..activations import DEFAULT_LEAKY_SLOPE
 from ..labels import label
 from . import stats
-from .registry import ClaimResult, Results, check, not_tested, result
+from .registry import ClaimResult, MissingResult, Results, check, not_tested, result
 from .stats import (
     FINITE,
     diverged_of,
@@ -33,6 +33,7 @@ from .stats import (
     exact,
     names,
     over_runs,
+    share,
     sig,
     spread,
 )
@@ -62,6 +63,8 @@ VANISH_DECADES = 1.0
 # exactly-zero gradient row.
 DEAD_FRAC = 0.05
 STUCK_FRAC = 0.01
+# B1: "never updates again": fewer than 1 in 20 of the units that went silent revive.
+NEVER_AGAIN = 0.05
 # B5/B7: the source's leaky slope ("0.1·x for x < 0").
 SOURCE_LEAKY_SLOPE = 0.1
 RELU_VARIANTS = ["prelu", "elu"]
@@ -213,10 +216,19 @@ def check_a10(r: Results) -> ClaimResult:
     # its pre-activations left every band, so its good fraction fell to 0.
     d_ratio[bad] = np.inf
     d_good[bad] = -good[first].reindex(status.index)[bad]
+    # The answer's one-way street applies to runs that have not converged first: a
+    # configuration whose median final/initial loss fell below TRAINS converged, and is
+    # reported as generalisation, outside the claim's scope.
+    loss_ratio = _loss_ratio(r)
     conds = []
+    converged = []
     for key, dg in d_good.groupby(level=CONFIG):
         dr = d_ratio.loc[dg.index]
         label = stats.condition(**dict(zip(CONFIG, key, strict=True)))
+        lr_cell = loss_ratio.reindex(dg.index).dropna()
+        done = bool(len(lr_cell)) and float(np.median(lr_cell)) < TRAINS
+        if done:
+            converged.append(label)
         conds.append(
             all_of(
                 label,
@@ -245,6 +257,7 @@ def check_a10(r: Results) -> ClaimResult:
                 ],
             )
         )
+        conds[-1].in_scope = not done
     # "does not come back": of the nets whose δ ratio vanished at some logged step, the
     # share that later recovered (a diverged net never recovers: it is left as vanished
     # only if it vanished first, which its +∞ ratio never is)
@@ -277,7 +290,10 @@ def check_a10(r: Results) -> ClaimResult:
         expected="the good fraction falls during training and the gradient then vanishes",
         tolerance=f"per configuration: median over seeds of the change in good fraction < "
         f"−{GOOD_DROP} and of log10 ratio < −{VANISH_DECADES:g}, {CI} bootstrap over seeds; "
-        "qualified when it holds in some configurations and fails in others",
+        "the scope is the configurations that did not converge first (median final/initial "
+        f"loss ≥ {TRAINS}); 'does not come back': fewer than {NO_RETURN:.0%} of the nets whose δ "
+        f"ratio fell by more than {VANISH_DECADES:g} decade later recover to within "
+        f"{VANISH_DECADES / 2:g} decade (exact count)",
         evidence="tanh(n·x) nets (n > 1) trained by SGD on digits at every init and depth; at "
         "every logged step the share of hidden pre-activations inside ±t1(n) and the "
         "first-layer over output-layer back-propagated error ‖δ₁‖/‖δ_out‖ were measured on "
@@ -289,13 +305,54 @@ def check_a10(r: Results) -> ClaimResult:
         note=f"Of the nets whose δ ratio fell by more than {VANISH_DECADES:g} decade at some "
         f"logged step, {n_back} of {n_van} later came back within {VANISH_DECADES / 2:g} decade. "
         "The answer offers the drift as a rough analogy for runs that have not converged "
-        "first; every run here trains for the same fixed number of steps.",
+        f"first; configurations that converged (reported, not counted): {names(converged)}.",
         values={"configs_hold": float(len(holds)), "configs": float(len(conds))},
         diverged=diverged_of(status),
     )
 
 
 # ---- B1, B2 -----------------------------------------------------------------------
+
+
+def _stays_dead(r: Results, status: pd.Series) -> Part:
+    """B1's "never ... again": a unit that went silent stays silent. Tested per layer
+    position, because only the first hidden layer's input is fixed (a deeper unit's input
+    moves with the layers below it): the share of ever-dead units that later revived,
+    with its Wilson interval, against NEVER_AGAIN. A diverged net has no revivals
+    (the divergence rule: it counts for a claim of failure)."""
+    try:
+        units = r.table(UNITS)
+    except MissingResult:
+        return untested("a unit that went silent stays silent", "no per-unit table")
+    relu = units[units["activation"] == "relu"]
+    if relu.empty:
+        return untested("a unit that went silent stays silent", "no ReLU units logged")
+    idx = pd.MultiIndex.from_frame(relu[NET])
+    finite = idx.isin(status[status == FINITE].index)
+    revived = relu["revived"].where(finite, 0).astype(float)
+    conds = []
+    for name, sel in (
+        ("first hidden layer", relu["layer"] == 1),
+        ("deeper hidden layers", relu["layer"] > 1),
+    ):
+        k, n = float(revived[sel].sum()), float(relu.loc[sel, "ever_dead"].sum())
+        if n:
+            conds.append(
+                part(
+                    name,
+                    share(
+                        "share of ever-dead ReLU units that later revived",
+                        k,
+                        n,
+                        NEVER_AGAIN,
+                        "below",
+                        runs="ever-dead units",
+                    ),
+                )
+            )
+    if not conds:
+        return untested("a unit that went silent stays silent", "no ReLU unit ever went silent")
+    return by_form("general", "a unit that went silent stays silent", conds)
 
 
 @check("B1")
@@ -346,6 +403,7 @@ def check_b1(r: Results) -> ClaimResult:
                     strict=True,
                 ),
             ),
+            _stays_dead(r, status),
         ],
     )
     sig_min = layers[(layers["activation"] == "sigmoid") & (layers["layer"] <= layers["depth"])]
@@ -369,8 +427,10 @@ def check_b1(r: Results) -> ClaimResult:
         "counts; it counts as dead in the third, which predicts failure).",
         figures=["training_dead_units"],
         tables=[LAYERS, UNITS],
-        note="Whether a dead unit stays dead is B2's question: a silent unit's own weights "
-        "get no gradient, but earlier layers can move its input.",
+        note="A silent unit's own weights get no gradient, but earlier layers can move its "
+        "input, so 'never again' is tested by whether units that went silent come back (B2 "
+        "asks the same question): first-layer units, whose input is fixed, cannot; deeper "
+        "ones can.",
         values={"snapshots_leaking": float(leaks)},
         diverged=diverged_of(status),
     )
@@ -588,7 +648,17 @@ def check_b7(r: Results) -> ClaimResult:
         + " (a diverged net has an infinite loss and counts as stuck).",
         figures=["training_dead_units", "training_loss_curves"],
         tables=[STEPS, LAYERS],
-        note="Its units can still be silent in the forward pass; the backward slope keeps their "
+        note=(
+            f"Every finite NecroReLU net had a largest stuck share of "
+            f"{sig(float(finite['stuck'].max()))}: 'cannot die' fails only through the "
+            f"{len(necro) - len(finite)} diverged nets, which exploded rather than died, and "
+            "the one divergence rule counts against a claim of healthy training. "
+            if len(finite)
+            and len(necro) > len(finite)
+            and float(finite["stuck"].max()) < STUCK_FRAC
+            else ""
+        )
+        + "Its units can still be silent in the forward pass; the backward slope keeps their "
         "weights moving. 'Stuck' counts units whose incoming weight row got an exactly-zero "
         "gradient: since the forward pass is ReLU's, a whole layer is stuck that way when the "
         "layer below is silent on every example, although its biases, and the layer below, "
@@ -755,8 +825,11 @@ def check_c5(r: Results) -> ClaimResult:
     change = _log_ratio_first_vs_rest(_last(layers), "rel_change").reindex(status.index)
     # the one divergence rule: a diverged net's first layer is not the quiet one (+∞,
     # against a claim that predicts a quiet first layer)
-    grad = stats.count_diverged(grad, status, np.inf).fillna(np.inf)
-    change = stats.count_diverged(change, status, np.inf).fillna(np.inf)
+    # 0/0 in a finite net: layer 1 and the quietest other layer did not move at all (float32
+    # underflow in deep sigmoid nets): undefined, so the net cannot say which layer is
+    # slowest and is left out of that statistic (it stays counted in the status line)
+    grad = stats.count_diverged(grad, status, np.inf)
+    change = stats.count_diverged(change, status, np.inf)
     smallest, slowest = [], []
     for key, gv in grad.groupby(level=CONFIG):
         cv = change.loc[gv.index]
@@ -967,7 +1040,7 @@ def check_d2(r: Results) -> ClaimResult:
         f"setting that does not train at depth {dmin} (median final/initial loss ≥ {TRAINS}) "
         "cannot show depth's effect and is untestable; sigmoid nets are the scope, the rest "
         "generalisation",
-        evidence="the same activation/init trained for the same number of SGD steps at each "
+        evidence="The same activation and init trained for the same number of SGD steps at each "
         "depth; per-layer ‖ΔW‖/‖W‖ of the minibatch step taken at every logged step. "
         + diverged_text(status, "networks")
         + " (a diverged deep net counts as harder to train; its update ratio as not small).",
@@ -1051,6 +1124,28 @@ def _delta_slope(layers: pd.DataFrame) -> pd.Series:
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = cov / var
     return slope.where(n >= 2)
+
+
+def _weight_grad_contrast(snaps: pd.DataFrame) -> str:
+    """E3 is about δ (Glorot & Bengio's back-propagated gradients); the weight gradient
+    of the same nets at step 0, first over last hidden layer, for contrast."""
+    first = snaps[snaps["step"] == 0]
+    if first.empty or "grad_norm" not in first:
+        return ""
+    out = []
+    for (init, depth), g in first.groupby(["init", "depth"]):
+        w = g.set_index(["seed", "layer"])["grad_norm"].unstack("layer")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.log10(w[1] / w[depth])
+        r = r[np.isfinite(r)]
+        if len(r):
+            out.append(f"{label(init, 'init')}, depth {depth}: {sig(float(r.median()), 3)}")
+    if not out:
+        return ""
+    return (
+        "For contrast, the weight gradient of the same nets: median log10 ‖∂L/∂W₁‖/‖∂L/∂W_L‖ "
+        "(first over last hidden layer) at step 0 — " + "; ".join(out) + " decades."
+    )
 
 
 @check("E3")
@@ -1140,7 +1235,8 @@ def check_e3(r: Results) -> ClaimResult:
         "whole training split, at the first and last logged step. "
         + diverged_text(status, "networks")
         + " (a diverged net counts against both parts).",
-        figures=["training_glorot_profile"],
+        figures=["training_glorot_profile", "which_gradient"],
+        note=_weight_grad_contrast(snaps),
         tables=[LAYERS],
         diverged=diverged_of(status),
     )

@@ -56,7 +56,7 @@ def check_b6_xor(r: Results) -> ClaimResult:
     better, well, lines = [], [], []
     for key, g in df.groupby(SETTING):
         opt, width = key
-        label = "XOR, " + condition(optimizer=opt, hidden=width)
+        label = condition(optimizer=opt, hidden=width)
         relu = g[g["activation"] == "relu"]["success"]
         for v in leaky:
             lv = g[g["activation"] == v]["success"]
@@ -101,7 +101,7 @@ def check_b6_xor(r: Results) -> ClaimResult:
     tree = all_of(
         "B6",
         [
-            by_form("general", "XOR is learned more often by ReLU than by leaky variants", better),
+            by_form("general", "ReLU learns XOR more often than leaky variants", better),
             by_form("general", "|x| solves XOR well", well),
         ],
     )

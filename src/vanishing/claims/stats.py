@@ -416,3 +416,49 @@ def run_names(index: pd.Index, limit: int = 8) -> str:
         txt = ["/".join(str(x) for x in k) for k in keys]
     more = f" and {len(txt) - limit} more" if len(txt) > limit else ""
     return "; ".join(txt[:limit]) + more
+
+
+# ---- which gradient ------------------------------------------------------------------
+
+# The probe summary's per-network log10 first/last ratios of the two quantities.
+DELTA_RATIO, WEIGHT_RATIO = "log10_delta_ratio", "log10_ratio"
+# A disagreement worth a sentence in the row: the two medians more than a decade apart.
+GAP_DECADES = 1.0
+
+
+def quantity_gap(
+    summary: pd.DataFrame, cells: Iterable[tuple[str, str, int]], limit: int = 6
+) -> str:
+    """Where the probe's weight-gradient ratio log10 ‖∂L/∂W₁‖/‖∂L/∂W_out‖ and its δ ratio
+    log10 ‖δ₁‖/‖δ_out‖ differ by more than a decade (medians over seeds), one clause per
+    (activation, init, depth) cell; '' where they agree. A depth claim's row says so,
+    because the two can disagree by many decades (see the report's "which gradient"
+    section)."""
+    if WEIGHT_RATIO not in summary or DELTA_RATIO not in summary:
+        return ""
+    out = []
+    for act, init, depth in cells:
+        sel = summary[
+            (summary["activation"] == act) & (summary["init"] == init) & (summary["depth"] == depth)
+        ]
+        if sel.empty:
+            continue
+        ok = sel["status"] == FINITE if "status" in sel else pd.Series(True, index=sel.index)
+        d = sel.loc[ok, DELTA_RATIO].astype(float)
+        w = sel.loc[ok, WEIGHT_RATIO].astype(float)
+        d, w = d[np.isfinite(d)], w[np.isfinite(w)]
+        if d.empty or w.empty:
+            continue
+        dm, wm = float(d.median()), float(w.median())
+        if abs(dm - wm) > GAP_DECADES:
+            out.append(
+                f"{condition(activation=act, init=init, depth=depth)}: δ ratio {sig(dm, 3)}, "
+                f"∂L/∂W ratio {sig(wm, 3)} decades"
+            )
+    if not out:
+        return ""
+    lead = (
+        "The weight gradient disagrees with δ (log10 of the first layer over the output layer) in "
+    )
+    more = f"; and {len(out) - limit} more" if len(out) > limit else ""
+    return lead + "; ".join(out[:limit]) + more + "."

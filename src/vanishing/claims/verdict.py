@@ -144,6 +144,12 @@ class Statistic:
             "unit": self.unit,
             "scale": self.scale,
             "strict": self.strict,
+            # JSON has no ∞: how the non-finite ends read, for the report
+            "nonfinite": {
+                k: _word(x)
+                for k, x in (("value", self.value), ("lo", self.lo), ("hi", self.hi))
+                if x is not None and not math.isfinite(float(x))
+            },
         }
 
 
@@ -153,6 +159,14 @@ def _finite(x: float | None) -> float | None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+def _word(x: float) -> str:
+    """A non-finite number in words: '∞', '−∞' or 'undefined' (NaN)."""
+    x = float(x)
+    if math.isnan(x):
+        return "undefined"
+    return "∞" if x > 0 else "−∞"
 
 
 def _num(x: float) -> str:
@@ -218,6 +232,8 @@ class Part:
     # False for a condition outside the claim's scope: reported as generalisation,
     # never folded into the verdict
     in_scope: bool = True
+    # the form that joined this group's conditions (by_form), "" for a leaf or all_of
+    form: str = ""
 
     def leaves(self) -> list[Part]:
         if not self.children:
@@ -281,7 +297,7 @@ def by_form(form: Form, name: str, conditions: list[Part]) -> Part:
         v = "supported"  # a general claim needs every condition in scope
     else:
         v = "inconclusive"
-    return Part(name, v, None, list(conditions))
+    return Part(name, v, None, list(conditions), form=form)
 
 
 def not_every(name: str, conditions: list[Part]) -> Part:
@@ -339,6 +355,46 @@ def _walk(
     return out
 
 
+def _first_leaf(node: Part, prefix: tuple[str, ...]) -> tuple[tuple[str, ...], Part] | None:
+    for c in node.children:
+        if not c.in_scope:
+            continue
+        path = (*prefix, c.name)
+        if not c.children and c.statistic is not None:
+            return path, c
+        found = _first_leaf(c, path)
+        if found:
+            return found
+    return None
+
+
+def _decisive(
+    node: Part, want: str, prefix: tuple[str, ...], through: frozenset[str] = frozenset()
+) -> tuple[tuple[str, ...], Part] | None:
+    """The in-scope leaf that decided a verdict: follow the first child with the wanted
+    verdict (or, for groups, one of ``through``: a qualified claim's refuted leaf sits
+    under qualified groups) down the tree; where a group has the verdict but none of
+    its children do (an existence claim with no clear case is inconclusive over
+    refuted leaves), its first leaf."""
+    groups = through | {want}
+    for c in node.children:
+        if not c.in_scope:
+            continue
+        path = (*prefix, c.name)
+        if not c.children:
+            if c.verdict == want and c.statistic is not None:
+                return path, c
+            continue
+        if c.verdict not in groups:
+            continue
+        found = _decisive(c, want, path, through)
+        if found:
+            return found
+        if c.verdict == want:
+            return _first_leaf(c, path)
+    return None
+
+
 def _sides(node: Part, prefix: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """Where a qualified node holds and where it fails: its in-scope conditions that are
     clear cases for and against (a qualified condition is opened in turn)."""
@@ -356,6 +412,41 @@ def _sides(node: Part, prefix: tuple[str, ...]) -> tuple[list[str], list[str]]:
             h, f = _sides(c, path)
             holds += h
             fails += f
+    return holds, fails
+
+
+def _settleable(node: Part, existence: bool) -> list[Statistic]:
+    """The undecided in-scope statistics more runs could settle. Under an existence
+    claim only those whose estimate sits on the claim's side: a tighter interval on the
+    other side would be a clear counter-case, which never decides an existence claim."""
+    out: list[Statistic] = []
+    for c in node.children:
+        if not c.in_scope:
+            continue
+        if c.children:
+            out += _settleable(c, existence or c.form == "existence")
+        elif c.verdict == "inconclusive" and c.statistic is not None:
+            st = c.statistic
+            if not existence or (st.value is not None and st.ok(st.value)):
+                out.append(st)
+    if not node.children and node.verdict == "inconclusive" and node.statistic is not None:
+        out.append(node.statistic)
+    return out
+
+
+def _qualified_sides(tree: Part) -> tuple[list[str], list[str]]:
+    """Both sides of every qualified part of a claim (a qualified part can sit in a claim
+    that another part refutes or leaves undecided): its in-scope conditions that hold and
+    fail. A claim tested directly under conditions is its own qualified part."""
+    parts = [c for c in tree.children if c.in_scope and c.verdict == "qualified" and c.children]
+    if not parts:
+        return _sides(tree, ()) if tree.verdict == "qualified" else ([], [])
+    holds: list[str] = []
+    fails: list[str] = []
+    for c in parts:
+        h, f = _sides(c, (c.name,))
+        holds += h
+        fails += f
     return holds, fails
 
 
@@ -380,22 +471,26 @@ def conclude(tree: Part, headline: Statistic | None = None) -> Conclusion:
             "qualified": "refuted",
             "supported": "supported",
         }
-        pick = [(p, n) for p, n in leaves if n.verdict == want.get(v, "")]
-        path, leaf = (pick or leaves)[0]
+        through = frozenset({"qualified"}) if v == "qualified" else frozenset()
+        found = _decisive(tree, want.get(v, ""), (), through)
+        if found is not None:
+            path, leaf = found
+        else:
+            path, leaf = leaves[0]
         headline, condition = leaf.statistic, ": ".join(path)
     elif headline is not None:
         match = [p for p, n in leaves if n.statistic is headline]
         condition = ": ".join(match[0]) if match else ""
     more = None
     if v == "inconclusive":
-        counts = [more_runs(n.statistic) for _, n in leaves if n.verdict == "inconclusive"]
+        counts = [more_runs(st) for st in _settleable(tree, False)]
         known = [c for c in counts if c is not None]
         more = max(known) if known else None
-    holds, fails = _sides(tree, ()) if v == "qualified" else ([], [])
+    holds, fails = _qualified_sides(tree)
     untested_parts = [
-        {"part": ": ".join(p), "reason": n.reason}
-        for p, n, _ in nodes
-        if not n.children and n.verdict == "not tested"
+        {"part": ": ".join(p), "reason": n.reason or "no run gave its statistic a value"}
+        for p, n, inside in nodes
+        if inside and not n.children and n.verdict == "not tested"
     ]
     if not nodes and tree.verdict == "not tested":
         untested_parts = [{"part": tree.name, "reason": tree.reason}]

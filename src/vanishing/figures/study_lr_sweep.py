@@ -1,4 +1,4 @@
-"""Plain mini-batch SGD on digits (ReLU/He MLP) at log-spaced learning rates α.
+"""Plain mini-batch SGD on digits (a ReLU MLP at He init) at log-spaced learning rates α.
 Left: training-set loss, median over the seeds still finite at that step, one curve
 per α (colour: α); a curve that stops has diverged in every seed. Right: per α, the
 median loss after the early budget (the first evaluation after 10 % of training) and
