@@ -40,7 +40,11 @@ def check_a14_same_function(r: Results) -> ClaimResult:
         part(
             "A14",
             exact(
-                "largest relative logit difference", worst, SAME_OUTPUT_REL, "below", scale="log"
+                "largest relative logit difference, over every n, depth and seed",
+                worst,
+                SAME_OUTPUT_REL,
+                "below",
+                scale="log",
             ),
         ),
         measured=f"largest relative logit difference, tanh(n·x) with θ vs tanh(x) with hidden W, "

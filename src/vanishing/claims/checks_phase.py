@@ -187,7 +187,10 @@ def check_e6_phase(r: Results) -> ClaimResult:
 
     worst_a = max(acts, key=lambda a: res[a]["gap"])
     worst_draws = np.max(np.stack([res[a]["boot"] for a in acts]), axis=0)
-    what = "largest gap between the measured level set and χ1 = 1, worst activation"
+    what = (
+        "largest gap between the measured level set and χ1 = 1, worst activation "
+        f"({label(worst_a)})"
+    )
     headline = _statistic(res[worst_a]["gap"], worst_draws, what, n)
     state = {a: res[a]["part"].verdict for a in acts}
 

@@ -352,7 +352,8 @@ def check_d1_jacobian_product(r: Results) -> ClaimResult:
     grows = s.loc[clear & (s["slope_ln_delta"] > 0)]
     shrinks = s.loc[clear & (s["slope_ln_delta"] < 0)]
     stat = exact(
-        "share of networks whose fitted per-layer factor and end-to-end ratio agree in direction",
+        "share of networks whose fitted per-layer factor and end-to-end ratio agree in "
+        f"direction, every probe network of depth ≥ {D1_MIN_DEPTH}",
         agree,
         SIGN_AGREEMENT,
         "above",

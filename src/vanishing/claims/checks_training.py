@@ -449,7 +449,12 @@ def check_b2(r: Results) -> ClaimResult:
     first = relu[relu["layer"] == 1]
     rev1 = int(first["revived"].sum())
     by_depth = relu.groupby("depth")[["ever_dead", "revived"]].sum()
-    stat = exact("ever-dead ReLU units that came back", revived, 1, "above")
+    stat = exact(
+        "ever-dead ReLU units that came back, every finite ReLU net of the training grid",
+        revived,
+        1,
+        "above",
+    )
     whole = bool((relu["monitor_size"] >= relu["monitor_size"].max()).all()) if len(relu) else False
     return result(
         part("B2", stat),

@@ -31,7 +31,8 @@ def check_c2_underflow(r: Results) -> ClaimResult:
     low = df[(df["dtype"] != "float64") & ~nonfinite]
     top = low.loc[low["underflow_frac"].idxmax()] if len(low) else None
     stat = exact(
-        "largest share of a network's non-zero float64 first-layer gradient entries "
+        "largest share, over every dtype, init and depth, of a network's non-zero float64 "
+        "first-layer gradient entries "
         "that became exactly 0",
         float(low["underflow_frac"].max()) if len(low) else np.nan,
         UNDERFLOW_MAJORITY,
