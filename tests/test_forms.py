@@ -196,3 +196,18 @@ def test_more_runs_are_not_promised_where_they_could_only_give_a_counter_case() 
     assert conclude(
         all_of("X", [by_form("general", "all", [part("a", wrong_side)])])
     ).more_runs_needed
+
+
+def test_more_runs_come_from_the_undecided_part_only() -> None:
+    wrong_side = Statistic("x", 0.45, 0.35, 0.55, "test", 0.5, "above", n=10)
+    near = Statistic("x", 0.52, 0.45, 0.59, "test", 0.5, "above", n=10)
+    tree = all_of(
+        "X",
+        [
+            by_form("existence", "can", [part("a", wrong_side)]),
+            # a settled (qualified) part whose own undecided condition is beside the point
+            by_form("general", "all", [part("b", FOR), part("c", AGAINST), part("d", near)]),
+        ],
+    )
+    c = conclude(tree)
+    assert c.verdict == "inconclusive" and c.more_runs_needed is None

@@ -416,7 +416,8 @@ def _sides(node: Part, prefix: tuple[str, ...]) -> tuple[list[str], list[str]]:
 
 
 def _settleable(node: Part, existence: bool) -> list[Statistic]:
-    """The undecided in-scope statistics more runs could settle. Under an existence
+    """The undecided in-scope statistics of the undecided parts, which more runs could
+    settle. Under an existence
     claim only those whose estimate sits on the claim's side: a tighter interval on the
     other side would be a clear counter-case, which never decides an existence claim."""
     out: list[Statistic] = []
@@ -424,7 +425,10 @@ def _settleable(node: Part, existence: bool) -> list[Statistic]:
         if not c.in_scope:
             continue
         if c.children:
-            out += _settleable(c, existence or c.form == "existence")
+            # only the undecided parts keep the claim undecided (a qualified or supported
+            # part next to them is settled already)
+            if c.verdict == "inconclusive":
+                out += _settleable(c, existence or c.form == "existence")
         elif c.verdict == "inconclusive" and c.statistic is not None:
             st = c.statistic
             if not existence or (st.value is not None and st.ok(st.value)):
