@@ -100,3 +100,28 @@ def test_publish_writes_the_readme_summary_from_claims_json(tmp_path: Path) -> N
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
     assert not put_in_readme(tmp_path / "report" / "report.md", block)  # no markers
+
+
+def test_publish_writes_the_citation_from_the_published_report(tmp_path: Path) -> None:
+    from vanishing.cli import cite_fields, put_in_citation
+
+    cff = tmp_path / "CITATION.cff"
+    cff.write_text(
+        "date-released: 2020-01-01\nabstract: >\n  A pipeline that tests, by experiment and\n"
+        "  analytic computation, 50 claims about gradients.\npreferred-citation:\n  type: report\n"
+    )
+    claims = tmp_path / "claims.json"
+    claims.write_text(json.dumps({"claims": [{"id": f"A{i}"} for i in range(7)]}))
+    md = "- git commit: `abc`; build date: 2026-12-01\n"
+    assert put_in_citation(cff, cite_fields(md, claims))
+    text = cff.read_text()
+    assert "date-released: 2026-12-01" in text and "computation, 7 claims" in text
+    assert "preferred-citation:\n  year: 2026\n" in text
+    assert put_in_citation(cff, cite_fields(md, claims)) and cff.read_text() == text  # idempotent
+
+
+def test_citation_states_the_catalogues_claim_count() -> None:
+    from vanishing.claims.evaluate import load_catalogue
+
+    text = (ROOT / "CITATION.cff").read_text()
+    assert f"computation, {len(load_catalogue())} claims" in text

@@ -175,6 +175,35 @@ def put_in_readme(
     return True
 
 
+def cite_fields(md: str, claims_json: Path) -> dict[str, str]:
+    """What CITATION.cff states about the published report, from the report itself: the
+    claim count, the build date and the year, so that the citation cannot drift."""
+    n = len(json.loads(claims_json.read_text())["claims"])
+    m = re.search(r"build date: (\d{4})-(\d{2})-(\d{2})", md)
+    date = "-".join(m.groups()) if m else ""
+    return {"claims": str(n), "date": date, "year": date[:4]}
+
+
+def put_in_citation(cff: Path, fields: dict[str, str]) -> bool:
+    """Rewrite CITATION.cff's claim count, date-released and preferred-citation year."""
+    if not cff.exists():
+        return False
+    doc = cff.read_text()
+    doc = re.sub(
+        r"analytic computation, \d+ claims", f"analytic computation, {fields['claims']} claims", doc
+    )
+    if fields["date"]:
+        doc = re.sub(r"^date-released: .*$", f"date-released: {fields['date']}", doc, flags=re.M)
+        if re.search(r"^  year: ", doc, flags=re.M):
+            doc = re.sub(r"^  year: .*$", f"  year: {fields['year']}", doc, flags=re.M)
+        else:
+            doc = doc.replace(
+                "preferred-citation:\n", f"preferred-citation:\n  year: {fields['year']}\n", 1
+            )
+    cff.write_text(doc)
+    return True
+
+
 def cmd_publish(a: argparse.Namespace) -> None:
     """Copy the default run's report (Markdown with figure links rewritten to figures/,
     the PDF, the cited figures, claims.json) into ``--out`` with PROVENANCE.md. It refuses
@@ -186,6 +215,9 @@ def cmd_publish(a: argparse.Namespace) -> None:
     )
     if put_in_readme(Path("README.md"), block):
         print("README.md: the published block now states these verdicts")
+    md = (Path(a.report) / "report.md").read_text()
+    if put_in_citation(Path("CITATION.cff"), cite_fields(md, Path(a.results) / "claims.json")):
+        print("CITATION.cff: claim count, release date and year from the published report")
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
