@@ -1,5 +1,6 @@
 """Checks settled by the probe grid (gradients at initialisation), with the theory
-tables where a claim also has an analytic part: A2, A12, C9, D1, D5.
+tables where a claim also has an analytic part: A2, A12, C9, D1 (D5 reads the tutorial's
+own set-up: checks_remedies).
 
 The tested quantity is log10 ‖δ₁‖/‖δ_out‖, the back-propagated error at the first
 hidden layer over the one at the logits, per network at the deepest probed depth.

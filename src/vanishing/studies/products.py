@@ -300,6 +300,40 @@ def pair_bound(n: float, points: int = 2001, span: float = 12.0) -> dict[str, fl
 # ---- A8: fraction inside [-t1, t1] vs vanishing --------------------------------
 
 
+def _share_bins(
+    p: Params,
+    edges: np.ndarray,
+    share: np.ndarray,
+    l10: np.ndarray,
+    keys: dict[str, Any],
+    explode: bool = False,
+) -> list[dict[str, Any]]:
+    """One row per bin of ``share`` (the fraction of a product's x inside a band): how
+    many products fell in it and the share of them that vanished, exceeded 1 and (with
+    ``explode``) exploded. ``l10``: the products' log10."""
+    # Right-closed last bin so that "all inside" (share = 1) is counted.
+    b = np.clip(np.digitize(share, edges[1:-1], right=False), 0, p.inside_bins - 1)
+    rows = []
+    for i in range(p.inside_bins):
+        m = b == i
+        row = {
+            "kind": keys["kind"],
+            "seed": keys["seed"],
+            "n": p.inside_n,
+            "K": p.inside_k,
+            "t1": keys["t1"],
+            "f_lo": edges[i],
+            "f_hi": edges[i + 1],
+            "count": int(m.sum()),
+            "p_vanish": float(np.mean(l10[m] < math.log10(p.vanish))) if m.any() else np.nan,
+            "p_above1": float(np.mean(l10[m] > 0)) if m.any() else np.nan,
+        }
+        if explode:
+            row["p_explode"] = float(np.mean(l10[m] > math.log10(p.explode))) if m.any() else np.nan
+        rows.append(row)
+    return rows
+
+
 def inside_table(p: Params) -> pd.DataFrame:
     """Per seed and bin of the fraction of the K x's inside |x| < t1(n): vanishing rate."""
     t = float(theory.t1(p.inside_n))
@@ -314,52 +348,14 @@ def inside_table(p: Params) -> pd.DataFrame:
             frac.append(np.mean(np.abs(x) < t, axis=1))
             frac_e.append(np.mean(np.abs(x) < te, axis=1))
             lp.append(np.sum(log_tanh_n_derivative(x, p.inside_n), axis=1) * LOG10E)
-        f, l10 = np.concatenate(frac), np.concatenate(lp)
-        # Right-closed last bin so that "all inside" (f = 1) is counted.
-        b = np.clip(np.digitize(f, edges[1:-1], right=False), 0, p.inside_bins - 1)
-        for i in range(p.inside_bins):
-            m = b == i
-            rows.append(
-                {
-                    "kind": "bin",
-                    "seed": seed,
-                    "n": p.inside_n,
-                    "K": p.inside_k,
-                    "t1": t,
-                    "f_lo": edges[i],
-                    "f_hi": edges[i + 1],
-                    "count": int(m.sum()),
-                    "p_vanish": float(np.mean(l10[m] < math.log10(p.vanish)))
-                    if m.any()
-                    else np.nan,
-                    "p_above1": float(np.mean(l10[m] > 0)) if m.any() else np.nan,
-                }
-            )
-        # A11's rule of thumb, the counterpart of A8's: the same products binned by the
-        # share of x inside the exploding band |x| < t_explode(n), where f′ > 1.
-        fe = np.concatenate(frac_e)
-        be = np.clip(np.digitize(fe, edges[1:-1], right=False), 0, p.inside_bins - 1)
-        for i in range(p.inside_bins):
-            m = be == i
-            rows.append(
-                {
-                    "kind": "bin_explode",
-                    "seed": seed,
-                    "n": p.inside_n,
-                    "K": p.inside_k,
-                    "t1": te,
-                    "f_lo": edges[i],
-                    "f_hi": edges[i + 1],
-                    "count": int(m.sum()),
-                    "p_vanish": float(np.mean(l10[m] < math.log10(p.vanish)))
-                    if m.any()
-                    else np.nan,
-                    "p_above1": float(np.mean(l10[m] > 0)) if m.any() else np.nan,
-                    "p_explode": float(np.mean(l10[m] > math.log10(p.explode)))
-                    if m.any()
-                    else np.nan,
-                }
-            )
+        f, fe, l10 = np.concatenate(frac), np.concatenate(frac_e), np.concatenate(lp)
+        # A8: the products binned by the share of x inside ±t1; A11's rule of thumb, the
+        # counterpart: the same products binned by the share inside the exploding band
+        # |x| < t_explode(n), where f′ > 1.
+        rows += _share_bins(p, edges, f, l10, {"kind": "bin", "seed": seed, "t1": t})
+        rows += _share_bins(
+            p, edges, fe, l10, {"kind": "bin_explode", "seed": seed, "t1": te}, explode=True
+        )
         ok = l10 >= math.log10(p.vanish)
         # "near O(1)": within a decade of 1 (the answer contrasts O(1) with O(n^K))
         calm = np.abs(l10) <= 1.0
