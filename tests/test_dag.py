@@ -48,7 +48,7 @@ def _nodes(config: dict) -> dict[str, tuple[list[str], set[str], set[str]]]:
         nodes[f"claims_figure[{f.name}]"] = ([f.module], {"c"}, {f"figure.{f.name}"})
     every = pipeline.FIGURES + pipeline.CLAIM_FIGURES
     figs = {f"figure.{f.name}" for f in every}
-    nodes["report"] = (["vanishing.report", *(f.module for f in every)], figs | {"c"}, set())
+    nodes["report"] = (["vanishing.report.render", *(f.module for f in every)], figs | {"c"}, set())
     return nodes
 
 

@@ -130,7 +130,8 @@ def test_rendered_report_has_no_reprs_carets_or_substitutions(quick_run: Path) -
     """Scans report.md and report.tex. Hits inside a string a claim check wrote
     (measured, expected, tolerance, evidence, note) are listed apart from those of the
     report's own code or templates; both fail."""
-    from vanishing.report import md_text, statistic_text, tex_text
+    from vanishing.report.latex import tex_text
+    from vanishing.report.render import md_text, statistic_text
 
     claims = json.loads((quick_run / QUICK / "claims.json").read_text())["claims"]
     checks: list[str] = []

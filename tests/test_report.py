@@ -11,7 +11,9 @@ import pytest
 
 from vanishing.claims.evaluate import load_catalogue
 from vanishing.pipeline import results_at, run_stage
-from vanishing.report import load_references, run, tex_escape
+from vanishing.report.bibliography import load_references
+from vanishing.report.latex import tex_escape
+from vanishing.report.render import run
 
 from .conftest import ROOT
 

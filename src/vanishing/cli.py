@@ -88,7 +88,7 @@ def provenance_line(md: str, key: str) -> str:
 def publish(report: Path, results: Path, out: Path) -> list[Path]:
     md_path = report / "report.md"
     md = md_path.read_text()
-    from .report import REFERENCE_CONFIG
+    from .report.provenance import REFERENCE_CONFIG
 
     if f"config **{REFERENCE_CONFIG}**" not in md.split("\n", 3)[2]:
         raise SystemExit(
@@ -142,7 +142,7 @@ README_START, README_END = "<!-- published:start -->", "<!-- published:end -->"
 def readme_block(md: str, claims_json: Path, out: Path) -> str:
     """The README's summary of the published report, from its claims.json: the
     verdict counts and the abstract's findings (the report's own rule picks them)."""
-    from .report import VERDICTS, findings, md_text, verdict_counts
+    from .report.render import VERDICTS, findings, md_text, verdict_counts
 
     data = json.loads(claims_json.read_text())
     counts = verdict_counts(data)

@@ -9,7 +9,7 @@ rule report:
             f"{RESULTS}/figures/{f.name}.png" for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES
         ],
         templates=sorted(glob.glob("report/templates/*")),
-        code=code("vanishing.report", *FIGURE_MODULES),
+        code=code("vanishing.report.render", *FIGURE_MODULES),
     output:
         md=f"{REPORT}/report.md",
         tex=f"{REPORT}/report.tex",
@@ -20,7 +20,7 @@ rule report:
         ENV
     params:
         p=report_params,
-        job={"kind": "stage", "module": "vanishing.report", "torch": False},
+        job={"kind": "stage", "module": "vanishing.report.render", "torch": False},
     script:
         "../scripts/run_job.py"
 

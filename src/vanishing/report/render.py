@@ -3,58 +3,30 @@
 Every number in the report comes from a file the pipeline wrote; the templates hold
 prose and layout only. StrictUndefined makes a missing value fail the build instead of
 printing an empty cell.
-
-Layout: a title block naming the config and the build date (a banner when it is not
-the reference run), an abstract with the verdict counts and findings chosen by rule
-from claims.json, then per source its claims table followed by the figures it cites,
-numbered in order of first mention, each caption ending with the module and the tables
-that made it; a glossary of code names, the references (cited where used) and the
-provenance, including a BibTeX entry for the report itself.
-
-LaTeX: pdfLaTeX with a fixed mapping from every Unicode symbol the text uses to a LaTeX
-command (``_TEX_UNICODE``; Greek letters and sub/superscripts by name). A character
-without a mapping stops the build with its name, rather than printing "?" or a missing
-glyph. Why not LuaLaTeX with a Unicode font: a glyph the font lacks is only a warning
-in the log (the same silent loss as before), it needs texlive-luatex and fonts beyond
-the README's install line, and it compiles slower. Why not pylatexenc: a dependency for
-about 80 symbols we control, and its output for some of them needs packages anyway.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import importlib
-import importlib.metadata as md
-import json
 import logging
 import os
-import platform
 import re
-import subprocess
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
 
-from . import labels as lab
-from .claims.evaluate import CATALOGUE
-from .tables import Tables
+from .. import labels as lab
+from ..claims.evaluate import CATALOGUE
+from ..tables import Tables
+from .bibliography import bibtex, citations, load_references, md_reference, short_cite
+from .citation import AUTHORS, TITLE, report_bibtex
+from .latex import tex_escape, tex_path, tex_pdfstring, tex_text
+from .provenance import config_identity, provenance
 
 log = logging.getLogger("vanishing.report")
 
-PACKAGES = (
-    "torch",
-    "numpy",
-    "pandas",
-    "matplotlib",
-    "seaborn",
-    "jinja2",
-    "snakemake",
-    "scikit-learn",
-)
 SECTIONS = {
     "A": "Source A: tanh(n·x) and the vanishing gradient",
     "B": "Source B: how ReLU addresses vanishing gradients",
@@ -63,291 +35,12 @@ SECTIONS = {
     "E": "Beyond the sources: the literature",
 }
 VERDICTS = ("supported", "qualified", "refuted", "inconclusive", "not tested")
-# The config whose report is the reference run (the one docs/report/ publishes).
-REFERENCE_CONFIG = "default"
 # The figure the abstract shows first (built from claims.json).
 OVERVIEW_FIGURE = "verdict_overview"
 # The figure of the "which gradient vanishes?" section, shown there (before the claims).
 WHICH_FIGURE = "which_gradient"
 # The claim that measures it, and the settings the section tabulates from its values.
 WHICH_CLAIM = "E7"
-TITLE = "Vanishing and exploding gradients: four public discussions, tested"
-AUTHORS = "The vanishing authors"
-
-
-# ---- provenance ---------------------------------------------------------------
-
-
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-def git_commit(root: Path) -> str:
-    try:
-        out = _git(root, "rev-parse", "HEAD")
-        dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
-        return out + (" (with uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-
-
-def build_date(root: Path) -> str:
-    """The date the report states: SOURCE_DATE_EPOCH if set, else the date of the git
-    commit it was built from (so a rebuild of the same commit is byte-identical)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
-    try:
-        return _git(root, "log", "-1", "--format=%cs")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout; set SOURCE_DATE_EPOCH)"
-
-
-def config_hash(config: dict[str, Any]) -> str:
-    blob = json.dumps(config, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
-
-
-def config_identity(config: dict[str, Any], hash_: str) -> dict[str, Any]:
-    """The config's name as the title block prints it: "default", "quick" or
-    "custom (<hash>)", and whether this is the reference run."""
-    name = str(config.get("name") or "")
-    shown = name if name in ("default", "quick") else f"custom ({hash_})"
-    return {"name": name or "custom", "label": shown, "reference": name == REFERENCE_CONFIG}
-
-
-def provenance(config: dict[str, Any], root: Path) -> dict[str, Any]:
-    versions = {}
-    for p in PACKAGES:
-        try:
-            versions[p] = md.version(p)
-        except md.PackageNotFoundError:
-            versions[p] = "not installed"
-    try:
-        version = md.version("vanishing")
-    except md.PackageNotFoundError:
-        version = "unknown"
-    return {
-        "commit": git_commit(root),
-        "config_hash": config_hash(config),
-        "date": build_date(root),
-        "version": version,
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-        "versions": versions,
-    }
-
-
-# ---- escaping for LaTeX -----------------------------------------------------------
-
-_TEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-# Symbols pdfLaTeX's utf8 input does not know, as math.
-_TEX_UNICODE = {
-    "σ": r"$\sigma$",
-    "χ": r"$\chi$",
-    "φ": r"$\phi$",
-    "δ": r"$\delta$",
-    "ε": r"$\varepsilon$",
-    "α": r"$\alpha$",
-    "θ": r"$\theta$",
-    "λ": r"$\lambda$",
-    "μ": r"$\mu$",
-    "∂": r"$\partial$",
-    "∇": r"$\nabla$",
-    "±": r"$\pm$",
-    "≥": r"$\geq$",
-    "≤": r"$\leq$",
-    "≈": r"$\approx$",
-    "≠": r"$\neq$",
-    "∞": r"$\infty$",
-    "×": r"$\times$",
-    "·": r"$\cdot$",
-    "√": r"$\surd$",
-    "‖": r"$\|$",
-    "⊙": r"$\odot$",
-    "∈": r"$\in$",
-    "→": r"$\to$",
-    "←": r"$\leftarrow$",
-    "⇔": r"$\Leftrightarrow$",
-    "−": r"$-$",
-    "↦": r"$\mapsto$",
-    "⇒": r"$\Rightarrow$",
-    "↔": r"$\leftrightarrow$",
-    "∓": r"$\mp$",
-    "∘": r"$\circ$",
-    "≲": r"$\lesssim$",
-    "≳": r"$\gtrsim$",
-    "∉": r"$\notin$",
-    "⊂": r"$\subset$",
-    "∩": r"$\cap$",
-    "∪": r"$\cup$",
-    "∀": r"$\forall$",
-    "∃": r"$\exists$",
-    "ℝ": r"$\mathbb{R}$",
-    "ℕ": r"$\mathbb{N}$",
-    "⌈": r"$\lceil$",
-    "⌉": r"$\rceil$",
-    "⌊": r"$\lfloor$",
-    "⌋": r"$\rfloor$",
-    "✗": "no",
-    "\u2009": r"\,",
-    "\u202f": r"\,",
-    "\u2011": "-",
-    "′": r"$'$",
-    "″": r"$''$",
-    "…": r"\dots{}",
-    "–": "--",
-    "—": "---",
-    "“": "``",
-    "”": "''",
-    "’": "'",
-    "‘": "`",
-    "✓": "yes",
-    "∑": r"$\sum$",
-    "∏": r"$\prod$",
-    "∝": r"$\propto$",
-    "≪": r"$\ll$",
-    "≫": r"$\gg$",
-    "⟨": r"$\langle$",
-    "⟩": r"$\rangle$",
-    "∼": r"$\sim$",
-    "≡": r"$\equiv$",
-    "⋯": r"$\cdots$",
-}
-_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]+")
-
-
-_GREEK_UPPER_IN_TEX = {
-    "Gamma",
-    "Delta",
-    "Theta",
-    "Lambda",
-    "Xi",
-    "Pi",
-    "Sigma",
-    "Upsilon",
-    "Phi",
-    "Psi",
-    "Omega",
-}
-_SCRIPT_DIGITS = {
-    "ZERO": "0",
-    "ONE": "1",
-    "TWO": "2",
-    "THREE": "3",
-    "FOUR": "4",
-    "FIVE": "5",
-    "SIX": "6",
-    "SEVEN": "7",
-    "EIGHT": "8",
-    "NINE": "9",
-    "MINUS": "-",
-    "PLUS": "+",
-}
-
-
-_SCRIPT = re.compile("[\u2070-\u209f\u00b2\u00b3\u00b9\u1d37\u1d40]+")
-
-
-def _script_run(m: re.Match[str]) -> str:
-    """A run of superscript (or subscript) characters as one LaTeX group: '⁻¹¹' →
-    '\\textsuperscript{$-$11}'."""
-    out, kind = [], None
-    for ch in m.group(0):
-        name = unicodedata.name(ch, "")
-        k = "sub" if name.startswith("SUBSCRIPT") else "super"
-        if kind and k != kind:
-            raise ValueError(f"mixed sub- and superscripts in {m.group(0)!r}")
-        kind = k
-        word = name.split()[-1]
-        if word == "T" and "MODIFIER" in name:
-            out.append(r"\ensuremath{\top}")
-        elif "MODIFIER LETTER CAPITAL" in name:
-            out.append(word)
-        elif word in _SCRIPT_DIGITS:
-            digit = _SCRIPT_DIGITS[word]
-            out.append(r"\ensuremath{-}" if digit == "-" else digit)
-        elif name.startswith(("SUPERSCRIPT LATIN SMALL LETTER", "SUBSCRIPT LATIN SMALL LETTER")):
-            out.append(word.lower())
-        else:
-            raise ValueError(f"no LaTeX for {ch!r} ({name})")
-    cmd = r"\textsubscript" if kind == "sub" else r"\textsuperscript"
-    return f"{cmd}{{{''.join(out)}}}"
-
-
-def _tex_char(ch: str) -> str:
-    """One character as pdfLaTeX can typeset it (utf8 inputenc covers Latin-1)."""
-    if ch in _TEX_UNICODE:
-        return _TEX_UNICODE[ch]
-    if ord(ch) < 0x250:  # ASCII, Latin-1 and Latin Extended: inputenc knows them
-        return ch
-    name = unicodedata.name(ch, "")
-    if name.startswith("GREEK "):
-        letter = name.split()[-1].capitalize()
-        if "CAPITAL" in name:
-            return f"$\\{letter}$" if letter in _GREEK_UPPER_IN_TEX else letter[0]
-        return f"$\\{letter.lower()}$"
-    raise ValueError(
-        f"no LaTeX for {ch!r} (U+{ord(ch):04X} {name}): add it to _TEX_UNICODE in report.py"
-    )
-
-
-def tex_escape(value: Any) -> str:
-    """Text → LaTeX: specials escaped, every symbol mapped (an unknown one is an error)."""
-    s = str(value)
-    s = "".join(_TEX_SPECIAL.get(ch, ch) for ch in s)
-    # pdfLaTeX has no CJK fonts by default; the English title stands alone.
-    s = _CJK.sub("", s).replace("()", "").replace("( )", "")
-    parts = []
-    last = 0
-    for m in _SCRIPT.finditer(s):
-        parts.append("".join(_tex_char(ch) for ch in s[last : m.start()]))
-        parts.append(_script_run(m))
-        last = m.end()
-    parts.append("".join(_tex_char(ch) for ch in s[last:]))
-    return "".join(parts)
-
-
-def tex_text(value: Any) -> str:
-    """Free text from a check → LaTeX: labels and true minus signs first, then escaped;
-    URLs become breakable links."""
-    parts = lab.URL.split(lab.humanise(value))
-    return "".join(tex_url(p) if k % 2 else tex_escape(p) for k, p in enumerate(parts))
-
-
-def tex_pdfstring(value: Any) -> str:
-    """A heading for the PDF's bookmarks: specials escaped, symbols outside Latin-1
-    dropped (hyperref cannot put math there)."""
-    s = "".join(ch for ch in str(value) if ord(ch) < 0x100)
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in s)
-
-
-def tex_url(url: str) -> str:
-    """A URL that may break at any character (xurl)."""
-    for ch in "\\{}%#":
-        url = url.replace(ch, "\\" + ch)
-    return f"\\url{{{url}}}"
-
-
-def tex_path(value: Any) -> str:
-    """A path or URL that may break at any character (xurl), unescaped inside."""
-    v = str(value).replace("\\", "/")
-    for ch in "{}%#":
-        v = v.replace(ch, "\\" + ch)
-    return f"\\nolinkurl{{{v}}}"
 
 
 def md_cell(value: Any) -> str:
@@ -358,9 +51,6 @@ def md_cell(value: Any) -> str:
 def md_text(value: Any) -> str:
     """Free text from a check, for a Markdown cell: labels, true minus signs, escaped."""
     return md_cell(lab.humanise(value))
-
-
-# ---- figures --------------------------------------------------------------------
 
 
 def caption(name: str) -> str:
@@ -376,7 +66,7 @@ def caption(name: str) -> str:
 def figure_tables(name: str, config: dict[str, Any]) -> list[str]:
     """The files a figure is drawn from (the manifest's tables for it, as the report
     prints their paths; a glob for per-job tables)."""
-    from . import pipeline
+    from .. import pipeline
 
     figs = {f.name: f for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES}
     if name not in figs:
@@ -404,9 +94,6 @@ def figure_entry(name: str, number: int, config: dict[str, Any]) -> dict[str, An
         "module": f"vanishing.figures.{name}",
         "tables": figure_tables(name, config),
     }
-
-
-# ---- statistics, findings -----------------------------------------------------------
 
 
 def statistic_text(st: dict[str, Any] | None, condition: str = "") -> str:
@@ -572,109 +259,6 @@ def verdict_counts(data: dict[str, Any]) -> dict[str, int]:
     for c in data["claims"]:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
     return counts
-
-
-# ---- bibliography -------------------------------------------------------------
-
-_TEX_ACCENTS = {r"{\'e}": "é", r"{\"u}": "ü", r"{\'I}": "Í", r"{\'E}": "É"}
-_BIB_FIELDS = (
-    "author",
-    "title",
-    "booktitle",
-    "journal",
-    "howpublished",
-    "publisher",
-    "volume",
-    "number",
-    "pages",
-    "year",
-    "note",
-    "doi",
-    "url",
-)
-
-
-def load_references(templates: Path) -> list[dict[str, Any]]:
-    return yaml.safe_load((templates / "references.yaml").read_text())
-
-
-def bibtex(entries: list[dict[str, Any]]) -> str:
-    """BibTeX with titles in double braces (styles must not lower-case 'ImageNet')."""
-    out = []
-    for e in entries:
-        fields = []
-        for k in _BIB_FIELDS:
-            if k not in e:
-                continue
-            v = str(e[k])
-            if k == "title":
-                v = "{" + v + "}"
-            fields.append(f"  {k} = {{{v}}}")
-        out.append(f"@{e['type']}{{{e['key']},\n" + ",\n".join(fields) + "\n}\n")
-    return "\n".join(out)
-
-
-def plain_text(s: str) -> str:
-    for tex, uni in _TEX_ACCENTS.items():
-        s = s.replace(tex, uni)
-    return s.replace("{", "").replace("}", "").replace("--", "–")
-
-
-def short_cite(e: dict[str, Any]) -> str:
-    """'Glorot & Bengio 2010', 'He et al. 2015': the label a Markdown citation shows."""
-    names = [plain_text(a.split(",")[0]).strip() for a in e["author"].split(" and ")]
-    if e.get("cite_as"):
-        who = e["cite_as"]
-    elif len(names) == 1:
-        who = names[0]
-    elif len(names) == 2:
-        who = f"{names[0]} & {names[1]}"
-    else:
-        who = f"{names[0]} et al."
-    return f"{who} {e['year']}" if str(e["year"]) != "n.d." else f"{who} (n.d.)"
-
-
-def md_reference(e: dict[str, Any]) -> str:
-    venue = e.get("booktitle") or e.get("journal") or e.get("howpublished") or ""
-    extra = ", ".join(str(e[k]) for k in ("volume", "pages", "note") if k in e)
-    text = f"{e['author'].replace(' and ', '; ')} ({e['year']}). *{e['title']}*. {venue}"
-    text = plain_text(text + (f", {extra}." if extra else "."))
-    if e.get("doi"):
-        text += f" doi:[{e['doi']}](https://doi.org/{e['doi']})"
-    elif e.get("url"):
-        text += f" <{e['url']}>"
-    return text
-
-
-def citations(refs: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
-    """Claim ID or source key → the references cited there ({key, label})."""
-    out: dict[str, list[dict[str, str]]] = {}
-    for e in refs:
-        for where in e.get("cited_by", []):
-            out.setdefault(str(where), []).append({"key": e["key"], "label": short_cite(e)})
-    return out
-
-
-def report_bibtex(prov: dict[str, Any], ident: dict[str, Any]) -> str:
-    """The BibTeX entry the report prints for itself."""
-    commit = prov["commit"].split()[0]
-    year = prov["date"][:4] if prov["date"][:4].isdigit() else "n.d."
-    key = f"vanishing_report_{commit[:7]}" if commit != "unknown" else "vanishing_report"
-    return (
-        f"@techreport{{{key},\n"
-        f"  author = {{{{{AUTHORS}}}}},\n"
-        f"  title = {{{{{TITLE}}}}},\n"
-        f"  institution = {{The vanishing project}},\n"
-        f"  type = {{Reproducible report}},\n"
-        f"  year = {{{year}}},\n"
-        f"  note = {{Built by the vanishing pipeline {prov['version']},\n"
-        f"          commit {commit},\n"
-        f"          config {ident['label']} (hash {prov['config_hash']}), {prov['date']}}}\n"
-        f"}}"
-    )
-
-
-# ---- rendering ------------------------------------------------------------------
 
 
 def _environment(templates: Path, latex: bool) -> jinja2.Environment:
