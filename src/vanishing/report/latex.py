@@ -173,7 +173,7 @@ def _tex_char(ch: str) -> str:
             return f"$\\{letter}$" if letter in _GREEK_UPPER_IN_TEX else letter[0]
         return f"$\\{letter.lower()}$"
     raise ValueError(
-        f"no LaTeX for {ch!r} (U+{ord(ch):04X} {name}): add it to _TEX_UNICODE in report.py"
+        f"no LaTeX for {ch!r} (U+{ord(ch):04X} {name}): add it to _TEX_UNICODE in report/latex.py"
     )
 
 
