@@ -7,6 +7,16 @@ from typing import Any
 
 TITLE = "Vanishing and exploding gradients: four public discussions, tested"
 AUTHORS = "The vanishing authors"
+# The PDF's metadata (hyperref's pdfsubject and pdfkeywords) and CITATION.cff's keywords.
+SUBJECT = "An experimental test of public claims about vanishing and exploding gradients"
+KEYWORDS = (
+    "vanishing gradients",
+    "exploding gradients",
+    "activation functions",
+    "weight initialization",
+    "mean-field theory",
+    "reproducibility",
+)
 
 
 def report_bibtex(prov: dict[str, Any], ident: dict[str, Any]) -> str:

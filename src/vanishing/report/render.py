@@ -21,7 +21,7 @@ from .. import labels as lab
 from ..claims.evaluate import CATALOGUE
 from ..tables import Tables
 from .bibliography import bibtex, citations, load_references, md_reference, short_cite
-from .citation import AUTHORS, TITLE, report_bibtex
+from .citation import AUTHORS, KEYWORDS, SUBJECT, TITLE, report_bibtex
 from .latex import tex_escape, tex_path, tex_pdfstring, tex_text
 from .provenance import config_identity, provenance
 
@@ -371,6 +371,8 @@ def build_context(
     return {
         "title": TITLE,
         "authors": AUTHORS,
+        "subject": SUBJECT,
+        "keywords": KEYWORDS,
         "claims": claims,
         "by_id": {c["id"]: c for c in claims},
         "counts": counts,
