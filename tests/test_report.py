@@ -72,7 +72,9 @@ def test_report_names_every_claim_and_escapes_latex(tmp_path: Path) -> None:
     text, latex = md.read_text(), tex.read_text()
     for c in load_catalogue():
         assert f"**{c['id']}**" in text
-        assert f"\\textbf{{{c['id']}}}" in latex
+        # in its theme's section, and its full evidence in the appendix
+        assert f"\\label{{claim:{c['id'].lower()}}}" in latex
+        assert f"\\label{{ev:{c['id'].lower()}}}" in latex
     assert "100\\% \\& \\$" in latex
     assert "![Figure 1](../results/figures/thresholds.png)" in text
     assert (tmp_path / "references.bib").read_text().count("@") == 15
@@ -127,15 +129,16 @@ def test_title_block_names_the_config_and_flags_a_non_reference_run(
     assert again == default
 
 
-def test_figures_are_numbered_by_first_mention_and_shown_after_their_section(
+def test_figures_are_numbered_in_order_and_shown_in_the_theme_that_first_cites_them(
     tmp_path: Path,
 ) -> None:
     p = _claims(tmp_path)
     data = json.loads(p.read_text())
+    by_id = {c["id"]: c for c in data["claims"]}
     for c in data["claims"]:
         c["figures"] = []
-    data["claims"][0]["figures"] = ["ratio_heatmap"]  # A1
-    data["claims"][20]["figures"] = ["thresholds", "ratio_heatmap"]  # a B claim
+    by_id["B5"]["figures"] = ["thresholds", "ratio_heatmap"]  # ReLU theme (Section 5)
+    by_id["A3"]["figures"] = ["ratio_heatmap"]  # tanh(n·x) theme (Section 4)
     p.write_text(json.dumps(data))
     cfg = {
         **CONFIG,
@@ -143,12 +146,14 @@ def test_figures_are_numbered_by_first_mention_and_shown_after_their_section(
         "table_files": {**CONFIG["table_files"], "probe.summary": "results/probe/summary.csv"},
     }
     md, tex = _render(tmp_path, cfg, p)
-    assert md.index("**Figure 1.**") < md.index("## Source B") < md.index("**Figure 2.**")
+    tanh, relu = md.index("## 4. tanh(n·x)"), md.index("## 5. ReLU")
+    assert tanh < md.index("**Figure 1.**") < relu < md.index("**Figure 2.**")
     assert "![Figure 1](../results/figures/ratio_heatmap.png)" in md
     assert "![Figure 2](../results/figures/thresholds.png)" in md
-    # Cited by no claim: numbered last, under "Further figures".
-    assert md.index("## Further figures") < md.index("![Figure 3](../results/figures/delta_heatmap")
-    assert "*Drawn by `vanishing.figures.ratio_heatmap` from `results/probe/summary.csv`.*" in md
+    # Cited by no claim: numbered last, in the appendix.
+    assert md.index("### B. Further figures") < md.index("![Figure 3](../results/figures/delta")
+    # Tables are named relative to the results folder (results/ or the published data/).
+    assert "*Drawn by `vanishing.figures.ratio_heatmap` from `probe/summary.csv`.*" in md
     assert "[Fig. 1](#figure-ratio_heatmap)" in md
     assert "\\label{fig:ratio_heatmap}" in tex
 
@@ -190,29 +195,46 @@ def test_report_prints_a_bibtex_entry_for_itself(tmp_path: Path) -> None:
     assert block in tex
 
 
-def test_findings_are_chosen_by_rule_from_claims_json(tmp_path: Path) -> None:
+def _abstract(md: str) -> str:
+    return md.split("## Abstract", 1)[1].split("## 1. Introduction", 1)[0]
+
+
+def test_the_abstract_states_results_by_rule_and_follows_the_verdicts(tmp_path: Path) -> None:
     p = _claims(tmp_path)
     data = json.loads(p.read_text())
     by_id = {c["id"]: c for c in data["claims"]}
-    by_id["C4"]["verdict"] = "refuted"
-    by_id["E2"]["verdict"] = "supported"
-    by_id["E2"]["statistic"] = {
-        "name": "loss ratio",
-        "value": 0.26,
-        "lo": 0.1,
-        "hi": 0.5,
-        "interval": "95 % bootstrap over seeds",
-        "threshold": 0.5,
-        "side": "below",
-        "unit": "",
-        "scale": "linear",
-    }
-    p.write_text(json.dumps(data))
-    md, _ = _render(tmp_path, CONFIG, p)
-    abstract = md.split("## Abstract", 1)[1].split("## How to read", 1)[0]
-    assert "**[C4](#c4)** (refuted)" in abstract
-    assert "**[E2](#e2)** (supported)" in abstract
-    assert (
-        "loss ratio: 0.26 [0.1, 0.5] (95 % bootstrap over seeds); the claim needs ≤ 0.5" in abstract
+    by_id["C4"].update(verdict="refuted", values={"inside_frac": 0.6826894921370859})
+    by_id["B1"].update(
+        verdict="refuted",
+        statistic={"name": "revived share", "value": 0.41, "lo": 0.4, "hi": 0.42},
     )
-    assert "**0 supported" not in abstract and "1 refuted" in abstract
+    by_id["E1"].update(verdict="supported", statistic={"name": "s", "value": 1.0})
+    p.write_text(json.dumps(data))
+    abstract = _abstract(_render(tmp_path, CONFIG, p)[0])
+    # Premise first, then a central question, then the literature: not catalogue order.
+    assert abstract.index("(C4, refuted)") < abstract.index("(B1, refuted)")
+    assert abstract.index("(B1, refuted)") < abstract.index("(E1, supported)")
+    assert "is false: only 68.3 % of the distribution lies there" in abstract
+    assert "is not dead for good: a share 0.41 [0.4, 0.42]" in abstract
+    # Flip two verdicts: the sentences change with them.
+    by_id["C4"]["verdict"] = "supported"
+    by_id["B1"]["verdict"] = "inconclusive"
+    p.write_text(json.dumps(data))
+    flipped = _abstract(_render(tmp_path, CONFIG, p)[0])
+    assert "(C4, supported)" in flipped and "lie in [−1, 1] holds" in flipped
+    assert "B1" not in flipped and "not dead for good" not in flipped
+    # An undecided central claim gives its place: still at most four results.
+    assert flipped.count(", supported)") + flipped.count(", refuted)") <= 4
+    # The scope sentence states the grid's width from the config.
+    assert f"fully connected, {CONFIG['width']} units wide" in flipped
+
+
+def test_every_claim_sits_in_one_theme_and_has_one_line() -> None:
+    from vanishing.report.structure import THEMES, one_line
+
+    ids = [c["id"] for c in load_catalogue()]
+    placed = [cid for t in THEMES for cid in t.claims]
+    assert sorted(placed) == sorted(ids)  # each claim exactly once
+    assert set(one_line()) == set(ids)
+    assert all(set(t.key_claims) <= set(t.claims) for t in THEMES)
+    assert all(len(line) <= 80 for line in one_line().values())

@@ -20,21 +20,15 @@ import yaml
 from .. import labels as lab
 from ..claims.evaluate import CATALOGUE
 from ..tables import Tables
+from . import prose
 from .bibliography import bibtex, citations, load_references, md_reference, short_cite
 from .citation import AUTHORS, KEYWORDS, SUBJECT, TITLE, report_bibtex
 from .latex import tex_escape, tex_path, tex_pdfstring, tex_text
 from .provenance import config_identity, provenance
+from .structure import THEMES, VERDICTS, one_line, theme_of
 
 log = logging.getLogger("vanishing.report")
 
-SECTIONS = {
-    "A": "Source A: tanh(n·x) and the vanishing gradient",
-    "B": "Source B: how ReLU addresses vanishing gradients",
-    "C": "Source C: where did my gradient go?",
-    "D": "Source D: exploding and vanishing gradients, a tutorial",
-    "E": "Beyond the sources: the literature",
-}
-VERDICTS = ("supported", "qualified", "refuted", "inconclusive", "not tested")
 # The figure the abstract shows first (built from claims.json).
 OVERVIEW_FIGURE = "verdict_overview"
 # The figure of the "which gradient vanishes?" section, shown there (before the claims).
@@ -63,26 +57,49 @@ def caption(name: str) -> str:
     return " ".join(first.split())
 
 
+def relative_table(path: str, results_dir: str) -> str:
+    """A table's path as the report prints it: relative to the results folder, so that
+    the same path names the file in a local build (results/…) and beside the published
+    report (data/…)."""
+    prefix = results_dir.rstrip("/") + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else path
+
+
 def figure_tables(name: str, config: dict[str, Any]) -> list[str]:
-    """The files a figure is drawn from (the manifest's tables for it, as the report
-    prints their paths; a glob for per-job tables)."""
+    """The files a figure is drawn from (the manifest's tables for it, relative to the
+    results folder; a glob for per-job tables)."""
     from .. import pipeline
 
     figs = {f.name: f for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES}
     if name not in figs:
         return []
+    results_dir = str(config.get("results_dir", "results"))
     files = dict(config.get("table_files") or {})
-    files.setdefault(pipeline.CLAIMS_TABLE, f"{config.get('results_dir', 'results')}/claims.json")
-    return [files.get(t, t) for t in figs[name].tables]
+    files.setdefault(pipeline.CLAIMS_TABLE, f"{results_dir}/claims.json")
+    return [relative_table(files.get(t, t), results_dir) for t in figs[name].tables]
 
 
-def number_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[str, int]:
-    """Figure numbers in order of first mention: the overview first, then as the claims
-    cite them; figures no claim cites come last."""
-    order = [f for f in (OVERVIEW_FIGURE, WHICH_FIGURE) if f in available]
-    for c in claims:
-        order += [f for f in c.get("figures") or [] if f in available and f not in order]
-    order += [f for f in available if f not in order]
+def place_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[str, str]:
+    """Where each figure is shown: the overview in the summary, the which-gradient figure
+    in the method, every other one in the theme of the first claim that cites it (in
+    the report's order), and the figures no claim cites in the appendix."""
+    where = {f: part for f, part in ((OVERVIEW_FIGURE, "summary"), (WHICH_FIGURE, "method"))}
+    where = {f: p for f, p in where.items() if f in available}
+    by = {c["id"]: c for c in claims}
+    for theme in THEMES:
+        for cid in theme.claims:
+            for f in (by.get(cid) or {}).get("figures") or []:
+                if f in available and f not in where:
+                    where[f] = theme.key
+    for f in available:
+        where.setdefault(f, "appendix")
+    return where
+
+
+def number_figures(where: dict[str, str]) -> dict[str, int]:
+    """Figure numbers in the order the figures appear."""
+    parts = ["method", "summary", *(t.key for t in THEMES), "appendix"]
+    order = sorted(where, key=lambda f: parts.index(where[f]))  # stable: first mention
     return {name: k + 1 for k, name in enumerate(order)}
 
 
@@ -307,49 +324,77 @@ def _glossary(config: dict[str, Any], training: dict[str, Any] | None) -> dict[s
     }
 
 
+def _figure_refs(c: dict[str, Any], numbers: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"name": f, "number": numbers[f]} for f in c.get("figures") or [] if f in numbers]
+
+
+def resolved_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The config with every study's parameters resolved (defaults included), for the
+    scope the abstract and the limitations state."""
+    from .. import config_schema, pipeline
+
+    names = config_schema.study_names()
+    keep = {k: v for k, v in config.items() if k not in ("user_config", "table_files")}
+    return {**keep, "studies": {n: pipeline.study(config, n) for n in names}}
+
+
+def summary_rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The summary table: one short line per claim, in the report's theme order."""
+    order = {cid: k for k, cid in enumerate(cid for t in THEMES for cid in t.claims)}
+    rows = []
+    for c in sorted(claims, key=lambda c: order.get(c["id"], len(order))):
+        rows.append(
+            {
+                "id": c["id"],
+                "claim": one_line().get(c["id"], c["text"]),
+                "verdict": c["verdict"],
+                "partly": bool(c.get("partly_tested")),
+                "number": c["stat_text"],
+                "figures": c["fig_refs"][:1],
+            }
+        )
+    return rows
+
+
 def build_context(
     inputs: Tables, config: dict[str, Any], refs: list[dict[str, Any]]
 ) -> dict[str, Any]:
     data = inputs.json("claims.claims")
     catalogue = yaml.safe_load(CATALOGUE.read_text())
     claims = data["claims"]
+    by = {c["id"]: c for c in claims}
     available = list(config.get("figures", []))
-    numbers = number_figures(claims, available)
-    shown: set[str] = set()
-    if OVERVIEW_FIGURE in numbers:
-        shown.add(OVERVIEW_FIGURE)
-    which = which_gradient(claims)
-    which_figure = None
-    if WHICH_FIGURE in numbers:
-        shown.add(WHICH_FIGURE)
-        which_figure = figure_entry(WHICH_FIGURE, numbers[WHICH_FIGURE], config)
+    where = place_figures(claims, available)
+    numbers = number_figures(where)
+    entries = {f: figure_entry(f, numbers[f], config) for f in numbers}
+    results_dir = str(config.get("results_dir", "results"))
+    files = config.get("table_files") or {}
     cites = citations(refs)
-    sections = []
-    for key, title in SECTIONS.items():
-        rows = [c for c in claims if c["source"] == key]
-        first = []
-        for c in rows:
-            for f in c.get("figures") or []:
-                if f in numbers and f not in shown:
-                    shown.add(f)
-                    first.append(f)
-        sections.append(
+    themes_of = theme_of()
+    for c in claims:
+        # What the templates print around the check's strings.
+        c["stat_text"] = statistic_text(c.get("statistic"), c.get("condition", ""))
+        c["reading_text"] = lab.humanise(reading_text(c)) if c.get("form") else ""
+        c["row_lines"] = row_lines(c)
+        c["cite_list"] = cites.get(c["id"], [])
+        c["fig_refs"] = _figure_refs(c, numbers)
+        c["table_paths"] = [relative_table(files.get(t, t), results_dir) for t in c["tables"]]
+        c["one_line"] = one_line().get(c["id"], c["text"])
+        c["theme"] = themes_of.get(c["id"], "")
+        c.setdefault("run_tables", [])
+    themes = []
+    for th in THEMES:
+        themes.append(
             {
-                "key": key,
-                "title": title,
-                "source": catalogue["sources"][key],
-                "claims": rows,
-                "notes": [c for c in rows if c.get("note")],
-                "figures": [figure_entry(f, numbers[f], config) for f in first],
-                "cites": cites.get(key, []),
+                "key": th.key,
+                "title": th.title,
+                "framing": th.framing,
+                "summary": prose.theme_summary(th, by),
+                "claims": [by[i] for i in th.claims if i in by],
+                "figures": [entries[f] for f, part in where.items() if part == th.key],
             }
         )
-    others = [figure_entry(f, n, config) for f, n in numbers.items() if f not in shown]
-    overview = (
-        figure_entry(OVERVIEW_FIGURE, numbers[OVERVIEW_FIGURE], config)
-        if OVERVIEW_FIGURE in numbers
-        else None
-    )
+    sources = catalogue["sources"]
     maxima = inputs.json("theory.maxima")
     grid = {k: config[k] for k in ("activations", "inits", "depths", "seeds", "width")}
     # The config as the user gave it (the hash a reader can reproduce).
@@ -359,23 +404,16 @@ def build_context(
     prov = provenance(cfg_for_hash, Path.cwd())
     ident = config_identity(config, prov["config_hash"])
     counts = verdict_counts(data)
-    for c in claims:
-        # What the templates print around the check's strings.
-        c["stat_text"] = statistic_text(c.get("statistic"), c.get("condition", ""))
-        c["reading_text"] = lab.humanise(reading_text(c)) if c.get("form") else ""
-        c["row_lines"] = row_lines(c)
-        c["cite_list"] = cites.get(c["id"], [])
-        c["fig_refs"] = [
-            {"name": f, "number": numbers[f]} for f in c.get("figures") or [] if f in numbers
-        ]
+    scope_config = resolved_config(config)
     return {
         "title": TITLE,
         "authors": AUTHORS,
         "subject": SUBJECT,
         "keywords": KEYWORDS,
         "claims": claims,
-        "by_id": {c["id"]: c for c in claims},
+        "by_id": by,
         "counts": counts,
+        "verdicts": VERDICTS,
         "partly_tested": sum(1 for c in claims if c.get("partly_tested")),
         "counts_by_kind": data.get("counts_by_kind") or {},
         "kinds_text": "; ".join(
@@ -384,12 +422,20 @@ def build_context(
         ),
         "method": data.get("method", ""),
         "n_claims": len(claims),
-        "findings": findings(claims),
-        "sections": sections,
-        "overview": overview,
-        "which": which,
-        "which_figure": which_figure,
-        "other_figures": others,
+        "abstract": prose.abstract(claims, counts, scope_config),
+        "abstract_rule": prose.ABSTRACT_RULE,
+        "introduction": prose.introduction(sources, claims),
+        "limitations": prose.limitations(claims, scope_config, maxima.get("data") or {}),
+        "summary": summary_rows(claims),
+        "themes": themes,
+        "sources": [
+            {"key": k, **v, "cites": cites.get(k, [])} for k, v in sources.items() if k != "E"
+        ],
+        "overview": entries.get(OVERVIEW_FIGURE),
+        "which": which_gradient(claims),
+        "which_figure": entries.get(WHICH_FIGURE),
+        "appendix_figures": [entries[f] for f, part in where.items() if part == "appendix"],
+        "run_tables": [(c, tab) for c in claims for tab in c["run_tables"]],
         "figure_numbers": numbers,
         "cites": cites,
         "maxima": maxima,
@@ -401,8 +447,7 @@ def build_context(
         * len(grid["depths"])
         * len(grid["seeds"]),
         "provenance": prov,
-        "table_files": config.get("table_files") or {},
-        "results_dir": config.get("results_dir", "results"),
+        "results_dir": results_dir,
         "config": ident,
         "self_bibtex": report_bibtex(prov, ident),
     }

@@ -1,0 +1,453 @@
+"""The report's sentences that depend on the results: the abstract, each theme's
+summary and the limitations.
+
+Each sentence is prose conditioned on a verdict, with its numbers taken from
+claims.json or the config, so that a changed verdict changes what the report says.
+Sentences are plain Unicode text; the templates escape them for Markdown or LaTeX.
+
+Which results the abstract states follows one rule (``ABSTRACT_RULE``, printed in the
+method section): up to one refuted or confirmed *premise* a source states as fact, up
+to two answers to a source's *central question*, and up to one *literature* result,
+in that order, four at most; a claim whose verdict is inconclusive or not tested has
+no result to state and is skipped, and a role with no decided claim leaves its place
+to the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .. import labels as lab
+from .structure import VERDICTS, Theme, one_line
+
+Claim = dict[str, Any]
+ById = dict[str, Claim]
+
+DECIDED = ("supported", "qualified", "refuted")
+# Role → (claims that can fill it, in order of preference, and how many places it has).
+ROLES: tuple[tuple[str, tuple[str, ...], int], ...] = (
+    ("premise", ("C4",), 1),
+    ("central", ("A15", "B1", "C5", "D3"), 2),
+    ("literature", ("E1", "E6"), 1),
+)
+ABSTRACT_MOST = 4
+ABSTRACT_RULE = (
+    "The abstract states at most four results, chosen by role and not by catalogue order: "
+    "a premise a source states as fact (C4), the answers to the sources' central "
+    "questions (A15 for source A, B1 for B, C5 for C, D3 for D; two at most), and the "
+    "literature result the theory rests on (E1, else E6), in that order. A claim whose "
+    "verdict is inconclusive or not tested has no result to state and gives its place "
+    "to the next."
+)
+
+
+# ---- numbers ----------------------------------------------------------------------
+
+
+def value(c: Claim | None, key: str) -> float | None:
+    v = ((c or {}).get("values") or {}).get(key)
+    return float(v) if v is not None else None
+
+
+def interval(st: dict[str, Any] | None) -> str:
+    """'0.407 [0.401, 0.412]' or '0.407': a statistic's value with its interval."""
+    if not st or st.get("value") is None:
+        return "n/a"
+    out = lab.num(st["value"])
+    if st.get("lo") is not None and st.get("hi") is not None:
+        out += f" [{lab.num(st['lo'])}, {lab.num(st['hi'])}]"
+    return out
+
+
+def percent(x: float | None) -> str:
+    return "n/a" if x is None else f"{lab.num(100 * x)} %"
+
+
+def _max_key(node: Any, keys: tuple[str, ...]) -> list[float]:
+    """Every number under any of ``keys`` anywhere in a nested config."""
+    found: list[float] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in keys:
+                items = v if isinstance(v, list) else [v]
+                found += [float(x) for x in items if isinstance(x, int | float)]
+            else:
+                found += _max_key(v, keys)
+    elif isinstance(node, list):
+        for v in node:
+            found += _max_key(v, keys)
+    return found
+
+
+def scope_numbers(config: dict[str, Any]) -> dict[str, Any]:
+    """What the networks and runs span, from the config: the grid's width, every width
+    a study uses, the deepest network and the longest training."""
+    widths = sorted({int(w) for w in _max_key(config, ("width", "widths"))})
+    depths = _max_key(config, ("depths", "depth", "e2_depth", "e4_depths"))
+    steps = _max_key(config, ("steps",))
+    return {
+        "width": int(config.get("width", 0)),
+        "widths": widths,
+        "max_depth": int(max(depths)) if depths else 0,
+        "max_steps": int(max(steps)) if steps else 0,
+    }
+
+
+# ---- per-claim sentences ----------------------------------------------------------
+
+
+def _a15(c: Claim, by: ById) -> str | None:
+    a14 = by.get("A14")
+    same, exact = value(c, "same_lr_min"), value(c, "exact_max")
+    rescaled = a14 is not None and a14["verdict"] == "supported"
+    what = (
+        "a reparametrisation, not a cure: the scaled network is the plain one with the "
+        "weights and biases that feed a tanh multiplied by n"
+        if rescaled
+        else "not a plain reparametrisation"
+    )
+    if c["verdict"] == "supported":
+        return (
+            f"Multiplying tanh's input by n is {what}; the two train alike once those "
+            f"parameters' learning rate is multiplied by n² (largest loss difference "
+            f"{lab.num(exact)}), but not at one learning rate, where it is at least "
+            f"{lab.num(same)}."
+        )
+    if c["verdict"] == "refuted":
+        return (
+            f"Multiplying tanh's input by n is {what}, and the two train alike even at one "
+            f"learning rate."
+        )
+    return None
+
+
+def _b1(c: Claim, by: ById) -> str | None:
+    st = c.get("statistic") or {}
+    b2 = by.get("B2")
+    first = value(b2, "first_layer_revivals")
+    ever = value(b2, "ever_dead")
+    units = f" of the {lab.num(ever)} ReLU units that fell silent in training" if ever else ""
+    layer1 = (
+        "; first-layer units, whose input is fixed, never came back"
+        if first == 0
+        else f"; first-layer units came back {lab.num(first)} times"
+        if first
+        else ""
+    )
+    if c["verdict"] == "refuted":
+        return (
+            f"A ReLU unit that stops firing is not dead for good: a share {interval(st)}"
+            f"{units} fired again, because earlier layers moved its input{layer1}."
+        )
+    if c["verdict"] == "supported":
+        return (
+            f"A ReLU unit that stops firing stays dead: only a share {interval(st)}{units} "
+            f"fired again."
+        )
+    return None
+
+
+def _c4(c: Claim, by: ById) -> str | None:
+    inside = value(c, "inside_frac")
+    if c["verdict"] == "refuted":
+        return (
+            f"Source C's premise that N(0, 1) weights lie in [−1, 1] is false: only "
+            f"{percent(inside)} of the distribution lies there, and it has no bound."
+        )
+    if c["verdict"] == "supported":
+        return "Source C's premise that N(0, 1) weights lie in [−1, 1] holds."
+    return None
+
+
+def _c5(c: Claim, by: ById) -> str | None:
+    st = c.get("statistic") or {}
+    where = f" ({c['condition']})" if c.get("condition") else ""
+    if c["verdict"] == "supported":
+        return (
+            f"In sigmoid networks the first layer does get the smallest weight gradient"
+            f"{where}: log10 ratio {interval(st)} decades."
+        )
+    if c["verdict"] == "refuted":
+        return (
+            f"In sigmoid networks the first layer does not get the smallest weight gradient: "
+            f"log10 ratio {interval(st)} decades{where}."
+        )
+    return None
+
+
+def _d3(c: Claim, by: ById) -> str | None:
+    st = c.get("statistic") or {}
+    if c["verdict"] == "supported":
+        return (
+            f"The tutorial's first-layer gradients at the first step reproduce: their largest "
+            f"entry stays inside ±0.025 ({interval(st)}, {c.get('condition', '')})."
+        )
+    if c["verdict"] == "refuted":
+        return (
+            f"The tutorial's first-layer gradient tails do not reproduce: the largest entry "
+            f"at the first step is {interval(st)}, outside ±0.025."
+        )
+    return None
+
+
+def _e1(c: Claim, by: ById) -> str | None:
+    st = c.get("statistic") or {}
+    r = value(c, "r_traj")
+    corr = f", and its predicted slopes correlate with the measured ones at r = {lab.num(r)}"
+    if c["verdict"] == "supported":
+        return (
+            f"Mean-field theory's per-layer gain χ1 predicts the direction of the measured "
+            f"gradient slope in a share {interval(st)} of the activation × initialisation "
+            f"pairs{corr if r is not None else ''}."
+        )
+    if c["verdict"] in ("refuted", "qualified"):
+        return (
+            f"Mean-field theory's per-layer gain χ1 gets the direction of the measured "
+            f"gradient slope right in only a share {interval(st)} of the activation × "
+            f"initialisation pairs."
+        )
+    return None
+
+
+def _e6(c: Claim, by: ById) -> str | None:
+    st = c.get("statistic") or {}
+    if c["verdict"] == "supported":
+        return (
+            f"The order-to-chaos line χ1 = 1 marks where gradients are level for every "
+            f"activation tested (largest gap {interval(st)} in ln σ_w²)."
+        )
+    if c["verdict"] == "qualified":
+        holds = lab.labels(_short_conditions(c.get("holds_under")))
+        fails = lab.labels(_short_conditions(c.get("fails_under")))
+        return (
+            f"The order-to-chaos line χ1 = 1 marks where gradients are level only in part: "
+            f"it holds for {holds} and misses for {fails} (largest gap {interval(st)} in "
+            f"ln σ_w², at zero bias variance)."
+        )
+    if c["verdict"] == "refuted":
+        return (
+            f"The order-to-chaos line χ1 = 1 does not mark where gradients are level "
+            f"(smallest gap {interval(st)} in ln σ_w²)."
+        )
+    return None
+
+
+def _short_conditions(items: Iterable[str] | None, most: int = 4) -> list[str]:
+    items = list(items or [])
+    return items[:most] + ([f"{len(items) - most} more"] if len(items) > most else [])
+
+
+def generic(c: Claim) -> str:
+    """'B9 (refuted): leaky ReLU needs a different init from ReLU; relative loss …: x.'"""
+    said = one_line().get(c["id"], c["text"])
+    # statistic_text's rendering, set on the claim by render.build_context
+    stat = c.get("stat_text", "")
+    sides = ""
+    if c["verdict"] == "qualified":
+        holds = "; ".join(_short_conditions(c.get("holds_under"))) or "none named"
+        fails = "; ".join(_short_conditions(c.get("fails_under"))) or "none named"
+        sides = f" It holds under {holds}, and fails under {fails}."
+    return (
+        f"{c['id']} ({c['verdict']}): {said[0].upper() + said[1:]}"
+        + (f"; {stat}." if stat else ".")
+        + sides
+    )
+
+
+SENTENCES: dict[str, Callable[[Claim, ById], str | None]] = {
+    "A15": _a15,
+    "B1": _b1,
+    "C4": _c4,
+    "C5": _c5,
+    "D3": _d3,
+    "E1": _e1,
+    "E6": _e6,
+}
+
+
+def sentence(c: Claim, by: ById) -> str:
+    """The claim's result as a sentence: its own wording where one is written for its
+    verdict, the generic form otherwise."""
+    own = SENTENCES.get(c["id"])
+    text = own(c, by) if own else None
+    if not text:
+        return generic(c)
+    # the claim and its verdict go inside the sentence's last full stop
+    return f"{text.rstrip('.')} ({c['id']}, {c['verdict']})."
+
+
+# ---- the abstract -----------------------------------------------------------------
+
+
+def abstract_picks(claims: list[Claim]) -> list[Claim]:
+    """The claims whose results the abstract states (the rule in the module docstring)."""
+    by = {c["id"]: c for c in claims}
+    picks: list[Claim] = []
+    spare: list[Claim] = []
+    for _role, ids, places in ROLES:
+        decided = [by[i] for i in ids if i in by and by[i]["verdict"] in DECIDED]
+        picks += decided[:places]
+        spare += decided[places:]
+    picks += spare[: max(0, ABSTRACT_MOST - len(picks))]
+    return picks[:ABSTRACT_MOST]
+
+
+def abstract(claims: list[Claim], counts: dict[str, int], config: dict[str, Any]) -> list[str]:
+    """The abstract's sentences: what was tested with the verdict counts, the results the
+    rule picks, and the scope."""
+    by = {c["id"]: c for c in claims}
+    n_lit = sum(1 for c in claims if c["source"] == "E")
+    tally = ", ".join(f"{counts.get(v, 0)} {v}" for v in DECIDED)
+    rest = " and ".join(f"{counts[v]} {v}" for v in ("inconclusive", "not tested") if counts.get(v))
+    out = [
+        f"We test {len(claims)} claims about vanishing and exploding gradients, "
+        f"{len(claims) - n_lit} of them made in four public discussions (two Stack Exchange "
+        f"threads, a blog article and a tutorial) and {n_lit} from the literature they "
+        f"lean on, by experiments on deep multilayer perceptrons and by analytic "
+        f"computation; a rule fixed by each claim's logical form turns the measurements "
+        f"into verdicts: {tally}{', ' + rest if rest else ''}."
+    ]
+    out += [sentence(c, by) for c in abstract_picks(claims)]
+    s = scope_numbers(config)
+    out.append(
+        f"The networks are fully connected, {s['width']} units wide in the main grids and "
+        f"at most {s['max_depth']} layers deep, trained for at most {s['max_steps']:,} "
+        f"steps on scikit-learn's 8×8 digits or on generated data; convolutional, recurrent "
+        f"and residual networks, other data and long training are outside what this report "
+        f"tests."
+    )
+    return out
+
+
+# ---- themes -----------------------------------------------------------------------
+
+
+def theme_summary(theme: Theme, by: ById) -> list[str]:
+    """A theme's summary: its verdict counts, then its key claims' results, then the
+    claims it leaves open."""
+    cs = [by[i] for i in theme.claims if i in by]
+    tally = {v: [c["id"] for c in cs if c["verdict"] == v] for v in VERDICTS}
+    said = ", ".join(f"{len(ids)} {v}" for v, ids in tally.items() if ids)
+    out = [f"Of its {len(cs)} claims, {said}."]
+    out += [sentence(by[i], by) for i in theme.key_claims if i in by]
+    refuted = [i for i in tally.get("refuted", []) if i not in theme.key_claims]
+    if refuted:
+        out.append(f"Also refuted: {', '.join(refuted)}.")
+    open_ = tally.get("inconclusive", []) + tally.get("not tested", [])
+    if open_:
+        out.append(f"Left open: {', '.join(open_)} (the rows say what would settle them).")
+    return out
+
+
+# ---- limitations ------------------------------------------------------------------
+
+
+def limitations(
+    claims: list[Claim], config: dict[str, Any], data: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """What the evidence does not cover, as (topic, text), with this build's numbers."""
+    s = scope_numbers(config)
+    by = {c["id"]: c for c in claims}
+    others = [w for w in s["widths"] if w != s["width"]]
+    width_studies = (
+        f"; a few studies use other widths ({', '.join(str(w) for w in others)})" if others else ""
+    )
+    untested = [i for i in ("E9", "E10") if by.get(i, {}).get("verdict") == "not tested"]
+    finite = (
+        f"; the finite-width results the literature gives ({', '.join(untested)}) are not tested."
+        if untested
+        else "."
+    )
+    side = data.get("image_side", 8)
+    out = [
+        (
+            "Width",
+            f"The probe and training grids use one width, {s['width']}{width_studies}. E1 "
+            f"and E6 test an infinite-width theory at that finite width, so their misses mix "
+            f"finite-depth and finite-width effects{finite}",
+        ),
+        (
+            "Data",
+            f"Scikit-learn's {side}×{side} digits ({data.get('n_examples', 0):,} images) and "
+            f"generated inputs (XOR, Gaussian). Source D used MNIST; where a claim's number "
+            f"depends on the input scaling or size (D3), its row says so. Larger "
+            f"natural-image data are not tested.",
+        ),
+        (
+            "Architectures",
+            "Fully connected networks only: no convolution, recurrence, residual "
+            "connections or normalisation layers. Remarks about CNNs and RNNs (C9) are "
+            "listed as untested parts.",
+        ),
+        (
+            "Training length",
+            f"At most {s['max_steps']:,} steps of SGD or Adam per run. Claims about what "
+            f"training does in the long run are tested only this far.",
+        ),
+        (
+            "Sources",
+            "Sources A and B were read through machine translations and checked against "
+            "stored copies of the English pages, which hold only each page's opening; "
+            "source C is a Chinese translation of an English post and source D a "
+            "Portuguese tutorial. Claims are paraphrased, not quoted; each row says where "
+            "the English original differs from the translation.",
+        ),
+    ]
+    open_ = [c for c in claims if c["verdict"] in ("inconclusive", "not tested")]
+    if open_:
+        listed = "; ".join(f"{c['id']} ({c['verdict']})" for c in open_)
+        out.append(
+            ("Not settled here", f"{listed}. Their rows say why and what would settle them.")
+        )
+    partly = [c["id"] for c in claims if c.get("partly_tested")]
+    if partly:
+        out.append(
+            (
+                "Partly tested",
+                f"{', '.join(partly)}: a part of each sentence could not be tested, and the "
+                f"verdict covers the rest.",
+            )
+        )
+    return out
+
+
+# ---- introduction -----------------------------------------------------------------
+
+
+def introduction(sources: dict[str, Any], claims: list[Claim]) -> list[str]:
+    """The introduction's paragraphs: the four discussions, their questions, and what
+    this report adds. The sources' titles come from the catalogue."""
+    n = {k: sum(1 for c in claims if c["source"] == k) for k in "ABCDE"}
+    title = {k: (sources.get(k) or {}).get("title", "") for k in "ABCD"}
+    return [
+        "Students who meet the vanishing and exploding gradient problem usually meet it "
+        "through short public explanations: a question-and-answer thread, a blog post, a "
+        "tutorial. This report takes four such discussions and tests what they claim. "
+        f"Source A, a Data Science Stack Exchange question (“{title['A']}”), asks whether "
+        f"multiplying tanh's input by a constant n helps ({n['A']} claims). Source B, a "
+        f"Cross Validated question (“{title['B']}”), asks how ReLU helps and whether its "
+        f"units die for good ({n['B']} claims). Source C, a Chinese translation of an "
+        f"English blog post (“{title['C']}”), explains why deep sigmoid networks lose "
+        f"their gradient ({n['C']} claims). Source D, a Portuguese tutorial "
+        f"(“{title['D']}”), shows histograms of each layer's gradients in a small "
+        f"sigmoid network ({n['D']} claims). The {n['E']} further claims are results from "
+        f"the literature the sources lean on: initialisation (Glorot & Bengio 2010; He et "
+        f"al. 2015; Saxe et al. 2014) and mean-field theory (Poole et al. 2016; Schoenholz "
+        f"et al. 2017).",
+        "The sources are informal, and their claims come in different logical forms: an "
+        "identity that holds or fails exactly, a bound that is necessary but not "
+        "sufficient, a “can” that one example settles, a general statement that one "
+        "clear failure qualifies. They also say “the gradient” for three different "
+        "quantities. This report records, for each claim, its form, its scope and the "
+        "quantity it means; measures that quantity on deep multilayer perceptrons or "
+        "computes it analytically; and lets code turn the measurement into a verdict by "
+        "one rule per form, with intervals over seeds and the conditions on each side "
+        "named. Every number in it is read from the pipeline's tables, and one command "
+        "rebuilds it.",
+        "Section 2 states the method, the verdict rule and the notation; Section 3 lists "
+        "every claim with its verdict in one table. Sections 4 to 8 give the results by "
+        "theme, each with a summary, its claims and its figures; Section 9 states what the "
+        "evidence does not cover. The appendix holds each claim's full evidence, the run "
+        "lists, further figures and the references.",
+    ]
