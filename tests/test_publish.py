@@ -201,6 +201,17 @@ def test_readme_block_quotes_the_abstract_and_the_tally_from_claims_json(
     assert not put_in_readme(tmp_path / "report" / "report.md", block)  # no markers
 
 
+def test_the_tally_names_every_verdict_in_the_reports_order() -> None:
+    from vanishing.claims.verdict import VERDICTS
+
+    assert set(pub.TALLY_ORDER) == set(VERDICTS)
+    claims = [{"verdict": v} for v in ("refuted", "supported", "refuted", "odd", "not tested")]
+    assert pub.verdict_tally({"claims": claims}) == (
+        5,
+        "1 supported, 2 refuted, 1 not tested, 1 odd",
+    )
+
+
 def test_citation_cff_is_written_from_the_published_report(tmp_path: Path) -> None:
     report, results = _fake_run(tmp_path)
     md = (report / "report.md").read_text()
@@ -270,6 +281,14 @@ def test_citation_cff_states_the_catalogues_claim_count_and_the_published_abstra
     assert f"report on {len(load_catalogue())} claims" in cff["preferred-citation"]["notes"]
     md = (PUBLISHED / "report.md").read_text()
     assert cff["abstract"] == report_abstract(md)
+
+
+def test_readme_states_what_the_published_report_says() -> None:
+    """The README's published block is what `make publish` writes from docs/report/."""
+    md = (PUBLISHED / "report.md").read_text()
+    block = readme_block(md, PUBLISHED / "claims.json", Path("docs/report"))
+    readme = (ROOT / "README.md").read_text()
+    assert f"{pub.README_START}\n{block}{pub.README_END}" in readme
 
 
 def test_every_table_the_published_report_cites_is_published_beside_it() -> None:

@@ -108,12 +108,16 @@ def report_abstract(md: str) -> str:
     return plain_text(body)
 
 
-def verdict_tally(data: dict[str, Any]) -> tuple[int, str]:
-    """(number of claims, '35 supported, 6 refuted, …') from claims.json's claims."""
-    from .claims.verdict import VERDICTS
+# The order the report's abstract states the verdicts in: from holds to not tested.
+TALLY_ORDER = ("supported", "qualified", "refuted", "inconclusive", "not tested")
 
+
+def verdict_tally(data: dict[str, Any]) -> tuple[int, str]:
+    """(number of claims, '35 supported, 7 qualified, …') from claims.json's claims;
+    a verdict TALLY_ORDER does not know comes last rather than going unsaid."""
     verdicts = [c["verdict"] for c in data["claims"]]
-    tally = ", ".join(f"{verdicts.count(v)} {v}" for v in VERDICTS if v in verdicts)
+    order = [*TALLY_ORDER, *sorted(set(verdicts) - set(TALLY_ORDER))]
+    tally = ", ".join(f"{verdicts.count(v)} {v}" for v in order if v in verdicts)
     return len(verdicts), tally
 
 
