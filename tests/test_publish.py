@@ -149,6 +149,9 @@ def test_publish_refuses_a_run_that_is_not_the_reference(tmp_path: Path) -> None
     report, results = _fake_run(tmp_path, "quick")
     with pytest.raises(SystemExit, match="not the default run"):
         publish(report, results, tmp_path / "out")
+    (report / "report.md").write_text("")  # an empty file (a build that failed)
+    with pytest.raises(SystemExit, match="not the default run"):
+        publish(report, results, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 

@@ -23,7 +23,7 @@ from .report.provenance import REFERENCE_CONFIG
 
 # Tables published beside the report, in all: a reader downloads the repository to
 # open them, so raw per-step logs do not belong here (the issue's limit).
-DATA_LIMIT_BYTES = 5 * 1024 * 1024
+DATA_LIMIT_BYTES = 5_000_000
 DATA_DIR = "data"
 TABLE_SUFFIXES = (".csv", ".json", ".parquet", ".tsv")
 
@@ -234,7 +234,9 @@ def pages_line(latex_dir: Path, name: str = "report.pdf") -> str:
 def check_reference_run(md: str, md_path: Path) -> None:
     """Refuse a report that is not the reference run or was built from uncommitted
     changes: the published copy must be one anybody can rebuild."""
-    if f"config **{REFERENCE_CONFIG}**" not in md.split("\n", 3)[2]:
+    lines = md.splitlines()
+    title_block = lines[2] if len(lines) > 2 else ""
+    if f"config **{REFERENCE_CONFIG}**" not in title_block:
         raise SystemExit(
             f"{md_path} is not the {REFERENCE_CONFIG} run (see its title block): build it with "
             "`make report` before `make publish`"
