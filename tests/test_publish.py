@@ -248,8 +248,11 @@ def test_report_bibtex_has_standard_fields_and_one_author_string() -> None:
     assert fields["note"] == (
         "{Commit 0123abc45678, config default (hash 0123456789abcdef), built 2026-03-09}"
     )
-    undated = report_bibtex({**prov, "date": "unknown (not a git checkout)"}, {"label": "x"})
+    undated = report_bibtex(
+        {**prov, "date": "unknown (not a git checkout)"}, {"label": "custom (0123456789abcdef)"}
+    )
     assert "year = {n.d.}" in undated and "month" not in undated
+    assert "config custom (0123456789abcdef), built" in undated  # the hash said once
 
 
 def test_the_report_states_the_pyproject_version() -> None:

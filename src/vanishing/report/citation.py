@@ -56,6 +56,9 @@ def report_bibtex(prov: dict[str, Any], ident: dict[str, Any]) -> str:
     commit = short_commit(prov["commit"])
     ym = year_month(prov["date"])
     key = f"vanishing_report_{commit[:7]}" if commit != "unknown" else "vanishing_report"
+    config = ident["label"]  # a custom config's label already holds its hash
+    if prov["config_hash"] not in config:
+        config += f" (hash {prov['config_hash']})"
     fields = [
         ("author", f"{{{{{AUTHORS}}}}}"),
         ("title", f"{{{{{TITLE}}}}}"),
@@ -66,8 +69,7 @@ def report_bibtex(prov: dict[str, Any], ident: dict[str, Any]) -> str:
         ("version", f"{{{prov['version']}}}"),
         (
             "note",
-            f"{{Commit {commit}, config {ident['label']} "
-            f"(hash {prov['config_hash']}), built {prov['date']}}}",
+            f"{{Commit {commit}, config {config}, built {prov['date']}}}",
         ),
     ]
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
