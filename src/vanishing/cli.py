@@ -90,6 +90,8 @@ def cmd_publish(a: argparse.Namespace) -> None:
     print("CITATION.cff: abstract, claim count, date, version and commit of the published report")
     if (report / "report.pdf").exists():
         print(pages_line(results / "latex"))
+    else:
+        print(f"no {report}/report.pdf (built when latexmk is installed): published without it")
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
