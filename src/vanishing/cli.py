@@ -99,7 +99,11 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
     "figures": (cmd_figures, "list every figure, its report section and the tables it reads"),
     "check-config": (cmd_check_config, "check config files before a run (layered in order)"),
     "claims": (cmd_claims, "judge every claim on an existing results folder"),
-    "publish": (cmd_publish, "copy the default report into docs/report/ (make publish)"),
+    "publish": (
+        cmd_publish,
+        "copy the default report and the tables it cites into docs/report/, and write the "
+        "README's published block and CITATION.cff from it (make publish)",
+    ),
 }
 
 
