@@ -1,7 +1,8 @@
 # Two commands on a fresh machine with Python 3.11:
 #   make report   set up .venv, then build the default report (report/report.md, .tex, .pdf)
 #   make test     set up .venv, then lint and run the tests (what .ci/run calls)
-#   make publish  copy the default report into docs/report/ (after make report)
+#   make publish  copy the default report and its cited tables into docs/report/,
+#                 and write README's block and CITATION.cff from it (after make report)
 #   make test-slurm   (as root, Debian) the quick config on a one-node SLURM cluster
 #                     against a local run: tests/slurm/run_slurm_test.sh
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -34,8 +35,11 @@ lint: $(STAMP)
 	$(VENV)/bin/snakefmt --check Snakefile workflow
 	$(VENV)/bin/snakemake --lint
 
-# Copy the default run's report (Markdown, PDF, figures, claims.json) with its
-# provenance into docs/report/, the committed copy the README links. Run after `make report`.
+# Copy the default run's report (Markdown, PDF, figures, claims.json, and the tables
+# its rows cite under docs/report/data/, at most 5 MB) with its provenance into
+# docs/report/, the committed copy the README links; write the README's published block
+# and CITATION.cff (abstract, claim count, date, version, commit) from it; print the
+# PDF's page counts. Run after `make report`.
 publish: $(STAMP)
 	$(VENV)/bin/vanishing publish --report report --results results --out docs/report
 

@@ -562,7 +562,7 @@ def main() -> None:
 
 def put_in_readme(readme: Path, text: str) -> None:
     """Replace what stands between the README's bench markers with ``text``."""
-    from vanishing.cli import put_in_readme as put
+    from vanishing.publish import put_in_readme as put
 
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
     if not put(readme, text, start, end):

@@ -11,16 +11,16 @@ from vanishing import pipeline
 from .conftest import ROOT
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "vanishing", *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "vanishing", *args], cwd=cwd, capture_output=True, text=True
     )
 
 
 def test_version_and_help() -> None:
     assert _run("--version").stdout.startswith("vanishing ")
     out = _run("--help").stdout
-    for command in ("stages", "figures", "check-config", "claims"):
+    for command in ("stages", "figures", "check-config", "claims", "publish"):
         assert command in out
         assert _run(command, "--help").returncode == 0
 
@@ -46,3 +46,36 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
         proc = _run(*args)
         assert proc.returncode != 0
         assert proc.stderr.startswith("vanishing: ") and "Traceback" not in proc.stderr
+
+
+def test_publish_writes_readme_and_citation_and_prints_the_pdfs_length(tmp_path: Path) -> None:
+    """`vanishing publish` in a checkout: the report and its tables into --out, the
+    README's block and CITATION.cff from it, and the page counts from the LaTeX aux/log."""
+    import yaml
+
+    from .test_publish import AUX, LOG, _fake_run
+
+    report, results = _fake_run(tmp_path)
+    (report / "report.pdf").write_bytes(b"%PDF")
+    (results / "latex").mkdir()
+    (results / "latex/report.aux").write_text(AUX)
+    (results / "latex/report.log").write_text(LOG)
+    (tmp_path / "README.md").write_text("<!-- published:start -->\n<!-- published:end -->\n")
+    (tmp_path / "CITATION.cff").write_text("cff-version: 1.2.0\n")
+    proc = _run("publish", "--report", "report", "--results", "results", "--out", "d", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "report.pdf: 31 pages (main text 22, appendix and references 9)" in proc.stdout
+    assert "(3 cited tables in d/data)" in proc.stdout
+    assert (tmp_path / "d/data/probe/summary.csv").exists()
+    assert "> We test 2 claims" in (tmp_path / "README.md").read_text()
+    cff = yaml.safe_load((tmp_path / "CITATION.cff").read_text())
+    assert cff["version"] == "0.4.2" and cff["date-released"] == "2026-03-09"
+
+
+def test_publish_refusal_is_one_line(tmp_path: Path) -> None:
+    from .test_publish import _fake_run
+
+    report, results = _fake_run(tmp_path, cites="`studies/gone/runs.csv`")
+    proc = _run("publish", "--report", "report", "--results", "results", "--out", "d", cwd=tmp_path)
+    assert proc.returncode != 0 and not (tmp_path / "d").exists()
+    assert proc.stderr.startswith("vanishing: ") and "studies/gone/runs.csv" in proc.stderr

@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,22 @@ def config_identity(config: dict[str, Any], hash_: str) -> dict[str, Any]:
     return {"name": name or "custom", "label": shown, "reference": name == REFERENCE_CONFIG}
 
 
+def package_version(root: Path) -> str:
+    """The version the report states: pyproject.toml's in the checkout it was built
+    from (an installed copy of the package may be another checkout's), else the
+    installed package's."""
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+        if project["name"] == "vanishing":
+            return str(project["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        pass
+    try:
+        return md.version("vanishing")
+    except md.PackageNotFoundError:
+        return "unknown"
+
+
 def provenance(config: dict[str, Any], root: Path) -> dict[str, Any]:
     versions = {}
     for p in PACKAGES:
@@ -74,15 +91,11 @@ def provenance(config: dict[str, Any], root: Path) -> dict[str, Any]:
             versions[p] = md.version(p)
         except md.PackageNotFoundError:
             versions[p] = "not installed"
-    try:
-        version = md.version("vanishing")
-    except md.PackageNotFoundError:
-        version = "unknown"
     return {
         "commit": git_commit(root),
         "config_hash": config_hash(config),
         "date": build_date(root),
-        "version": version,
+        "version": package_version(root),
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
         "versions": versions,
