@@ -188,6 +188,13 @@ def _d3(c: Claim, by: ById) -> str | None:
             f"The tutorial's first-layer gradient tails do not reproduce: the largest entry "
             f"at the first step is {interval(st)}, outside ±0.025."
         )
+    if c["verdict"] == "inconclusive":
+        where = c.get("condition", "").partition(": ")[2]
+        return (
+            f"Whether a set-up of the tutorial's kind keeps the first layer's gradients at the "
+            f"first step inside ±0.025 is open: the median largest entry is {interval(st)}"
+            + (f" ({where})." if where else ".")
+        )
     return None
 
 
@@ -323,21 +330,43 @@ def abstract(claims: list[Claim], counts: dict[str, int], config: dict[str, Any]
 # ---- themes -----------------------------------------------------------------------
 
 
+def _listed(ids: list[str]) -> str:
+    return "; ".join(f"{i} ({one_line().get(i, '')})" for i in ids)
+
+
 def theme_summary(theme: Theme, by: ById) -> list[str]:
-    """A theme's summary: its verdict counts, then its key claims' results, then the
-    claims it leaves open."""
+    """A theme's summary: its verdict counts, its key claims' results, then the other
+    refuted and qualified claims and those it leaves open (their numbers are in each
+    claim's own paragraph just below)."""
     cs = [by[i] for i in theme.claims if i in by]
     tally = {v: [c["id"] for c in cs if c["verdict"] == v] for v in VERDICTS}
     said = ", ".join(f"{len(ids)} {v}" for v, ids in tally.items() if ids)
     out = [f"Of its {len(cs)} claims, {said}."]
-    out += [sentence(by[i], by) for i in theme.key_claims if i in by]
-    refuted = [i for i in tally.get("refuted", []) if i not in theme.key_claims]
-    if refuted:
-        out.append(f"Also refuted: {', '.join(refuted)}.")
+    for i in theme.key_claims:
+        if i not in by:
+            continue
+        own = SENTENCES.get(i)
+        text = own(by[i], by) if own else None
+        if text:
+            out.append(f"{text.rstrip('.')} ({i}, {by[i]['verdict']}).")
+    for verdict, lead in (("refuted", "Refuted"), ("qualified", "Qualified")):
+        ids = [
+            i for i in tally.get(verdict, []) if i not in theme.key_claims or not own_text(i, by)
+        ]
+        if ids:
+            out.append(f"{lead}: {_listed(ids)}.")
     open_ = tally.get("inconclusive", []) + tally.get("not tested", [])
     if open_:
-        out.append(f"Left open: {', '.join(open_)} (the rows say what would settle them).")
+        out.append(
+            f"Left open: {_listed(open_)}; each claim's paragraph says what would settle it."
+        )
     return out
+
+
+def own_text(cid: str, by: ById) -> str | None:
+    """The claim's own sentence for its verdict, if one is written."""
+    own = SENTENCES.get(cid)
+    return own(by[cid], by) if own and cid in by else None
 
 
 # ---- limitations ------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -208,37 +207,6 @@ def row_lines(c: dict[str, Any]) -> list[str]:
     return [lab.humanise(x) for x in out]
 
 
-def _first_clause(text: str) -> str:
-    """The first clause of a measured string (up to ';'), for the abstract."""
-    return lab.humanise(re.split(r";\s", str(text), maxsplit=1)[0]).rstrip(".")
-
-
-def findings(claims: list[dict[str, Any]], most: int = 5) -> list[dict[str, Any]]:
-    """The abstract's findings, chosen by a fixed rule: where the sources are wrong
-    (refuted, up to 2), where the literature reproduces (source E supported, up to 2),
-    where a claim holds only under a condition (qualified with a note, up to 1); then
-    filled up to ``most`` in catalogue order from the rest of these groups."""
-    refuted = [c for c in claims if c["verdict"] == "refuted"]
-    literature = [c for c in claims if c["source"] == "E" and c["verdict"] == "supported"]
-    qualified = [c for c in claims if c["verdict"] == "qualified" and c.get("note")]
-    picks = refuted[:2] + literature[:2] + qualified[:1]
-    for c in refuted[2:] + literature[2:] + qualified[1:]:
-        if len(picks) >= most:
-            break
-        picks.append(c)
-    picks = sorted(picks[:most], key=claims.index)
-    return [
-        {
-            "id": c["id"],
-            "verdict": c["verdict"],
-            "text": c["text"],
-            "result": statistic_text(c.get("statistic"), c.get("condition", ""))
-            or _first_clause(c["measured"]),
-        }
-        for c in picks
-    ]
-
-
 def which_gradient(claims: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The numbers the "which gradient vanishes?" section prints, from E7's values:
     per setting, the median log10 first/last ratio of δ and of ∂L/∂W."""
@@ -338,22 +306,38 @@ def resolved_config(config: dict[str, Any]) -> dict[str, Any]:
     return {**keep, "studies": {n: pipeline.study(config, n) for n in names}}
 
 
+def summary_number(st: dict[str, Any] | None, condition: str = "") -> str:
+    """The summary table's deciding number: the value with its interval and the side the
+    claim needs, then the condition it was measured under (the statistic's name is in
+    the claim's own section)."""
+    if not st:
+        return ""
+    text = statistic_text({**st, "name": ""})
+    # 'part: condition' names the part of the claim, then the condition; a bare part
+    # name adds nothing to the one-line claim beside it
+    where = condition.partition(": ")[2] if condition else ""
+    return f"{text} ({lab.humanise(where)})" if text and where else text
+
+
 def summary_rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The summary table: one short line per claim, in the report's theme order."""
-    order = {cid: k for k, cid in enumerate(cid for t in THEMES for cid in t.claims)}
-    rows = []
-    for c in sorted(claims, key=lambda c: order.get(c["id"], len(order))):
-        rows.append(
-            {
-                "id": c["id"],
-                "claim": one_line().get(c["id"], c["text"]),
-                "verdict": c["verdict"],
-                "partly": bool(c.get("partly_tested")),
-                "number": c["stat_text"],
-                "figures": c["fig_refs"][:1],
-            }
-        )
-    return rows
+    """The summary table: per theme, one short line per claim, in the report's order."""
+    by = {c["id"]: c for c in claims}
+    groups = []
+    for k, theme in enumerate(THEMES):
+        rows = []
+        for c in (by[i] for i in theme.claims if i in by):
+            rows.append(
+                {
+                    "id": c["id"],
+                    "claim": one_line().get(c["id"], c["text"]),
+                    "verdict": c["verdict"],
+                    "partly": bool(c.get("partly_tested")),
+                    "number": summary_number(c.get("statistic"), c.get("condition", "")),
+                    "figures": c["fig_refs"][:1],
+                }
+            )
+        groups.append({"key": theme.key, "title": theme.title, "section": k + 4, "rows": rows})
+    return groups
 
 
 def build_context(
