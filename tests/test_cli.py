@@ -66,7 +66,7 @@ def test_publish_writes_readme_and_citation_and_prints_the_pdfs_length(tmp_path:
     assert proc.returncode == 0, proc.stderr
     assert "report.pdf: 31 pages (main text 22, appendix and references 9)" in proc.stdout
     assert "(3 cited tables in d/data)" in proc.stdout
-    assert (tmp_path / "d/data/probe/summary.csv").exists()
+    assert (tmp_path / "d/data/probe/summary.csv.gz").exists()
     assert "> We test 2 claims" in (tmp_path / "README.md").read_text()
     cff = yaml.safe_load((tmp_path / "CITATION.cff").read_text())
     assert cff["version"] == "0.4.2" and cff["date-released"] == "2026-03-09"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import tomllib
@@ -118,14 +119,20 @@ def test_publish_copies_every_cited_table_under_data_at_its_printed_path(
     published = sorted(str(p.relative_to(data)) for p in data.rglob("*") if p.is_file())
     # the glob names both per-job tables; the uncited raw table stays behind
     assert published == [
-        "probe/summary.csv",
-        "studies/t/relu/layers.csv",
-        "studies/t/tanh/layers.csv",
+        "probe/summary.csv.gz",
+        "studies/t/relu/layers.csv.gz",
+        "studies/t/tanh/layers.csv.gz",
     ]
-    assert (data / "probe/summary.csv").read_text() == "a,b\n1,2\n"
+    assert gzip.decompress((data / "probe/summary.csv.gz").read_bytes()) == b"a,b\n1,2\n"
     prov = (out / "PROVENANCE.md").read_text()
-    digest = pub._sha256(data / "studies/t/tanh/layers.csv")
-    assert f"| data/studies/t/tanh/layers.csv | `{digest}` |" in prov
+    digest = pub._sha256(data / "studies/t/tanh/layers.csv.gz")
+    assert f"| data/studies/t/tanh/layers.csv.gz | `{digest}` |" in prov
+    # Same table, same bytes: no file name or time in the gzip header.
+    again = tmp_path / "again"
+    publish(report, results, again)
+    assert (again / "data/probe/summary.csv.gz").read_bytes() == (
+        data / "probe/summary.csv.gz"
+    ).read_bytes()
 
 
 def test_publish_refuses_a_missing_or_oversized_table_before_touching_out(
@@ -139,7 +146,7 @@ def test_publish_refuses_a_missing_or_oversized_table_before_touching_out(
         publish(report, results, out)
     report, results = _fake_run(tmp_path / "big")
     monkeypatch.setattr(pub, "DATA_LIMIT_BYTES", 10)
-    largest = r"largest: studies/t/\*/layers.csv \(16 B\), probe/summary.csv \(8 B\)"
+    largest = r"largest: studies/t/\*/layers.csv \(56 B\), probe/summary.csv \(28 B\)"
     with pytest.raises(ValueError, match=largest):
         publish(report, results, out)
     assert (out / "figures/old.png").exists()  # the published copy is left as it was
@@ -302,7 +309,9 @@ def test_every_table_the_published_report_cites_is_published_beside_it() -> None
     md = (PUBLISHED / "report.md").read_text()
     cited = cited_tables(md)
     assert cited, "the published report cites no tables"
-    found, missing = pub.resolve_tables(cited, PUBLISHED / pub.DATA_DIR)
+    found, missing = pub.resolve_tables(
+        [rel + pub.COMPRESSED for rel in cited], PUBLISHED / pub.DATA_DIR
+    )
     assert not missing, f"cited but not in docs/report/data/: {missing}"
 
 

@@ -62,15 +62,20 @@ class Stage:
     # tests/slurm/compare_results.py) skip exactly these (``MACHINE_DEPENDENT``). Their
     # file names carry ``MACHINE_MARKER`` so that a reader of results/ sees it too.
     machine_dependent: tuple[str, ...] = ()
+    # keys of ``outputs`` that are raw logs (a row per step, layer or unit of every
+    # network): the checks read them, but they are too large to publish beside the
+    # report, which names them by their local path instead (``RAW``).
+    raw: tuple[str, ...] = ()
     tables: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
         group = self.group or self.name
         object.__setattr__(self, "group", group)
         object.__setattr__(self, "tables", tuple(f"{group}.{k}" for k in self.outputs))
-        unknown = set(self.machine_dependent) - set(self.outputs)
-        if unknown:
-            raise ValueError(f"stage {self.name}: machine_dependent names no output {unknown}")
+        for kind, keys in (("machine_dependent", self.machine_dependent), ("raw", self.raw)):
+            unknown = set(keys) - set(self.outputs)
+            if unknown:
+                raise ValueError(f"stage {self.name}: {kind} names no output {unknown}")
 
     def job_names(self, config: Config) -> list[str]:
         return self.jobs(config) if self.jobs else [""]
@@ -149,6 +154,7 @@ STAGES: tuple[Stage, ...] = (
         "probe",
         "vanishing.probe",
         {"grid": "probe/activations~{job}.csv"},
+        raw=("grid",),
         params=_probe_params,
         jobs=_probe_jobs,
         device_bound=True,
@@ -159,6 +165,7 @@ STAGES: tuple[Stage, ...] = (
         "summarise_probe",
         "vanishing.summaries",
         {"summary": "probe/summary.csv", "layers": "probe/layers.csv"},
+        raw=("layers",),
         group="probe",
         inputs=("probe.grid",),
         params=lambda config, job: {},
@@ -169,6 +176,7 @@ STAGES: tuple[Stage, ...] = (
         "training",
         "vanishing.studies.training",
         {k: f"{_TRAIN}/grid/{{job}}/{k}.csv" for k in ("steps", "layers", "units")},
+        raw=("steps", "layers", "units"),
         params=lambda config, job: {
             **study(config, "training"),
             "job": job,
@@ -184,6 +192,7 @@ STAGES: tuple[Stage, ...] = (
         "training_e2",
         "vanishing.studies.training",
         {f"e2_{k}": f"{_TRAIN}/e2/{k}.csv" for k in ("steps", "layers", "units")},
+        raw=("e2_steps", "e2_layers", "e2_units"),
         group="training",
         params=lambda config, job: {
             **study(config, "training"),
@@ -319,6 +328,10 @@ FIGURES: tuple[Figure, ...] = (
 MACHINE_DEPENDENT: frozenset[str] = frozenset(
     f"{s.group}.{k}" for s in STAGES for k in s.machine_dependent
 )
+
+# Raw logs, declared by their stages: the report names them by their local path and
+# `make publish` leaves them out of docs/report/data/.
+RAW: frozenset[str] = frozenset(f"{s.group}.{k}" for s in STAGES for k in s.raw)
 
 # Figures drawn from the claims' verdicts (claims.json) rather than a stage's tables:
 # their own rule (claims_figure), since claims.json is not a stage's table.

@@ -9,6 +9,7 @@ the report cannot disagree.
 from __future__ import annotations
 
 import glob
+import gzip
 import hashlib
 import json
 import re
@@ -25,6 +26,11 @@ from .report.provenance import REFERENCE_CONFIG
 # open them, so raw per-step logs do not belong here (the issue's limit).
 DATA_LIMIT_BYTES = 5_000_000
 DATA_DIR = "data"
+# Tables are published gzip-compressed (full-precision CSVs compress about 4×; pandas
+# reads them as they are): data/<path the report prints>.gz.
+COMPRESSED = ".gz"
+# Raw logs are named by their local-build path (results/…) and not published.
+LOCAL_ONLY = "results/"
 TABLE_SUFFIXES = (".csv", ".json", ".parquet", ".tsv")
 
 # An HTML tag the report writes (<a id="a1"></a>, <br>, <details>): a letter right after
@@ -133,6 +139,8 @@ def cited_tables(md: str) -> list[str]:
         parts = Path(token).parts
         if token.startswith(("/", "~")) or "://" in token or ".." in parts:
             continue  # absolute, a URL or outside the results folder: not a cited table
+        if token.startswith(LOCAL_ONLY):
+            continue  # a raw log the report names by its local path: not published
         found.add(token)
     return sorted(found)
 
@@ -160,26 +168,35 @@ def check_tables(cited: list[str], results: Path) -> list[Path]:
             f"the report cites tables that {results}/ does not hold: {', '.join(missing)} "
             "(table paths in the report are relative to the results folder)"
         )
-    sizes = {rel: sum(f.stat().st_size for f in files) for rel, files in found.items()}
+    sizes = {rel: sum(len(compressed(f)) for f in files) for rel, files in found.items()}
     total = sum(sizes.values())
     if total > DATA_LIMIT_BYTES:
         largest = sorted(sizes, key=sizes.__getitem__, reverse=True)[:5]
         raise ValueError(
-            f"the tables the report cites come to {_size(total)}, more than the "
+            f"the tables the report cites come to {_size(total)} compressed, more than the "
             f"{_size(DATA_LIMIT_BYTES)} that may be published beside it; largest: "
             + ", ".join(f"{rel} ({_size(sizes[rel])})" for rel in largest)
-            + " (cite a summary table instead of a raw log)"
+            + " (cite a summary table instead of a raw log, or declare the log raw in "
+            "pipeline.py)"
         )
     return [f for files in found.values() for f in files]
 
 
+def compressed(path: Path) -> bytes:
+    """The file gzip-compressed with no name and no time in its header, so that the same
+    table gives the same bytes."""
+    return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
+
+
 def copy_tables(files: list[Path], results: Path, data: Path) -> list[Path]:
-    """Copy each file to the same path under ``data`` as under ``results``."""
+    """Write each file, compressed, to the same path under ``data`` as under ``results``
+    with ``.gz`` added."""
     written = []
     for src in files:
-        target = data / src.relative_to(results)
+        rel = src.relative_to(results)
+        target = data / rel.with_name(rel.name + COMPRESSED)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, target)
+        target.write_bytes(compressed(src))
         written.append(target)
     return written
 
@@ -281,7 +298,7 @@ def publish(report: Path, results: Path, out: Path) -> list[Path]:
         "",
         "Copied by `make publish` from the default run's `report/` and `results/`. The",
         f"tables the report cites are in `{DATA_DIR}/`, at the paths the report prints",
-        "(relative to the results folder).",
+        f"(relative to the results folder) with `{COMPRESSED}` added (gzip).",
         "",
         f"- {provenance_line(md, 'config:')}",
         f"- {provenance_line(md, 'git commit:')}",

@@ -64,18 +64,29 @@ def relative_table(path: str, results_dir: str) -> str:
     return path[len(prefix) :] if path.startswith(prefix) else path
 
 
-def figure_tables(name: str, config: dict[str, Any]) -> list[str]:
-    """The files a figure is drawn from (the manifest's tables for it, relative to the
-    results folder; a glob for per-job tables)."""
+def table_paths(names: list[str], config: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The paths the report prints for these tables: the published ones relative to the
+    results folder (results/ in a local build, data/ beside the published report), and
+    the raw logs (pipeline.RAW) by their local path, since they are not published."""
     from .. import pipeline
 
-    figs = {f.name: f for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES}
-    if name not in figs:
-        return []
     results_dir = str(config.get("results_dir", "results"))
     files = dict(config.get("table_files") or {})
     files.setdefault(pipeline.CLAIMS_TABLE, f"{results_dir}/claims.json")
-    return [relative_table(files.get(t, t), results_dir) for t in figs[name].tables]
+    published = [
+        relative_table(files.get(t, t), results_dir) for t in names if t not in pipeline.RAW
+    ]
+    raw = [files.get(t, t) for t in names if t in pipeline.RAW]
+    return published, raw
+
+
+def figure_tables(name: str, config: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The files a figure is drawn from (the manifest's tables for it; a glob for
+    per-job tables), as table_paths prints them."""
+    from .. import pipeline
+
+    figs = {f.name: f for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES}
+    return table_paths(list(figs[name].tables), config) if name in figs else ([], [])
 
 
 def place_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[str, str]:
@@ -108,7 +119,8 @@ def figure_entry(name: str, number: int, config: dict[str, Any]) -> dict[str, An
         "number": number,
         "caption": caption(name),
         "module": f"vanishing.figures.{name}",
-        "tables": figure_tables(name, config),
+        "tables": (tables := figure_tables(name, config))[0],
+        "raw_tables": tables[1],
     }
 
 
@@ -352,7 +364,6 @@ def build_context(
     numbers = number_figures(where)
     entries = {f: figure_entry(f, numbers[f], config) for f in numbers}
     results_dir = str(config.get("results_dir", "results"))
-    files = config.get("table_files") or {}
     cites = citations(refs)
     themes_of = theme_of()
     for c in claims:
@@ -362,7 +373,7 @@ def build_context(
         c["row_lines"] = row_lines(c)
         c["cite_list"] = cites.get(c["id"], [])
         c["fig_refs"] = _figure_refs(c, numbers)
-        c["table_paths"] = [relative_table(files.get(t, t), results_dir) for t in c["tables"]]
+        c["table_paths"], c["raw_tables"] = table_paths(c["tables"], config)
         c["one_line"] = one_line().get(c["id"], c["text"])
         c["theme"] = themes_of.get(c["id"], "")
         c.setdefault("run_tables", [])
