@@ -27,11 +27,8 @@ from vanishing.report.citation import AUTHORS, report_bibtex
 
 from .conftest import ROOT
 
-ROW = re.compile(
-    r"^\| <a id=\"[a-z0-9]+\"></a>\*\*([A-E]\d+)\*\* \|.*\| \*\*([a-z ]+)\*\*"
-    r"(?: \(partly tested\))? \|$",
-    re.M,
-)
+# A claim's opening line in its theme's section: "**A1** · **supported** · who: text".
+ROW = re.compile(r"^\*\*([A-E]\d+)\*\* · \*\*([a-z ]+)\*\*", re.M)
 PUBLISHED = ROOT / "docs/report"
 
 
@@ -82,8 +79,8 @@ def _fake_run(tmp: Path, name: str = "default", cites: str = "") -> tuple[Path, 
         f"**{AUTHORS}** · config **{name}** (hash `abc`) · built 2026-01-01\n\n"
         f"## Abstract\n\n{ABSTRACT_MD}\n"
         "## Claims\n\n"
-        '| <a id="a1"></a>**A1** | who | text | evidence `probe/summary.csv` | **supported** |\n'
-        '| <a id="b2"></a>**B2** | who | text | `studies/t/*/layers.csv` | **refuted** |\n\n'
+        "**A1** · **supported** · who: text\n\n- *Tables*: `probe/summary.csv`\n\n"
+        "**B2** · **refuted** · who: text\n\n- *Tables*: `studies/t/*/layers.csv`\n\n"
         f"{cites}\n\n"
         "![Figure 1](../results/figures/a_fig.png)\n\n"
         "## Provenance\n\n"
