@@ -137,8 +137,10 @@ def test_figures_are_numbered_in_order_and_shown_in_the_theme_that_first_cites_t
     by_id = {c["id"]: c for c in data["claims"]}
     for c in data["claims"]:
         c["figures"] = []
-    by_id["B5"]["figures"] = ["thresholds", "ratio_heatmap"]  # ReLU theme (Section 5)
-    by_id["A3"]["figures"] = ["ratio_heatmap"]  # tanh(n·x) theme (Section 4)
+    # A measured claim's first figure is shown in its theme; any other in the appendix.
+    by_id["B5"].update(figures=["thresholds", "ratio_heatmap"], kind="measured")  # Section 5
+    by_id["A3"].update(figures=["ratio_heatmap"], kind="measured")  # Section 4
+    by_id["A4"].update(figures=["delta_heatmap"], kind="analytic")
     p.write_text(json.dumps(data))
     cfg = {
         **CONFIG,
@@ -150,8 +152,9 @@ def test_figures_are_numbered_in_order_and_shown_in_the_theme_that_first_cites_t
     assert tanh < md.index("**Figure 1.**") < relu < md.index("**Figure 2.**")
     assert "![Figure 1](../results/figures/ratio_heatmap.png)" in md
     assert "![Figure 2](../results/figures/thresholds.png)" in md
-    # Cited by no claim: numbered last, in the appendix.
+    # Cited only by an analytic claim: numbered last, in the appendix, and still linked.
     assert md.index("### B. Further figures") < md.index("![Figure 3](../results/figures/delta")
+    assert "[Fig. 3](#figure-delta_heatmap)" in md
     # Tables are named relative to the results folder (results/ or the published data/).
     assert "*Drawn by `vanishing.figures.ratio_heatmap` from `probe/summary.csv`.*" in md
     assert "[Fig. 1](#figure-ratio_heatmap)" in md

@@ -90,20 +90,31 @@ def figure_tables(name: str, config: dict[str, Any]) -> tuple[list[str], list[st
 
 
 def place_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[str, str]:
-    """Where each figure is shown: the overview in the summary, the which-gradient figure
-    in the method, every other one in the theme of the first claim that cites it (in
-    the report's order), and the figures no claim cites in the appendix."""
+    """Where each figure is shown (the rule the method section states): the overview in
+    the summary, the which-gradient figure in the method, a measured claim's first
+    figure in the theme of the first such claim (in the report's order), and every
+    other figure (analytic illustrations, further views) in the appendix, linked from
+    the claims that cite it."""
     where = {f: part for f, part in ((OVERVIEW_FIGURE, "summary"), (WHICH_FIGURE, "method"))}
     where = {f: p for f, p in where.items() if f in available}
     by = {c["id"]: c for c in claims}
     for theme in THEMES:
         for cid in theme.claims:
-            for f in (by.get(cid) or {}).get("figures") or []:
-                if f in available and f not in where:
-                    where[f] = theme.key
+            c = by.get(cid) or {}
+            first = [f for f in c.get("figures") or [] if f in available][:1]
+            if c.get("kind") == "measured" and first and first[0] not in where:
+                where[first[0]] = theme.key
     for f in available:
         where.setdefault(f, "appendix")
     return where
+
+
+FIGURE_RULE = (
+    "The main text shows the first figure of each measured claim, in the section of the "
+    "first claim that cites it; the other figures (analytic illustrations and further "
+    "views of the same runs) are in the appendix, and every claim links to all of its "
+    "figures."
+)
 
 
 def number_figures(where: dict[str, str]) -> dict[str, int]:
@@ -419,6 +430,7 @@ def build_context(
         "n_claims": len(claims),
         "abstract": prose.abstract(claims, counts, scope_config),
         "abstract_rule": prose.ABSTRACT_RULE,
+        "figure_rule": FIGURE_RULE,
         "introduction": prose.introduction(sources, claims),
         "limitations": prose.limitations(claims, scope_config, maxima.get("data") or {}),
         "summary": summary_rows(claims),
