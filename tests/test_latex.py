@@ -163,9 +163,10 @@ A path in a caption: ((( "results/studies/training/grid/*/layers.csv"|path ))).
 """
 
 
-def _compile(folder: Path) -> Path:
-    """The real preamble with a body that uses every shape latex.py emits, through
-    latexmk -xelatex as the report_pdf rule runs it; returns the build folder."""
+def _compile(folder: Path, raw: str = "") -> Path:
+    """The real preamble with a body that uses every shape latex.py emits (and `raw`
+    LaTeX, unescaped), through latexmk -xelatex as the report_pdf rule runs it; returns
+    the build folder."""
     env = _environment(TEMPLATES, latex=True)
     ctx = {
         "title": TITLE,
@@ -175,12 +176,16 @@ def _compile(folder: Path) -> Path:
         "config": {"label": "quick"},
         "provenance": {"config_hash": "0123456789abcdef", "date": "2026-01-01", "commit": "abc"},
     }
-    body = env.from_string(BODY).render(
-        abstract="We test σ_b², δ_out, W_T, ∂L/∂W_l and h_(l−1) at 10⁻⁶ ± 0.1 (χ1 ≈ 1).",
-        source_c=SOURCES["C"]["title"],
-        method="An *existence* claim is **supported** when `leaky_slope` is ≥ 0.",
-        claims=[c["text"] for c in CLAIMS],
-        keys=[e["key"] for e in load_references(TEMPLATES)],
+    body = (
+        env.from_string(BODY)
+        .render(
+            abstract="We test σ_b², δ_out, W_T, ∂L/∂W_l and h_(l−1) at 10⁻⁶ ± 0.1 (χ1 ≈ 1).",
+            source_c=SOURCES["C"]["title"],
+            method="An *existence* claim is **supported** when `leaky_slope` is ≥ 0.",
+            claims=[c["text"] for c in CLAIMS],
+            keys=[e["key"] for e in load_references(TEMPLATES)],
+        )
+        .replace(r"\end{document}", raw + r"\end{document}")
     )
     text = env.get_template("preamble.tex.j2").render(**ctx) + body
     folder.mkdir(parents=True)
@@ -206,6 +211,15 @@ def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         pytest.skip(NO_LATEX)
     tmp = tmp_path_factory.mktemp("latex")
     return _compile(tmp / "a"), _compile(tmp / "elsewhere/b")
+
+
+def test_a_glyph_the_fonts_lack_stops_the_build(tmp_path: Path) -> None:
+    """fontspec only warns about a missing glyph and prints nothing; the preamble makes
+    it an error, so that no character can silently vanish from the PDF."""
+    if not latex_ready():
+        pytest.skip(NO_LATEX)
+    with pytest.raises(AssertionError, match="Missing character"):
+        _compile(tmp_path / "snow", raw="snow \u2603\n")
 
 
 def test_the_same_document_in_two_folders_gives_the_same_bytes(
