@@ -109,8 +109,15 @@ def test_the_method_text_has_no_literal_markup_left() -> None:
     asterisk or backtick of it may survive."""
     assert "*" in METHOD
     tex = tex_escape(METHOD)
-    assert "*" not in tex and "`" not in tex
+    assert "*" not in tex
+    for code in re.findall(r"`([^`]+)`", METHOD):
+        assert tex_code(code) in tex, code
     assert r"\textbf{" in tex and r"\emph{" in tex
+
+
+def test_straight_double_quotes_become_curly_outside_code() -> None:
+    assert tex_escape('the "standard" init ("can")') == "the ``standard'' init (``can'')"
+    assert tex_escape('`x = "a"`') == '\\texttt{x = "a"}'
 
 
 def test_code_breaks_after_underscores_dots_and_slashes() -> None:

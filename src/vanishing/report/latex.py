@@ -309,10 +309,24 @@ def tex_code(value: Any) -> str:
     return r"\texttt{" + re.sub(r"(\\_|\.|/)", r"\1\\allowbreak{}", s) + "}"
 
 
+def _curly_quotes(s: str) -> str:
+    """Straight double quotes → “ and ” (a straight one prints as ” both sides), by
+    what precedes each: an opening one follows a space, a bracket or the start. Code
+    spans keep theirs."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1):
+            return m.group(1)
+        before = s[m.start() - 1] if m.start() else " "
+        return "“" if before.isspace() or before in "([{" else "”"
+
+    return re.sub(r'(`[^`\n]+`)|"', one, s)
+
+
 def tex_escape(value: Any) -> str:
     """Text → LaTeX: Markdown markup and subscripts as LaTeX, specials escaped, every
     symbol mapped (an unknown one is an error)."""
-    s = str(value)
+    s = _curly_quotes(str(value))
     parts, last = [], 0
     for m in _MARKUP.finditer(s):
         parts.append(_prose(s[last : m.start()]))
