@@ -18,6 +18,7 @@ from vanishing.report.bibliography import bibtex, load_references
 from vanishing.report.citation import AUTHORS, KEYWORDS, SUBJECT, TITLE
 from vanishing.report.latex import (
     CJK_FONT,
+    LATEX_APT,
     latex_ready,
     tex_code,
     tex_escape,
@@ -144,6 +145,15 @@ def test_the_preamble_defines_what_latex_py_emits() -> None:
     assert CJK_FONT in pre and r"\newcommand{\cjk}" in pre
     for macro in (r"\unnumberedsection", r"\reportfigure", r"\doi"):
         assert f"\\newcommand{{{macro}}}" in pre, macro
+
+
+def test_make_installs_what_the_preamble_needs() -> None:
+    """The Makefile's `latex` target and the README install the engine and the font
+    that latex_ready looks for and the preamble uses."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"CJK_FONT := {CJK_FONT}" in makefile
+    assert f"LATEX_APT := {LATEX_APT}" in makefile
+    assert "texlive-xetex fonts-noto-cjk" in (ROOT / "README.md").read_text()
 
 
 def test_pdf_strings_keep_unicode_and_escape_specials() -> None:
