@@ -145,6 +145,7 @@ def test_the_preamble_defines_what_latex_py_emits() -> None:
     assert CJK_FONT in pre and r"\newcommand{\cjk}" in pre
     for macro in (r"\unnumberedsection", r"\reportfigure", r"\doi"):
         assert f"\\newcommand{{{macro}}}" in pre, macro
+    assert r"\DefineVerbatimEnvironment{codeblock}" in pre
 
 
 def test_make_installs_what_the_preamble_needs() -> None:
@@ -173,6 +174,11 @@ Source: \emph{((( source_c|e ))).} ((( method|e ))) Cited \citep{((( keys|join("
 ((( c|t )))
 ((* endfor *))
 \unnumberedsection{Glossary}
+\begin{codeblock}
+@techreport{vanishing_report,
+((( long_line )))
+}
+\end{codeblock}
 A path in a caption: ((( "results/studies/training/grid/*/layers.csv"|path ))).
 \bibliographystyle{plainnat}
 \bibliography{references}
@@ -201,6 +207,9 @@ def _compile(folder: Path, raw: str = "") -> Path:
             method="An *existence* claim is **supported** when `leaky_slope` is ≥ 0.",
             claims=[c["text"] for c in CLAIMS],
             keys=[e["key"] for e in load_references(TEMPLATES)],
+            # a verbatim line longer than the page is wide (the quick build's BibTeX note)
+            long_line="  note = {Built by the vanishing pipeline 0.1.0, config quick (hash "
+            "0123456789abcdef), unknown (not a git checkout; set SOURCE_DATE_EPOCH)}",
         )
         .replace(r"\end{document}", raw + r"\end{document}")
     )
