@@ -14,7 +14,7 @@ import yaml
 
 from vanishing.claims.evaluate import CATALOGUE
 from vanishing.claims.verdict import METHOD
-from vanishing.report.bibliography import bibtex, load_references
+from vanishing.report.bibliography import bibtex, load_references, md_reference
 from vanishing.report.citation import AUTHORS, KEYWORDS, SUBJECT, TITLE
 from vanishing.report.latex import (
     CJK_FONT,
@@ -138,6 +138,16 @@ def test_cjk_runs_go_to_the_cjk_font() -> None:
     assert re.search(r"[\u4e00-\u9fff]", title), "source C's title lost its Chinese"
     tex = tex_escape(title)
     assert r"\cjk{" in tex and "()" not in tex
+
+
+def test_the_bibliography_prints_source_cs_chinese_title() -> None:
+    """In BibTeX inside \\cjk (the .bbl goes to XeLaTeX as it is), in Markdown as it is."""
+    (src_c,) = [e for e in load_references(TEMPLATES) if "C" in e.get("cited_by", [])]
+    chinese = re.findall(r"[\u4e00-\u9fff]+", SOURCES["C"]["title"])
+    assert chinese and all(run in src_c["title"] for run in chinese)
+    bib = bibtex([src_c])
+    assert all(f"\\cjk{{{run}}}" in bib for run in chinese)
+    assert all(run in md_reference(src_c) and "cjk" not in md_reference(src_c) for run in chinese)
 
 
 def test_the_preamble_defines_what_latex_py_emits() -> None:

@@ -277,6 +277,11 @@ def _tex_char(ch: str) -> str:
     )
 
 
+def cjk_runs(s: str) -> str:
+    """Each run of CJK characters in the preamble's CJK font: '深度' → '\\cjk{深度}'."""
+    return _CJK.sub(lambda m: rf"\cjk{{{m.group(0)}}}", s)
+
+
 def _plain(s: str) -> str:
     """Text without markup or subscripts: specials escaped, symbols mapped, CJK runs in
     the CJK font."""
@@ -285,7 +290,7 @@ def _plain(s: str) -> str:
     for m in re.finditer(f"{_SCRIPT.pattern}|{_CJK.pattern}", s):
         parts.append("".join(_tex_char(ch) for ch in s[last : m.start()]))
         if _CJK.fullmatch(m.group(0)):
-            parts.append(rf"\cjk{{{m.group(0)}}}")
+            parts.append(cjk_runs(m.group(0)))
         else:
             parts.append(_script_run(m))
         last = m.end()
