@@ -9,6 +9,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 import pytest
 import yaml
 
@@ -99,7 +103,9 @@ def test_markdown_markup_becomes_latex() -> None:
     assert tex_escape("*δ_out*") == r"\emph{$\delta_{\mathrm{out}}$}"
 
 
-@pytest.mark.parametrize("text", ["2*x*3", "a * b * c", "x** and **", "5 * 3"])
+@pytest.mark.parametrize(
+    "text", ["2*x*3", "a * b * c", "x** and **", "5 * 3", "grid/*/layers.csv and e2/*/units.csv"]
+)
 def test_asterisks_that_are_not_markup_stay(text: str) -> None:
     assert "\\textbf" not in tex_escape(text) and "\\emph" not in tex_escape(text)
     assert tex_escape(text).count("*") == text.count("*")
@@ -189,7 +195,9 @@ Source: \emph{((( source_c|e ))).} ((( method|e ))) Cited \citep{((( keys|join("
 ((( long_line )))
 }
 \end{codeblock}
-A path in a caption: ((( "results/studies/training/grid/*/layers.csv"|path ))).
+\reportfigure{tall.pdf}{A tall figure from ((( "results/studies/training/grid/*/layers.csv"|path
+))) and ((( "results/studies/training/e2/steps.csv"|path ))).}{fig:tall}
+Figure~\ref{fig:tall}.
 \bibliographystyle{plainnat}
 \bibliography{references}
 \end{document}
@@ -225,6 +233,9 @@ def _compile(folder: Path, raw: str = "") -> Path:
     )
     text = env.get_template("preamble.tex.j2").render(**ctx) + body
     folder.mkdir(parents=True)
+    fig = plt.figure(figsize=(4, 9))  # taller than the page allows: \reportfigure caps it
+    fig.savefig(folder / "tall.pdf", metadata={"CreationDate": None})
+    plt.close(fig)
     (folder / "report.tex").write_text(text)
     (folder / "references.bib").write_text(bibtex(load_references(TEMPLATES)))
     env_vars = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "FORCE_SOURCE_DATE": "1"}

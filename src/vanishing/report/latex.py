@@ -176,11 +176,12 @@ _SUBSCRIPT = re.compile(
     rf"(?P<sup>[{_SCRIPT_CHARS}]*)"
 )
 # Markdown markup the method text and some claim strings carry: `code`, **bold**,
-# *emphasis* (an asterisk inside a word, as in 2*x, is not markup).
+# *emphasis* (an asterisk inside a word, as in 2*x, or next to a slash, as in a glob
+# grid/*/layers.csv, is not markup).
 _MARKUP = re.compile(
     r"`(?P<code>[^`\n]+)`"
-    r"|(?<![\w*])\*\*(?P<bold>[^\s*](?:[^\n]*?[^\s*])?)\*\*(?![\w*])"
-    r"|(?<![\w*])\*(?P<emph>[^\s*](?:[^*]*[^\s*])?)\*(?![\w*])"
+    r"|(?<![\w*/])\*\*(?P<bold>[^\s*/](?:[^\n]*?[^\s*/])?)\*\*(?![\w*/])"
+    r"|(?<![\w*/])\*(?P<emph>[^\s*/](?:[^*]*[^\s*/])?)\*(?![\w*/])"
 )
 
 
