@@ -342,6 +342,8 @@ def test_quick_pdf_has_no_overfull_box_above_1pt_and_no_missing_glyph(quick_run:
     log = (quick_run / QUICK / "latex/report.log").read_text(errors="replace")
     missing = sorted(set(re.findall(r"Missing character: .*", log)))
     assert not missing, "\n".join(missing)
+    substituted = sorted(set(re.findall(r"Font shape .* undefined", log)))
+    assert not substituted, "\n".join(substituted)
     too_wide = _overfull(log)
     assert not too_wide, "overfull boxes (report.tex lines):\n" + "\n".join(too_wide)
 
