@@ -122,8 +122,9 @@ def test_the_method_text_has_no_literal_markup_left() -> None:
     assert r"\textbf{" in tex and r"\emph{" in tex
 
 
-def test_straight_double_quotes_become_curly_outside_code() -> None:
+def test_straight_quotes_become_curly_outside_code() -> None:
     assert tex_escape('the "standard" init ("can")') == "the ``standard'' init (``can'')"
+    assert tex_escape("the 'standard' init's f'(x)") == "the `standard' init's f'(x)"
     assert tex_escape('`x = "a"`') == '\\texttt{x = "a"}'
 
 

@@ -316,17 +316,21 @@ def tex_code(value: Any) -> str:
 
 
 def _curly_quotes(s: str) -> str:
-    """Straight double quotes → “ and ” (a straight one prints as ” both sides), by
-    what precedes each: an opening one follows a space, a bracket or the start. Code
-    spans keep theirs."""
+    """Straight quotes → curly ones (a straight one prints as a closing quote on both
+    sides), by what precedes each: an opening one follows a space, a bracket or the
+    start. A single quote after a letter (an apostrophe, φ') stays; code spans keep
+    theirs."""
 
     def one(m: re.Match[str]) -> str:
         if m.group(1):
             return m.group(1)
         before = s[m.start() - 1] if m.start() else " "
-        return "“" if before.isspace() or before in "([{" else "”"
+        opening = before.isspace() or before in "([{"
+        if m.group(0) == '"':
+            return "“" if opening else "”"
+        return "‘" if opening else "'"
 
-    return re.sub(r'(`[^`\n]+`)|"', one, s)
+    return re.sub(r"(`[^`\n]+`)|[\"']", one, s)
 
 
 def tex_escape(value: Any) -> str:
