@@ -10,18 +10,36 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CORES ?= all
 
-.PHONY: report quick test test-slurm lint bench clean publish
+.PHONY: report quick latex test test-slurm lint bench clean publish
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev,slurm]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-report: $(STAMP)
+report: $(STAMP) latex
 	$(VENV)/bin/snakemake --cores $(CORES)
 
-quick: $(STAMP)
+quick: $(STAMP) latex
 	$(VENV)/bin/snakemake --cores $(CORES) --configfile config/quick.yaml
+
+# The PDF is typeset by XeLaTeX with a CJK font (report/templates/preamble.tex.j2).
+# Where LaTeX is (latexmk found) but they are missing: install them as root with
+# apt-get, else print the line to run. No latexmk: nothing to do, the pipeline builds
+# the Markdown report only. The same check decides whether the pipeline builds the PDF
+# (vanishing.report.latex.latex_ready).
+CJK_FONT := Noto Serif CJK TC
+LATEX_APT := apt-get install -y --no-install-recommends texlive-xetex fonts-noto-cjk
+latex:
+	@if command -v latexmk >/dev/null && ! { command -v xelatex >/dev/null && \
+		fc-list ':family=$(CJK_FONT)' family 2>/dev/null | grep -q .; }; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing XeLaTeX and the CJK font for the PDF: $(LATEX_APT)"; \
+			$(LATEX_APT); \
+		else \
+			echo "No PDF until XeLaTeX and the CJK font are installed: sudo $(LATEX_APT)"; \
+		fi; \
+	fi
 
 test: lint
 	$(VENV)/bin/pytest

@@ -16,6 +16,7 @@ import pytest
 
 from vanishing import pipeline
 from vanishing.claims.evaluate import load_catalogue
+from vanishing.report.latex import latex_ready
 
 from .conftest import QUICK, SNAKEMAKE, copy_checkout, snakemake
 
@@ -40,7 +41,7 @@ def test_quick_run_writes_figures_and_tables(quick_run: Path) -> None:
         figs
     )
     assert (quick_run / QUICK / "probe/summary.csv").stat().st_size > 0
-    if shutil.which("latexmk"):
+    if latex_ready():
         assert (quick_run / "report/quick/report.pdf").stat().st_size > 10_000
 
 
@@ -157,8 +158,8 @@ def test_rendered_report_has_no_reprs_carets_or_substitutions(quick_run: Path) -
 
 @pytest.mark.e2e
 def test_latex_log_has_no_overfull_box_above_5pt(quick_run: Path) -> None:
-    if not shutil.which("latexmk"):
-        pytest.skip("latexmk is not installed: no PDF, no LaTeX log")
+    if not latex_ready():
+        pytest.skip("no latexmk, XeLaTeX or CJK font: no PDF, no LaTeX log")
     logtext = (quick_run / QUICK / "latex/report.log").read_text(errors="replace")
     overfull = [
         float(w)
@@ -288,7 +289,7 @@ def test_killed_and_resumed_build_is_byte_identical_to_a_clean_one(
     a, b = _digests(quick_run), _digests(resumed_run)
     assert sorted(a) == sorted(b)
     assert len(a) > 100
-    if shutil.which("latexmk"):
+    if latex_ready():
         assert f"{REPORT}/report.pdf" in a
     assert sorted(k for k in a if a[k] != b[k]) == []
 
@@ -308,5 +309,5 @@ def test_editing_a_figure_module_rebuilds_that_figure_and_the_report(
     ran = set(re.findall(r"^\s*(?:local)?rule (\w+):", out.stdout + out.stderr, flags=re.M))
     ran.discard("all")
     assert ran <= {"figure", "report", "report_pdf"} and {"figure", "report"} <= ran
-    if shutil.which("latexmk"):
+    if latex_ready():
         assert (work / REPORT / "report.pdf").stat().st_size > 10_000

@@ -92,7 +92,7 @@ def test_a_missing_value_fails_the_build(tmp_path: Path) -> None:
 
 
 def test_tex_escape_handles_specials_and_symbols() -> None:
-    assert tex_escape("a_b 50% σ²") == "a\\_b 50\\% $\\sigma$\\textsuperscript{2}"
+    assert tex_escape("leaky_slope 50% σ²") == "leaky\\_slope 50\\% $\\sigma$\\textsuperscript{2}"
     assert tex_escape("x ↦ Mx") == "x $\\mapsto$ Mx"
     assert tex_escape("10⁻¹¹") == "10\\textsuperscript{\\ensuremath{-}11}"
     assert tex_escape("−1") == "$-$1"

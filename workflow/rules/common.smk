@@ -3,11 +3,11 @@
 import functools
 import os
 import re
-import shutil
 import sys
 
 from vanishing import imports, pipeline
 from vanishing.jobs import input_key
+from vanishing.report.latex import latex_ready
 
 # Jobs run `python` from the environment running Snakemake (the venv), whether or
 # not it is activated: put its bin/ first on PATH.
@@ -19,7 +19,9 @@ LOGS = config["logs_dir"]
 # Runtime pins only: environment.yml also installs the project with a path relative
 # to itself, which Snakemake's copy of the file in .snakemake/conda/ would break.
 ENV = "../envs/vanishing.yaml"
-HAVE_LATEXMK = shutil.which("latexmk") is not None
+# The PDF needs latexmk, XeLaTeX and the CJK font the preamble names; without them the
+# pipeline builds the Markdown report only (`make report` installs them where it can).
+HAVE_LATEXMK = latex_ready()
 
 
 def alternatives(values):

@@ -1,4 +1,4 @@
-# Report: Jinja2 → report.md and report.tex (→ report.pdf where latexmk is).
+# Report: Jinja2 → report.md and report.tex (→ report.pdf where latexmk and XeLaTeX are).
 
 
 rule report:
@@ -44,10 +44,13 @@ rule report_pdf:
     # -g: always run LaTeX. Snakemake deletes the log (an output) before the job, and
     # latexmk, seeing byte-identical sources after a figure module's edit, would
     # otherwise skip the run and leave no log.
-    # pdfTeX takes CreationDate, ModDate and the trailer /ID from SOURCE_DATE_EPOCH:
-    # the last commit's time (0 outside git), so that a rebuild gives the same bytes.
+    # XeLaTeX (fontspec and a CJK font: report/templates/preamble.tex.j2). xdvipdfmx
+    # takes CreationDate, ModDate, the font subset tags and the trailer /ID from
+    # SOURCE_DATE_EPOCH, and FORCE_SOURCE_DATE=1 makes TeX's \today follow it: the last
+    # commit's time (0 outside git), so that a rebuild gives the same bytes.
     shell:
-        "export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || echo 0) && "
+        "export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || echo 0) "
+        "FORCE_SOURCE_DATE=1 && "
         'build="$PWD/$(dirname {output.latex_log:q})" && '
-        'latexmk -g -pdf -interaction=nonstopmode -halt-on-error -cd -outdir="$build" '
+        'latexmk -g -xelatex -interaction=nonstopmode -halt-on-error -cd -outdir="$build" '
         '{input.tex:q} > {log:q} 2>&1 && cp "$build/report.pdf" {output.pdf:q}'

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from .latex import cjk_runs
+
 _TEX_ACCENTS = {r"{\'e}": "é", r"{\"u}": "ü", r"{\'I}": "Í", r"{\'E}": "É"}
 _BIB_FIELDS = (
     "author",
@@ -31,14 +33,15 @@ def load_references(templates: Path) -> list[dict[str, Any]]:
 
 
 def bibtex(entries: list[dict[str, Any]]) -> str:
-    """BibTeX with titles in double braces (styles must not lower-case 'ImageNet')."""
+    """BibTeX with titles in double braces (styles must not lower-case 'ImageNet'), and
+    CJK characters in the preamble's CJK font (\\cjk, as the report's text has them)."""
     out = []
     for e in entries:
         fields = []
         for k in _BIB_FIELDS:
             if k not in e:
                 continue
-            v = str(e[k])
+            v = cjk_runs(str(e[k]))
             if k == "title":
                 v = "{" + v + "}"
             fields.append(f"  {k} = {{{v}}}")
