@@ -157,16 +157,13 @@ def test_rendered_report_has_no_reprs_carets_or_substitutions(quick_run: Path) -
 
 
 @pytest.mark.e2e
-def test_latex_log_has_no_overfull_box_above_5pt(quick_run: Path) -> None:
+def test_latex_resolves_every_citation_and_keeps_its_files_out_of_report(
+    quick_run: Path,
+) -> None:
+    # Overfull boxes and missing glyphs: tests/test_latex.py (1 pt).
     if not latex_ready():
         pytest.skip("no latexmk, XeLaTeX or CJK font: no PDF, no LaTeX log")
     logtext = (quick_run / QUICK / "latex/report.log").read_text(errors="replace")
-    overfull = [
-        float(w)
-        for w in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too (?:wide|high)\)", logtext)
-    ]
-    assert max(overfull, default=0.0) <= 5.0, sorted(overfull)[-5:]
-    assert "Missing character" not in logtext
     assert not re.search(r"Citation `[^']+' on page \d+ undefined", logtext)
     # Auxiliary files stay out of report/.
     left = {p.name for p in (quick_run / "report/quick").iterdir()}

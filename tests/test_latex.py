@@ -216,7 +216,12 @@ def _compile(folder: Path, raw: str = "") -> Path:
         "subject": SUBJECT,
         "keywords": KEYWORDS,
         "config": {"label": "quick"},
-        "provenance": {"config_hash": "0123456789abcdef", "date": "2026-01-01", "commit": "abc"},
+        "provenance": {
+            "config_hash": "0123456789abcdef",
+            "date": "2026-01-01",
+            "commit": "abc",
+            "version": "0.1.0",
+        },
     }
     body = (
         env.from_string(BODY)

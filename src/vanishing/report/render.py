@@ -22,7 +22,7 @@ from ..tables import Tables
 from . import prose
 from .bibliography import bibtex, citations, load_references, md_reference, short_cite
 from .citation import AUTHORS, KEYWORDS, SUBJECT, TITLE, report_bibtex
-from .latex import tex_escape, tex_path, tex_pdfstring, tex_text
+from .latex import tex_code, tex_escape, tex_path, tex_pdfstring, tex_text
 from .provenance import config_identity, provenance
 from .structure import THEMES, VERDICTS, one_line, theme_of
 
@@ -289,6 +289,7 @@ def _environment(templates: Path, latex: bool) -> jinja2.Environment:
         env.filters["t"] = tex_text
         env.filters["path"] = tex_path
         env.filters["pdf"] = tex_pdfstring
+        env.filters["code"] = tex_code
     else:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
