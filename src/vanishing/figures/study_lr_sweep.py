@@ -90,7 +90,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     share = np.array(diverged) / np.array(n_seeds)
     cx.plot(lrs, share, marker="o", ms=3, color="black", lw=1)
     cx.set(xscale="log", ylim=(-0.05, 1.05), xlabel="learning rate α", ylabel="seeds diverged")
-    cx.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    cx.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0, symbol=" %"))
     bx.plot([], [], "x", color="black", label="median diverged")
     bx.set_xscale("log")
     bx.set_yscale("log")
