@@ -22,6 +22,7 @@ from ..labels import label
 from ..tables import Tables
 from .style import (
     INIT_DASHES,
+    TEXT_WIDTH_IN,
     activation_order,
     init_color,
     init_order,
@@ -31,7 +32,7 @@ from .style import (
     zero_floor,
 )
 
-COLUMNS = 5
+COLUMNS = 4
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -51,7 +52,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(1.65 * cols + 0.4, 1.45 * rows + 0.9),
+        figsize=(TEXT_WIDTH_IN, 1.3 * rows + 0.9),
         sharex=True,
         squeeze=False,
         layout="constrained",
@@ -86,8 +87,6 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             if n not in names:
                 handles.append(h)
                 names.append(n)
-    fig.legend(
-        handles, names, title="init", loc="outside lower center", ncol=len(names), handlelength=3
-    )
+    fig.legend(handles, names, title="init", loc="outside lower center", ncol=4, handlelength=3)
     fig.suptitle(f"Depth {depth} (the grid's deepest): gradient norm per layer at initialisation")
     save(fig, outputs)

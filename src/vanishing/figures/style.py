@@ -286,13 +286,30 @@ def _decade(t: float) -> str:
 
 
 def zero_floor(ax: plt.Axes, floor: float) -> None:
-    """Mark the level where a log axis draws exact zeros: a dotted line and a '0' tick."""
+    """Mark the level where a log axis draws exact zeros: a dotted line, a '0' tick and
+    break marks on the axis just above it, so that the 0 does not read as one more
+    decade of the log scale (it is not: the axis is broken between them)."""
     ax.axhline(floor, color="0.4", lw=0.6, ls=":")
-    ticks = [t for t in ax.get_yticks() if t > floor * 3]
     lo, hi = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if floor * 30 <= t <= hi]
     ax.set_yticks([floor, *ticks], ["0", *[ax.yaxis.get_major_formatter()(t) for t in ticks]])
     ax.set_ylim(lo, hi)
     ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    # The break sits halfway (on the log scale) between the 0 line and the next tick.
+    above = ticks[0] if ticks else hi
+    y = (math.log10(floor * math.sqrt(above / floor)) - math.log10(lo)) / (
+        math.log10(hi) - math.log10(lo)
+    )
+    for dy in (-0.025, 0.025):
+        ax.plot(
+            [-0.035, 0.035],
+            [y + dy - 0.02, y + dy + 0.02],
+            transform=ax.transAxes,
+            color="0.25",
+            lw=0.8,
+            clip_on=False,
+            zorder=5,
+        )
 
 
 # Seaborn draws stripplot jitter from NumPy's global generator: seed it, so that

@@ -21,7 +21,16 @@ from matplotlib.ticker import MaxNLocator
 
 from ..labels import label
 from ..tables import Tables
-from .style import activation_order, init_color, init_order, log_range, save, setup, zero_floor
+from .style import (
+    TEXT_WIDTH_IN,
+    activation_order,
+    init_color,
+    init_order,
+    log_range,
+    save,
+    setup,
+    zero_floor,
+)
 
 COLUMNS = 5  # activations per row; the update ratios above, the changes below
 
@@ -48,7 +57,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fin = deep[deep["step"] == deep["step"].max()]
     quantities = [
         (_profile(upd, "update_ratio"), "update\n‖ΔW‖ / ‖W‖"),
-        (_profile(fin, "rel_change"), "change from init\n‖W_T − W_0‖ / ‖W_0‖"),
+        (_profile(fin, "rel_change"), "change from init\n‖W$_T$ − W$_0$‖ / ‖W$_0$‖"),
     ]
     acts = activation_order(layers["activation"])
     inits = init_order(layers["init"])
@@ -57,7 +66,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fig, axes = plt.subplots(
         2 * block,
         cols,
-        figsize=(1.5 * cols + 0.5, 1.18 * 2 * block + 0.7),
+        figsize=(TEXT_WIDTH_IN, 1.1 * 2 * block + 0.9),
         sharex=True,
         squeeze=False,
         layout="constrained",

@@ -20,7 +20,7 @@ import seaborn as sns
 
 from ..labels import label as label_of
 from ..tables import Tables
-from .style import hue, init_order, save, setup
+from .style import TEXT_WIDTH_IN, hue, init_order, save, setup, symlog_ticks
 from .training_common import hidden_mean
 
 
@@ -43,12 +43,12 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     rows = [
         ("frac_inside_t1", "share |x| < t1(n)"),
         ("mean_log_deriv", "mean ln f′(x)"),
-        ("log10_ratio", "log10 ‖∇W1‖/‖∇W_out‖"),
+        ("log10_ratio", "log10 ‖∇W$_1$‖ / ‖∇W$_{out}$‖"),
     ]
     fig, axes = plt.subplots(
         len(rows),
         len(inits),
-        figsize=(2.3 * len(inits) + 1.4, 5.6),
+        figsize=(TEXT_WIDTH_IN, 5.6),
         sharex=True,
         squeeze=False,
         layout="constrained",
@@ -76,8 +76,21 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                 ax.set_yscale("symlog", linthresh=1.0)
                 # ln f′ ≤ ln n: no room above the data (autoscale left decades empty).
                 ax.set_ylim(top=max(1.0, float(df[col].max())) * 1.5)
+                symlog_ticks(ax, linthresh=1.0)
             if i == 0:
                 ax.set_title(label_of(init, "init"))
     if axes[0, -1].get_legend() is not None:
-        sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1), title=None)
+        handles, names = axes[0, -1].get_legend_handles_labels()
+        axes[0, -1].get_legend().remove()
+        keep = [
+            (h, n) for h, n in zip(handles, names, strict=True) if n not in ("activation", "depth")
+        ]
+        fig.legend(
+            *zip(*keep, strict=True),
+            loc="outside lower center",
+            ncol=len(keep),
+            fontsize=7,
+            handlelength=2.2,
+            columnspacing=1.0,
+        )
     save(fig, outputs)
