@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import save, setup
+from .style import ramp, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -30,7 +30,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         "quadrature": dict(kind="scatter", marker="x", s=28),
     }
     scales = sorted(df["s"].unique(), key=float)
-    palette = dict(zip(scales, sns.color_palette("colorblind", len(scales)), strict=True))
+    palette = dict(zip(scales, ramp(len(scales)), strict=True))  # ordered: darker = larger s
     for ax, col, label in zip(
         axes,
         ["mean_deriv", "mean_log_deriv"],

@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..labels import label
 from ..tables import Tables
-from .style import save, setup
+from .style import ramp, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -37,7 +37,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         squeeze=False,
         layout="constrained",
     )
-    palette = dict(zip(hist["when"].unique(), ["#4477AA", "#EE6677"], strict=True))
+    # step 0 light grey, after training black: greys, never an init's or activation's colour
+    palette = dict(zip(hist["when"].unique(), ramp(2), strict=True))
     for r, init in enumerate(inits):
         for c, layer in enumerate(layers):
             ax = axes[r][c]

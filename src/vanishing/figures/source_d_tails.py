@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import save, setup
+from .style import TEXT_WIDTH_IN, ramp, save, setup
 
 TUTORIAL_TAIL = 0.025
 
@@ -26,7 +26,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     stats = inputs.table("source_d.stats")
     variants = inputs.table("source_d.variants")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 3.0))
 
     first = variants[(variants["layer"] == 1) & (variants["init"] == "normal")].copy()
     first["inputs"] = first["inputs"] + " (" + first["n_in"].astype(str) + " in)"
@@ -60,6 +60,10 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         x="layer",
         y="std",
         hue="when",
+        # step 0 light grey, the last step black: an ordered variable on the grey ramp
+        palette=dict(
+            zip(sorted(mb["when"].unique(), key=lambda w: int(w.split()[-1])), ramp(2), strict=True)
+        ),
         style="init",
         markers=True,
         estimator="median",

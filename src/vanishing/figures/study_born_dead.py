@@ -14,19 +14,20 @@ import numpy as np
 
 from ..tables import Tables
 from .study_xor import wilson
-from .style import save, setup
+from .style import ramp, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("dying.born_dead")
     fig, ax = plt.subplots(figsize=(4.6, 3.3))
+    shades = ramp(df["width"].nunique())  # an ordered variable: darker = wider
     for i, (width, g) in enumerate(df.groupby("width")):
         agg = g.groupby("depth")["born_dead"].agg(["sum", "count"])
         rate = agg["sum"] / agg["count"]
         ci = np.array([wilson(k, n) for k, n in zip(agg["sum"], agg["count"], strict=True)])
-        ax.plot(agg.index, rate, marker="o", color=f"C{i}", label=f"width {width}")
-        ax.fill_between(agg.index, ci[:, 0], ci[:, 1], color=f"C{i}", alpha=0.2)
+        ax.plot(agg.index, rate, marker="o", color=shades[i], label=f"width {width}")
+        ax.fill_between(agg.index, ci[:, 0], ci[:, 1], color=shades[i], alpha=0.2)
     ax.set_xscale("log")
     ax.set_xlabel("depth (hidden layers)")
     ax.set_ylabel("share born dead")
