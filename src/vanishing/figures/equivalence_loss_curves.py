@@ -1,11 +1,11 @@
 """Only the derived learning-rate mapping makes the tanh(x) net train exactly like the
-tanh(n·x) net; keeping the learning rate, or multiplying every learning rate by n or n²,
-does not. Training loss of the tanh(n·x) net (parameters θ, learning rate η; broad light
-grey band) and of the tanh(x) net started at the corresponding point u = n·θ on the hidden
-layers under each mapping (black and grey lines, told apart by dash and marker; "exact
-map": hidden lr × n² for GD and SGD, hidden lr × n and ε / n for Adam, output layer
-unchanged; "ε unscaled": Adam's exact map with ε left as is). Rows: optimiser; columns:
-n (n = 1 is the identity and is left out); mean over seeds.
+tanh(n·x) net; keeping the learning rate or multiplying every one by n or n² does not.
+Training loss (mean over seeds) of the tanh(n·x) net ("tanh(n·x) net, η": parameters θ,
+learning rate η; broad light grey band) and of the tanh(x) net started at u = n·θ on the
+hidden layers under each mapping, in black and greys told apart by dash and marker: "same
+lr", "lr × n", "lr × n²", "exact map" (hidden lr × n² for GD and SGD, hidden lr × n and
+ε / n for Adam; output layer unchanged) and, for Adam, "exact map, ε unscaled". Rows:
+optimiser; columns: n (n = 1 is the identity and is left out).
 
 Drawn from results/studies/equivalence/trajectories.csv.
 """
