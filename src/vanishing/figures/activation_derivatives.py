@@ -1,4 +1,7 @@
-"""Derivatives of the activations as back-propagation sees them (autograd).
+"""How much gradient each activation lets through: sigmoid's derivative never exceeds
+1/4, tanh(n·x)'s peaks at n at x = 0 and falls off faster the larger n is, and ReLU's is
+exactly 0 or 1. Derivatives of the activations as back-propagation sees them (autograd),
+colour: activation.
 
 Sigmoid's derivative never exceeds 1/4; tanh(n·x)'s peaks at n but narrows as
 n grows; the ReLU family is flat at 1 for x > 0 (NecroReLU shows its 0.1

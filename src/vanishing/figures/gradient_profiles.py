@@ -1,7 +1,8 @@
-"""Per-layer weight-gradient norms ‖∂L/∂W‖ at initialisation in the deepest networks of
-the probe grid (the depth is in the title), one panel per activation, colour and line
-style by init; line = median over seeds, band = range over seeds. x: layer, 1 = input
-side. Each panel has its own log scale.
+"""The init sets the direction: at the grid's deepest depth the per-layer gradient norm
+falls towards the input (vanishing) or rises (exploding) by many decades depending on the
+init, and is level only where init and activation match. Weight-gradient norm ‖∂L/∂W‖ per
+layer at initialisation (1 = input side), one panel per activation with its own log scale;
+colour and line style: init; line median over seeds, band range over seeds.
 
 A line falling towards layer 1 is a vanishing gradient, a rising one an exploding
 gradient. Xavier (dotted) and LeCun (dash-dot) give square hidden layers the same

@@ -1,9 +1,10 @@
-"""Mean-field theory against measurement, one panel per activation, one point per init
-(colour and marker). x: the predicted per-layer slope of ln‖δ‖ towards the input, ½·ln χ1,
-with χ1 followed layer by layer from the input's variance (filled) or taken at the fixed
-point q* (open, same colour); y: the slope measured in the probe grid's deepest networks
-(mean over seeds, bar = ± 1 sd). Dashed: measured = predicted. Zero init is left out (its
-gradient is exactly 0). The title gives Pearson's r over all pairs for both predictions.
+"""Mean-field theory predicts the measured per-layer growth of the back-propagated error:
+the points lie along the diagonal. One panel per activation, one point per init (colour
+and marker). x: the predicted per-layer slope of ln‖δ‖ towards the input, ½·ln χ1, with
+χ1 followed layer by layer from the input's variance (filled) or taken at the fixed point
+q* (open, same colour); y: the slope measured in the probe grid's deepest networks (mean
+over seeds, bar ± 1 sd); dashed: measured = predicted. Zero init is left out (its
+gradient is exactly 0); the title gives Pearson's r over all pairs for both predictions.
 
 Above 0 the error grows towards the input (explodes), below 0 it vanishes.
 """

@@ -1,7 +1,9 @@
-"""Expected derivative of tanh(n·x) under x ~ N(0, s²) against n (left) and the expected
-log-derivative (right), whose sign decides whether a long product grows or vanishes.
-Lines: dense trapezoid rule; circles: Monte Carlo (mean over seeds); crosses: Gauss-Hermite
-quadrature (order 101), which drifts off once n·s is large.
+"""A larger n raises the average derivative of tanh(n·x) but, once n·s is large, lowers
+the average log-derivative, whose sign decides whether a long product grows or vanishes.
+Expected derivative (left) and expected log-derivative (right) of tanh(n·x) under
+x ~ N(0, s²) against n, one grey per s (darker = larger s). Lines: dense trapezoid rule;
+circles: Monte Carlo (mean over seeds); crosses: Gauss-Hermite quadrature (order 101),
+which drifts off once n·s is large.
 
 The mean derivative never falls as n grows: it rises towards 2/(s√(2π)). The mean
 log-derivative rises only while n·s is small and falls roughly linearly in n after that.

@@ -1,8 +1,9 @@
-"""Source D's experiment redrawn: the distribution of every entry of ∂L/∂W_l in a 4-hidden-layer
-sigmoid net with N(0, 1) weights (rows: plain and truncated normal) on the digits data, one
-panel per weight layer (layer 5 is the output layer), at the first SGD step and after training,
-pooled over seeds. Dotted lines mark the tutorial's ±0.025; each panel has its own x-range and a
-log count axis, so that the tails show.
+"""Training narrows every layer's gradient distribution; compare the first layer's
+tails at the first step with the tutorial's ±0.025 (dotted). Every entry of ∂L/∂W_l in a
+4-hidden-layer sigmoid net with N(0, 1) weights (rows: plain and truncated normal) on the
+digits data, one panel per weight layer (layer 5 is the output layer), at the first SGD
+step (light grey) and after training (black), pooled over seeds; each panel has its own
+x-range and a log count axis, so that the tails show.
 
 Drawn from results/studies/source_d/histograms.csv (counts on one bin grid per panel).
 """

@@ -1,9 +1,10 @@
-"""How wide source D's gradient distributions are. Left: the first layer's largest |∂L/∂W| entry at
-step 0 (plain N(0, 1) init; mean and sd over seeds) against the hidden width, for digits
-standardised (64 inputs), digits scaled to [0, 1] (64 inputs) and digits upsampled into MNIST's
-28×28 layout (784 inputs); the dotted line is the tutorial's 0.025. Right: the standard
-deviation of each layer's gradient entries at step 0 and after SGD (median and range over
-seeds), plain vs truncated normal.
+"""How wide the first layer's gradient tails are depends on the network's width and
+inputs, so the tutorial's ±0.025 is one setting's number, not a general one. Left: the
+first layer's largest |∂L/∂W| entry at step 0 (plain N(0, 1) init; mean and sd over
+seeds) against the hidden width, for digits standardised (64 inputs), scaled to [0, 1]
+(64 inputs) and upsampled into MNIST's 28×28 layout (784 inputs); dotted: the tutorial's
+0.025. Right: the standard deviation of each layer's gradient entries at step 0 (light
+grey) and after SGD (black), median and range over seeds, plain vs truncated normal.
 
 Drawn from results/studies/source_d/variants.csv and gradient_stats.csv.
 """

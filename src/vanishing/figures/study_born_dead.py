@@ -1,7 +1,8 @@
-"""Share of randomly initialised deep, narrow ReLU networks (He init, zero
-biases) that are "born dead": their output is the same for every one of the
-Gaussian inputs, because some hidden layer is zero everywhere. One curve per
-width, with 95 % Wilson intervals over seeds.
+"""Deep, narrow ReLU networks are often born dead, and more often the deeper and
+narrower they are. Share of randomly initialised ReLU networks (He init, zero biases)
+whose output is the same for every Gaussian input because some hidden layer is zero
+everywhere, against depth; one grey per width (darker = wider), with 95 % Wilson
+intervals over seeds.
 """
 
 from __future__ import annotations

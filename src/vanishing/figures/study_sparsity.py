@@ -1,8 +1,10 @@
-"""Exact-zero share of hidden outputs (left) and test accuracy (middle) of
-ReLU and softplus MLPs on digits, versus the weight λ of an L1 penalty on the
-hidden activations, at initialisation and after training, in the study's main
-setting; right: unpenalised test accuracy of both under every optimiser × depth
-(B4's settings). Mean over seeds, bars: sd.
+"""ReLU outputs are exactly zero in a large share of units and an L1 penalty raises that
+share, while softplus has no exact zeros at all; their test accuracies mostly overlap
+within the seeds' spread. Exact-zero share of hidden outputs (left) and test accuracy
+(middle) of ReLU and softplus MLPs on digits against the weight λ of an L1 penalty on the
+hidden activations, in the study's main setting (dotted: at initialisation); right:
+unpenalised test accuracy of both under every optimiser × depth (B4's settings). Mean
+over seeds, bars: sd.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Where tanh(n·x)'s derivative drops below 1/n (±t1, vanishing side) and
-exceeds 1 (±t_explode, exploding side), against a continuous n.
+"""tanh(n·x)'s useful band narrows as n grows: the derivative exceeds 1 only in a thin
+band around 0 and drops below 1/n soon after. Where the derivative drops below 1/n (±t1,
+vanishing side; black) and exceeds 1 (±t_explode, exploding side; grey), against a
+continuous n.
 
 Between −t1 and t1 an x can still offset the 1/n of a "bad" x; the widest
 such band over continuous n is marked. Inside ±t_explode the derivative is

@@ -1,7 +1,9 @@
-"""He et al. (2015)'s deep-ReLU test on digits: training loss over SGD steps of
-ReLU MLPs with 30 hidden layers, Xavier vs He initialisation, one line per seed
-(same seeds and minibatches for both inits). Right: weight-gradient norm per layer
-at step 0 (1 = input side), median over seeds.
+"""He et al.'s deep-ReLU result reproduces on digits: with 30 hidden layers the Xavier-
+initialised net does not train while the He-initialised one does, because Xavier's
+gradients start several decades smaller in every layer. Left: training loss over SGD
+steps of ReLU MLPs with 30 hidden layers, one line per seed (the same seeds and
+minibatches for both inits). Right: weight-gradient norm per layer at step 0 (1 = input
+side), median over seeds.
 
 Xavier's Var(W) = 2/(fan_in + fan_out) halves the signal's second moment at every
 ReLU layer; He's 2/fan_in keeps it.

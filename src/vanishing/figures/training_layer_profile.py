@@ -1,8 +1,10 @@
-"""How much each layer learns, at the deepest trained depth. For each activation, left:
-update:weight ratio ‖ΔW‖/‖W‖ of the mini-batch SGD step (median over logged steps, then
-over seeds; band = range over seeds), right: relative change from initialisation
-‖W_T − W_0‖/‖W_0‖ at the end. x: layer, 1 = input side, the last point is the output
-layer; colour: init. Both quantities share one log scale across all panels.
+"""Under an init that does not match the activation the layers near the input barely
+learn, some not at all, while under a matched init every layer moves. At the deepest
+trained depth, for each activation: update:weight ratio ‖ΔW‖/‖W‖ of the mini-batch SGD
+step (median over logged steps, then over seeds; band = range over seeds; upper rows), and
+relative change from initialisation ‖W_T − W_0‖/‖W_0‖ at the end (lower rows). x: layer,
+1 = input side, the last point is the output layer; colour: init. Both quantities share
+one log scale across all panels.
 
 A layer whose curve sits decades below the others barely learns. A value of exactly 0 (a
 layer that never moved: its gradient was exactly zero at every step) is drawn on a

@@ -1,6 +1,7 @@
-"""Training loss (cross-entropy on the whole digits training split) over SGD steps,
-median over seeds; one panel per activation, colour by initialisation, line style by
-depth. Each panel has the same log scale.
+"""Which networks train at all depends on the init as much as on the activation, and
+deeper nets fail under more inits. Training loss (cross-entropy on the whole digits
+training split) over SGD steps, median over seeds; one panel per activation, colour by
+initialisation, line style by depth. Each panel has the same log scale.
 
 Same learning rate, batch size, seeds and minibatch order everywhere, so the
 panels differ only by activation, init and depth; runs that diverged are drawn at

@@ -1,11 +1,11 @@
-"""tanh(n·x) during training. Top: share of hidden pre-activations x with
-|x| < t1(n), where the derivative of tanh(n·x) is still above 1/n (the "good"
-x), for n = 2, 3. Middle: mean of ln f′(x) over hidden units (the per-layer
-factor a product of derivatives picks up; n = 1 included; symlog axis when it passes ±10).
-Bottom: log10 of the
-first-layer over the last-layer weight-gradient norm. Median over seeds, band =
-min–max; colour by activation (tanh(n·x), darker = larger n), line style by depth,
-one column per init.
+"""Training pushes tanh(n·x)'s pre-activations out of the good band: the share inside
+falls, most in deep nets, and the mean log-derivative with it. Top: share of hidden
+pre-activations x with |x| < t1(n), where the derivative of tanh(n·x) is still above 1/n
+(the "good" x), for n = 2, 3. Middle: mean of ln f′(x) over hidden units (the per-layer
+factor a product of derivatives picks up; n = 1 included; a symmetric log axis where it
+passes ±10). Bottom: log10 of the first-layer over the last-layer weight-gradient norm.
+Median over seeds, band min–max; colour by activation (darker = larger n), line style by
+depth, one column per init.
 """
 
 from __future__ import annotations

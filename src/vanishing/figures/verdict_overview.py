@@ -1,9 +1,9 @@
-"""Where each source stands: most claims are supported, and the refuted, qualified and
-untested ones are the rows to read first. One row per claim, grouped by source (A–E), with
-the claim's ID, the start of its text and a marker for its verdict: filled circle
-supported, half-filled circle qualified (true under some conditions, false under others),
-cross refuted, question mark inconclusive, hollow grey circle not tested; † marks a claim
-only partly tested. The numbers behind each verdict are in the summary table.
+"""Where each source stands, at a glance: the refuted, qualified, inconclusive and untested
+rows are the ones to read first. One row per claim, grouped by source (A–E), with the
+claim's ID, the start of its text and a marker for its verdict: filled circle supported,
+half-filled circle qualified (holds under some conditions, fails under others), cross
+refuted, question mark inconclusive, hollow grey circle not tested; † marks a claim only
+partly tested. The numbers behind each verdict are in the summary table.
 """
 
 from __future__ import annotations
