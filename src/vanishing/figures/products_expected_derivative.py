@@ -18,14 +18,14 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import ramp, save, setup
+from .style import TEXT_WIDTH_IN, ramp, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("products.expected")
     df["s"] = df["s"].map(lambda v: f"{v:g}")
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 3.0))
     styles = {
         "trapezoid": dict(kind="line"),
         "monte_carlo": dict(kind="scatter", marker="o", s=28),

@@ -35,7 +35,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     acts = activation_order(df["activation"])
     scales = sorted(df["s"].unique())
     ks = sorted(df["K"].unique())
-    fig, axes = panel_grid(len(scales), 2.4, 2.5, extra_w=1.6, sharey=True)
+    fig, axes = panel_grid(len(scales), 2.2, 2.3, extra_w=1.5, sharey=True)
     for ax, s in zip(axes.flat, scales, strict=False):
         d = df[df["s"] == s]
         for act in acts:

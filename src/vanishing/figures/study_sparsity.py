@@ -17,7 +17,7 @@ import seaborn as sns
 
 from ..labels import label
 from ..tables import Tables
-from .style import activation_color, activation_order, hue, save, setup
+from .style import TEXT_WIDTH_IN, activation_color, activation_order, hue, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -29,7 +29,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     is_main = (runs["optimizer"] == main_setting[0]) & (runs["depth"] == main_setting[1])
     df = runs[is_main].copy()
     df["l1"] = df["l1"].astype(str)
-    fig, axes = plt.subplots(1, 3, figsize=(9.8, 3.2))
+    fig, axes = plt.subplots(1, 3, figsize=(TEXT_WIDTH_IN, 2.9))
     acts = activation_order(df["activation"])
     df, kw = hue(df, "activation", "activation")
     final = df[df["phase"] == "final"]
@@ -50,7 +50,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         )
     axes[0].set_xlabel("L1 weight λ")
     axes[0].set_ylabel("exact-zero share of hidden outputs")
-    axes[0].legend()
+    axes[0].legend(fontsize=7)
     sns.pointplot(
         data=final,
         x="l1",

@@ -35,7 +35,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fig, axes = plt.subplots(
         1,
         len(inits) + 1,
-        figsize=(TEXT_WIDTH_IN, 2.9),
+        figsize=(TEXT_WIDTH_IN - 0.1, 2.9),
         squeeze=False,
         layout="constrained",
     )

@@ -43,7 +43,7 @@ from ..labels import label  # noqa: E402
 
 DPI = 150
 # The portrait PDF's text is 16 cm (6.3 in) wide: the width a new or redrawn figure takes.
-TEXT_WIDTH_IN = 6.3
+TEXT_WIDTH_IN = 6.2  # the saved PNG adds a little padding: ≤ 6.3 in in all
 # The limit save() enforces; figures not yet redrawn for the portrait page are up to
 # 10 in wide (the old landscape text width) and are scaled to the text width there.
 MAX_WIDTH_IN = 10.0

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import hue, relabel, save, setup
+from .style import TEXT_WIDTH_IN, hue, relabel, save, setup
 from .training_common import finite_loss
 
 
@@ -29,7 +29,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     depth, width = int(steps["depth"].iloc[0]), int(steps["width"].iloc[0])
     steps, kw = hue(steps, "init", "init")  # same colour per init in both panels
     layers = relabel(layers, {"init": "init"})
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.5, 3.0))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.7))
     sns.lineplot(
         steps,
         x="step",

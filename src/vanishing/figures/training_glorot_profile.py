@@ -49,8 +49,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         kind="line",
         estimator="median",
         errorbar=("pi", 100),
-        height=1.55,
-        aspect=1.4,
+        height=1.45,
+        aspect=1.15,
         facet_kws={"sharey": False, "sharex": "row", "margin_titles": True},
     )
     g.set(yscale="log")

@@ -154,7 +154,7 @@ def draw(claims: list[dict[str, Any]], outputs: list[Path]) -> None:
         labels,
         loc="lower center",
         bbox_to_anchor=(0.5, 0.0),
-        ncol=len(handles),
+        ncol=3,
         frameon=False,
         handletextpad=0.3,
         columnspacing=1.0,
