@@ -64,14 +64,13 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     axes[1].set_ylabel("test accuracy (after training)")
     b4 = runs[(runs["phase"] == "final") & (runs["l1"] == 0)].copy()
     b4["setting"] = [
-        f"{label(o, 'optimizer')}\ndepth {d}"
-        for o, d in zip(b4["optimizer"], b4["depth"], strict=True)
+        f"{label(o, 'optimizer')}\n{d}" for o, d in zip(b4["optimizer"], b4["depth"], strict=True)
     ]
     b4, kw4 = hue(b4, "activation", "activation")
     sns.pointplot(
         data=b4, x="setting", y="test_accuracy", **kw4, errorbar="sd", dodge=0.2, ax=axes[2]
     )
-    axes[2].set_xlabel("")
+    axes[2].set_xlabel("optimiser, hidden layers")
     axes[2].set_ylabel("test accuracy, λ = 0")
     axes[2].set_title("B4: every setting", fontsize="medium")
     if axes[2].get_legend():

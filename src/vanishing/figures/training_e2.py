@@ -29,7 +29,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     depth, width = int(steps["depth"].iloc[0]), int(steps["width"].iloc[0])
     steps, kw = hue(steps, "init", "init")  # same colour per init in both panels
     layers = relabel(layers, {"init": "init"})
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.7))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.7), layout="constrained")
     sns.lineplot(
         steps,
         x="step",

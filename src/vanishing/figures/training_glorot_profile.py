@@ -55,5 +55,5 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     )
     g.set(yscale="log")
     g.set_titles(row_template="depth {row_name}", col_template="{col_name}")
-    g.set_axis_labels("hidden layer (1 = input side)", "‖δ‖")
+    g.set_axis_labels("hidden layer", "‖δ‖")  # 1 = input side (the caption says so)
     save(g.figure, outputs)
