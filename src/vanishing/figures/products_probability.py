@@ -35,7 +35,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     acts = activation_order(df["activation"])
     scales = sorted(df["s"].unique())
     ks = sorted(df["K"].unique())
-    fig, axes = panel_grid(len(scales), 2.2, 2.3, extra_w=1.5, sharey=True)
+    fig, axes = panel_grid(len(scales), 2.4, 2.1, extra_w=0.0, sharey=True)
     for ax, s in zip(axes.flat, scales, strict=False):
         d = df[df["s"] == s]
         for act in acts:
@@ -71,5 +71,5 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     handles += [
         Line2D([], [], color="0.3", ls=ls, lw=1.4, label=name) for name, ls in EVENTS.values()
     ]
-    fig.legend(handles=handles, loc="outside right center")
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=7)
     save(fig, outputs)

@@ -44,9 +44,8 @@ from ..labels import label  # noqa: E402
 DPI = 150
 # The portrait PDF's text is 16 cm (6.3 in) wide: the width a new or redrawn figure takes.
 TEXT_WIDTH_IN = 6.2  # the saved PNG adds a little padding: ≤ 6.3 in in all
-# The limit save() enforces; figures not yet redrawn for the portrait page are up to
-# 10 in wide (the old landscape text width) and are scaled to the text width there.
-MAX_WIDTH_IN = 10.0
+# The limit save() enforces (the saved PNG's padding on top of the drawn width).
+MAX_WIDTH_IN = TEXT_WIDTH_IN + 0.3
 MAX_HEIGHT_IN = 8.0
 MIN_FONT_PT = 7.0
 
@@ -342,11 +341,14 @@ def setup() -> None:
 def panel_grid(
     n: int, panel_w: float, panel_h: float, extra_w: float = 0.0, max_cols: int = 3, **kw: Any
 ) -> tuple[plt.Figure, np.ndarray]:
-    """``n`` panels, at most ``max_cols`` a row and the rows balanced (4 → 2 × 2), so
-    that a config with more panels than the quick one still fits the page. Unused
+    """``n`` panels, at most ``max_cols`` a row and the rows balanced (4 → 2 × 2), each
+    at most as wide as the text width allows, so that a config with more panels than the
+    quick one still fits the page. Unused
     axes are hidden; ``axes`` is 2-D (rows × columns); ``kw`` goes to subplots."""
     rows = math.ceil(n / max_cols)
     cols = math.ceil(n / rows)
+    # Narrower panels rather than a figure wider than the text.
+    panel_w = min(panel_w, (TEXT_WIDTH_IN - extra_w) / cols)
     fig, axes = plt.subplots(
         rows,
         cols,
