@@ -53,6 +53,11 @@ def short_name(text: str, fits: Any) -> str:
     text = text.rstrip(".")
     if fits(text):
         return text
+    # An aside in brackets (" (…)", after a space, unlike the N(0, 1) of a formula) is
+    # the first thing to give up: "A 'NecroReLU' cannot die" says more than "A 'NecroReLU' …".
+    text = re.sub(r" \([^()]*\)", "", text)
+    if fits(text):
+        return text
     # The first sentence or clause, if it fits, reads as a name on its own.
     for sep in (". ", "; ", ": ", ", so ", ", "):
         head = text.split(sep)[0].rstrip(".")
