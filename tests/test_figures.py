@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 
 from vanishing.claims.evaluate import load_catalogue
 from vanishing.figures import style, verdict_overview
 from vanishing.tables import Tables
+
+
+def _capture_figures(monkeypatch: pytest.MonkeyPatch, module: object) -> list[plt.Figure]:
+    """Keep the figures a module saves (save closes them) so a test can read the artists."""
+    kept: list[plt.Figure] = []
+
+    def keep(fig: plt.Figure, outputs: list[Path]) -> None:
+        fig.canvas.draw()
+        kept.append(fig)
+
+    monkeypatch.setattr(module, "save", keep)
+    return kept
 
 
 def test_save_refuses_text_below_7pt_and_figures_wider_than_the_page(tmp_path: Path) -> None:
@@ -28,73 +42,111 @@ def test_save_refuses_text_below_7pt_and_figures_wider_than_the_page(tmp_path: P
     assert (tmp_path / "c.png").stat().st_size > 0
 
 
-def _claims(with_statistics: bool) -> dict:
+VERDICTS = ["supported", "qualified", "refuted", "inconclusive", "not tested"]
+
+
+def _claims() -> dict:
+    """The real catalogue's claims with every verdict and some partly tested."""
     claims = []
     for k, c in enumerate(load_catalogue()):
-        st = None
-        if with_statistics and k % 3:
-            st = {
-                "name": "dead share",
-                "value": 0.1 * (k % 7) + 0.01,
-                "lo": 0.005,
-                "hi": 0.9,
-                "interval": "Wilson 95 %",
-                "threshold": 0.3,
-                "side": "above" if k % 2 else "below",
-                "unit": "",
-                "scale": "log" if k % 5 == 0 else "linear",
-            }
         claims.append(
             {
                 "id": c["id"],
-                "verdict": "supported" if k % 4 else "refuted",
-                "statistic": st,
-                "parts": [],
+                "source": c["id"][0],
+                "text": c["text"],
+                "form": c.get("form", "general"),
+                "verdict": VERDICTS[k % len(VERDICTS)],
+                "partly_tested": k % 7 == 3,
             }
         )
-    claims[6]["parts"] = [
-        {
-            "name": "n = 2",
-            "verdict": "qualified",
-            "statistic": {
-                "name": "t1",
-                "value": 0.66,
-                "lo": None,
-                "hi": None,
-                "threshold": 0.65,
-                "side": "above",
-                "unit": "",
-                "scale": "linear",
-                "interval": "exact",
-            },
-        }
-    ]
     return {"claims": claims}
 
 
-@pytest.mark.parametrize("with_statistics", [True, False])
-def test_verdict_overview_draws_one_row_per_claim(tmp_path: Path, with_statistics: bool) -> None:
-    data = _claims(with_statistics)
+def _drawn_texts(fig: plt.Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+
+
+def test_verdict_overview_shows_every_claim_with_a_whole_word_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _claims()
+    figs = _capture_figures(monkeypatch, verdict_overview)
+    verdict_overview.draw(data["claims"], [tmp_path / "v.png"])
+    texts = _drawn_texts(figs[0])
+    for c in data["claims"]:
+        ident = c["id"] + ("†" if c["partly_tested"] else "")
+        assert texts.count(ident) == 1, ident  # every claim once, partly tested marked
+        name = texts[texts.index(ident) + 1]
+        words = " ".join(c["text"].split()).rstrip(".")
+        # the name is the claim's start cut after a whole word, never inside one
+        stem = name.removesuffix(" …")
+        words = re.sub(r" \([^()]*\)", "", words) if not words.startswith(stem) else words
+        assert words.startswith(stem), (name, words)
+        assert len(stem) == len(words) or words[len(stem)] in " ,;:.", name
+        assert "…" not in stem
+    # no shared numeric axis: the figure has no ticks at all
+    assert all(not ax.get_xticks().size or not ax.axison for ax in figs[0].axes)
+
+
+def test_verdict_overview_marks_each_verdict_distinctly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _claims()
+    figs = _capture_figures(monkeypatch, verdict_overview)
+    verdict_overview.draw(data["claims"], [tmp_path / "v.png"])
+    looks: dict[str, set[tuple]] = {}
+    ax = figs[0].axes[0]
+    for line in (ln for a in figs[0].axes for ln in a.get_lines()):
+        y = round(line.get_ydata()[0])
+        texts = [
+            t
+            for t in line.axes.texts
+            if round(t.get_position()[1]) == y and t.get_position()[0] < 0.1
+        ]
+        if not texts:
+            continue
+        claim = next(c for c in data["claims"] if texts[0].get_text().rstrip("†") == c["id"])
+        look = (
+            str(line.get_marker()),
+            line.get_fillstyle(),
+            matplotlib.colors.to_hex(line.get_markerfacecolor()),
+            matplotlib.colors.to_hex(line.get_markeredgecolor()),
+        )
+        looks.setdefault(claim["verdict"], set()).add(look)
+    assert ax is not None and set(looks) == set(VERDICTS)
+    # one look per verdict, and no two verdicts look alike
+    assert all(len(v) == 1 for v in looks.values())
+    assert len({next(iter(v)) for v in looks.values()}) == len(VERDICTS)
+    # qualified is two-sided (half filled) and "not tested" is hollow, not a pass
+    assert next(iter(looks["qualified"]))[1] in ("left", "right", "top", "bottom")
+    assert next(iter(looks["not tested"]))[1] == "none"
+
+
+def test_verdict_overview_rebuilds_byte_identically(tmp_path: Path) -> None:
     src = tmp_path / "claims.json"
-    src.write_text(json.dumps(data))
-    rows = verdict_overview.rows(data["claims"])
-    assert [r["id"] for r in rows] == [c["id"] for c in data["claims"]]
-    # a claim without its own statistic shows the part that decided it
-    if not with_statistics:
-        assert rows[6]["part"] == "n = 2" and rows[6]["statistic"]["value"] == 0.66
+    src.write_text(json.dumps(_claims()))
     outs = [tmp_path / "v.png", tmp_path / "v.pdf"]
     verdict_overview.main(Tables({"claims.claims": [src]}), outs, {})
     first = [p.read_bytes() for p in outs]
     verdict_overview.main(Tables({"claims.claims": [src]}), outs, {})
-    assert [p.read_bytes() for p in outs] == first  # byte-identical rebuilds
+    assert [p.read_bytes() for p in outs] == first
 
 
-def test_statistic_text_puts_the_number_first() -> None:
-    st = _claims(True)["claims"][1]["statistic"]
-    text = verdict_overview._text(st)
-    assert text.startswith("0.11 [0.005, 0.9]") and text.endswith("needs ≥ 0.3")
-    # the symbol is the check's own comparison: strict only where the check says so
-    assert verdict_overview._text({**st, "strict": True}).endswith("needs > 0.3")
+def test_short_name_cuts_at_words_and_keeps_brackets_closed() -> None:
+    def fits(s: str) -> bool:
+        return len(s) <= 30
+
+    text = "With the usual N(0, 1) initialisation the weights lie in [−1, 1], so they cannot"
+    name = verdict_overview.short_name(text, fits)
+    assert name == "With the usual N(0, 1) …"
+    assert verdict_overview.short_name("Short claim.", fits) == "Short claim"
+    # an aside in brackets goes before the words do
+    aside = "A 'NecroReLU' (ReLU forward, slope 0.1 backward) cannot die"
+    assert verdict_overview.short_name(aside, fits) == "A 'NecroReLU' cannot die"
+    # an apostrophe is not an open quote
+    assert verdict_overview.short_name("tanh's derivative is below one everywhere", fits) == (
+        "tanh's derivative is below …"
+    )
 
 
 @pytest.mark.parametrize("n_scales", [1, 2, 3, 4, 5, 6])

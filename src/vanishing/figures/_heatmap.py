@@ -11,11 +11,11 @@ import pandas as pd
 import seaborn as sns
 
 from ..labels import MINUS, label
-from .style import activation_order, init_order, save, setup
+from .style import TEXT_WIDTH_IN, activation_order, init_order, save, setup
 
 LIMIT = 10.0  # colour scale ±10 decades; beyond it the cell is saturated
 FLOOR = -LIMIT * 10  # where −∞ (an exactly-zero numerator) is put before colouring
-COLUMNS = 4
+COLUMNS = 3  # three panels a row fit the portrait text width with 7 pt cell labels
 
 
 def _cell(v: float) -> str:
@@ -40,7 +40,10 @@ def draw(summary: pd.DataFrame, column: str, label_text: str, outputs: list[Path
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(1.1 + cols * (0.3 * n_depths + 0.25), rows * (0.155 * len(acts) + 0.45) + 0.3),
+        figsize=(
+            min(TEXT_WIDTH_IN, 1.3 + cols * (0.27 * n_depths + 0.15)),
+            rows * (0.14 * len(acts) + 0.45) + 0.3,
+        ),
         squeeze=False,
         layout="constrained",
     )
@@ -68,6 +71,7 @@ def draw(summary: pd.DataFrame, column: str, label_text: str, outputs: list[Path
             annot=grid.map(_cell),
             fmt="",
             annot_kws={"size": 7},
+            xticklabels=True,
             yticklabels=k % cols == 0,
         )
         ax.set_title(label(init, "init"))
@@ -78,7 +82,7 @@ def draw(summary: pd.DataFrame, column: str, label_text: str, outputs: list[Path
     fig.colorbar(
         axes.flat[0].collections[0],
         ax=axes,
-        shrink=0.7,
+        shrink=0.5,
         label=label_text + f" (clipped at ±{LIMIT:g})",
     )
     save(fig, outputs)

@@ -1,8 +1,9 @@
 """Shared drawing of the mean-field phase diagrams (one figure per activation family).
 
 Each panel: the measured per-layer slope of ln‖δ‖ (median over seeds, deepest depth) as a
-heatmap over (σ_w², σ_b²), the theory's critical line χ1 = 1 (solid), and the measured level
-set, slope = 0, at the deepest depth (dashed) and the shallowest (dotted).
+heatmap over (σ_w², σ_b²), the theory's critical line χ1 = 1 (a grey band), and the measured
+level set, slope = 0, at the deepest depth (black dashed) and the shallowest (black dotted).
+The ReLU family draws its own figure (phase_relu_family.py): its line is vertical.
 """
 
 from __future__ import annotations
@@ -20,21 +21,21 @@ from matplotlib.lines import Line2D
 
 from ..families import FAMILIES, family
 from ..labels import label
-from .style import save, setup
+from .style import TEXT_WIDTH_IN, save, setup
 
 LIMIT = 0.8  # colour scale ±0.8 per layer (a factor e^±0.8 ≈ 2.2 per layer); beyond: saturated
 CMAP = "vlag"  # blue (vanish) – white (level) – red (explode), as the other heatmaps
 COLS = 3
-THEORY_LW = 2.2
-# The measured level sets: white with a black rim (the theory line is black with a white
-# rim), drawn over the theory line so that both show where they coincide; no activation
-# colour, since the panels are activations already (style.py's palette convention).
-MEASURED = "white"
-MEASURED_LW = 1.5
-RIM = [patheffects.Stroke(linewidth=MEASURED_LW + 1.2, foreground="black"), patheffects.Normal()]
-# A white rim keeps the theory line visible on the dark ends of the colour scale and
-# separates it from a measured level set drawn on top of it.
-HALO = [patheffects.Stroke(linewidth=THEORY_LW + 2.0, foreground="white"), patheffects.Normal()]
+THEORY_LW = 3.0
+THEORY = "0.5"  # a broad grey band: the measured lines are drawn on it in black
+# The measured level sets: thin black lines, dashed (deepest depth) and dotted (shallowest),
+# drawn over the theory band so that both show where they coincide. No rim or outline: a
+# rimmed dashed line rendered as a zipper over the theory line. No activation colour, since
+# the panels are activations already (style.py's palette convention).
+MEASURED = "black"
+MEASURED_LW = 1.0
+# A white rim keeps the theory band visible on the dark ends of the colour scale.
+HALO = [patheffects.Stroke(linewidth=THEORY_LW + 1.5, foreground="white"), patheffects.Normal()]
 
 
 class Tables(Protocol):
@@ -78,8 +79,9 @@ def _panel(
     surf = _median_surface(grid, deep)
     sw = surf.columns.to_numpy(float)
     sb = surf.index.to_numpy(float)
-    # σ_b² cannot be negative: the σ_b² = 0 row's cell starts at 0 (half height).
-    sb_edges = np.maximum(_edges(sb, log=False), 0.0)
+    # Every row is as tall as the others, the σ_b² = 0 row too: its cell reaches below 0,
+    # where no tick is labelled (a half-height row looked like a half-weight one).
+    sb_edges = _edges(sb, log=False)
     mesh = ax.pcolormesh(
         _edges(sw, log=True),
         sb_edges,
@@ -95,7 +97,7 @@ def _panel(
         ax.plot(
             line["sigma_w2"],
             line["sigma_b2"],
-            color="black",
+            color=THEORY,
             lw=THEORY_LW,
             solid_capstyle="butt",
             path_effects=HALO,
@@ -107,7 +109,7 @@ def _panel(
                 continue
             zs = np.clip(_median_surface(grid, depth).to_numpy(float), -1e3, 1e3)
             if np.nanmin(zs) < 0 < np.nanmax(zs):
-                cs = ax.contour(
+                ax.contour(
                     sw,
                     sb,
                     zs,
@@ -117,10 +119,9 @@ def _panel(
                     linewidths=MEASURED_LW,
                     zorder=4,
                 )
-                cs.set_path_effects(RIM)
     ax.set_xlim(_edges(sw, log=True)[[0, -1]])
-    # A sliver below σ_b² = 0 keeps the lines drawn on that row clear of the frame.
-    ax.set_ylim(sb_edges[0] - 0.03 * (sb_edges[-1] - sb_edges[0]), sb_edges[-1])
+    ax.set_ylim(sb_edges[0], sb_edges[-1])
+    ax.set_yticks([t for t in ax.get_yticks() if sb.min() <= t <= sb.max() + 1e-12])
     on_line = crit[np.isfinite(crit["sigma_w2"].astype(float))]
     outside = on_line[(on_line["sigma_w2"] < sw.min()) | (on_line["sigma_w2"] > sw.max())]
     if len(on_line) and len(outside) == len(on_line):
@@ -164,7 +165,7 @@ def draw(inputs: Tables, outputs: list[Path], fam: str) -> None:
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(2.6 * cols + 1.3, 2.3 * rows + 1.0),
+        figsize=(TEXT_WIDTH_IN, 2.0 * rows + 1.0),
         squeeze=False,
         sharex=True,
         sharey=True,
@@ -186,26 +187,24 @@ def draw(inputs: Tables, outputs: list[Path], fam: str) -> None:
             va="center",
             transform=axes.flat[0].transAxes,
         )
-    fig.supxlabel("σ_w²: weights N(0, σ_w²/fan_in)  (log scale)", fontsize=9)
-    fig.supylabel("σ_b²: biases N(0, σ_b²)", fontsize=9)
+    fig.supxlabel("σ_w²: weights N(0, σ_w²/fan_in)  (log scale)", fontsize=8)
+    fig.supylabel("σ_b²: biases N(0, σ_b²)", fontsize=8)
     handles = [
-        Line2D([], [], color="black", lw=THEORY_LW, path_effects=HALO, label="theory: χ1 = 1")
+        Line2D([], [], color=THEORY, lw=THEORY_LW, path_effects=HALO, label="theory: χ1 = 1")
     ]
     for depth, style in ((deep, "--"), (shallow, ":")):
         if acts and depth is not None:
             text = f"measured slope = 0, depth {depth}"
-            handles.append(
-                Line2D(
-                    [], [], color=MEASURED, ls=style, lw=MEASURED_LW, path_effects=RIM, label=text
-                )
-            )
-    fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False)
+            handles.append(Line2D([], [], color=MEASURED, ls=style, lw=MEASURED_LW, label=text))
+    fig.legend(
+        handles=handles, loc="outside upper center", ncol=len(handles), frameon=False, fontsize=7
+    )
     if mesh is not None:
         fig.colorbar(
             mesh,
             ax=axes,
             shrink=0.85,
             extend="both",
-            label=f"slope of ln‖δ‖ per layer towards the input\n(median over seeds, depth {deep})",
+            label=f"slope of ln‖δ‖ per layer\n(median over seeds, depth {deep})",
         )
     save(fig, outputs)

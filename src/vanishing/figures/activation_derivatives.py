@@ -1,4 +1,7 @@
-"""Derivatives of the activations as back-propagation sees them (autograd).
+"""How much gradient each activation lets through: sigmoid's derivative never exceeds
+1/4, tanh(n·x)'s peaks at n at x = 0 and falls off faster the larger n is, and ReLU's is
+exactly 0 or 1. Derivatives of the activations as back-propagation sees them (autograd),
+colour: activation.
 
 Sigmoid's derivative never exceeds 1/4; tanh(n·x)'s peaks at n but narrows as
 n grows; the ReLU family is flat at 1 for x > 0 (NecroReLU shows its 0.1
@@ -14,7 +17,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import palette, relabel, save, setup
+from .style import TEXT_WIDTH_IN, palette, relabel, save, setup
 
 PANELS = {
     "sigmoid and tanh": ["sigmoid", "tanh", "lecun_tanh"],
@@ -26,7 +29,9 @@ PANELS = {
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("theory.derivatives")
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(9.4, 3.0), sharey=True, layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(PANELS), figsize=(TEXT_WIDTH_IN, 2.6), sharey=True, layout="constrained"
+    )
     for ax, (title, names) in zip(axes, PANELS.items(), strict=True):
         sub = relabel(df[df["activation"].isin(names)], {"activation": "activation"})
         pal = palette(names, "activation")
@@ -36,6 +41,6 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         ax.axhline(1.0, ls=":", c="0.3", lw=1)
         ax.set_title(title)
         ax.set_xlabel("pre-activation x")
-        ax.legend(title=None)
+        ax.legend(title=None, fontsize=7, handlelength=1.5)
     axes[0].set_ylabel("derivative f′(x)")
     save(fig, outputs)

@@ -1,9 +1,10 @@
-"""log10 of the back-propagated error at the first hidden layer over that at the output,
-‖δ₁‖ / ‖δ_out‖, at initialisation: median over seeds per activation (rows) and depth
-(columns), one panel per init. Each cell prints the value in decades; −∞ means δ₁ was
-exactly zero. Blue vanishes, red explodes. Xavier and LeCun give every square hidden layer
-the same variance, 1/width, and differ only in the first and last layers (and uniform
-against normal draws), so their panels nearly coincide.
+"""Whether the back-propagated error vanishes or explodes depends on the pairing of
+activation and init, not on the activation alone: the same activation goes red
+(exploding) under N(0, 1) and blue (vanishing) under the uniform init, and a matched init
+keeps it near 0. Per panel (one per init): log10 of the error at the first hidden layer
+over that at the output, ‖δ₁‖ / ‖δ_out‖, at initialisation, median over seeds per
+activation (rows) and depth (columns); each cell prints the value in decades, −∞ where δ₁
+was exactly zero.
 
 Unlike the weight-gradient ratio, this leaves out the forward activations: in ReLU-like
 and linear networks a badly scaled init shrinks the forward signal and the backward error

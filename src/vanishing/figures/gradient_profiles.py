@@ -1,7 +1,8 @@
-"""Per-layer weight-gradient norms ‖∂L/∂W‖ at initialisation in the deepest networks of
-the probe grid (the depth is in the title), one panel per activation, colour and line
-style by init; line = median over seeds, band = range over seeds. x: layer, 1 = input
-side. Each panel has its own log scale.
+"""The init sets the direction: at the grid's deepest depth the per-layer gradient norm
+falls towards the input (vanishing) or rises (exploding) by many decades depending on the
+init, and is level only where init and activation match. Weight-gradient norm ‖∂L/∂W‖ per
+layer at initialisation (1 = input side), one panel per activation with its own log scale;
+colour and line style: init; line median over seeds, band range over seeds.
 
 A line falling towards layer 1 is a vanishing gradient, a rising one an exploding
 gradient. Xavier (dotted) and LeCun (dash-dot) give square hidden layers the same
@@ -22,6 +23,7 @@ from ..labels import label
 from ..tables import Tables
 from .style import (
     INIT_DASHES,
+    TEXT_WIDTH_IN,
     activation_order,
     init_color,
     init_order,
@@ -31,7 +33,7 @@ from .style import (
     zero_floor,
 )
 
-COLUMNS = 5
+COLUMNS = 4
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -51,7 +53,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(1.65 * cols + 0.4, 1.45 * rows + 0.9),
+        figsize=(TEXT_WIDTH_IN, 1.3 * rows + 0.9),
         sharex=True,
         squeeze=False,
         layout="constrained",
@@ -86,8 +88,6 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             if n not in names:
                 handles.append(h)
                 names.append(n)
-    fig.legend(
-        handles, names, title="init", loc="outside lower center", ncol=len(names), handlelength=3
-    )
+    fig.legend(handles, names, title="init", loc="outside lower center", ncol=4, handlelength=3)
     fig.suptitle(f"Depth {depth} (the grid's deepest): gradient norm per layer at initialisation")
     save(fig, outputs)

@@ -1,9 +1,10 @@
-"""Mean-field theory against measurement, one panel per activation, one point per init
-(colour and marker). x: the predicted per-layer slope of ln‖δ‖ towards the input, ½·ln χ1,
-with χ1 followed layer by layer from the input's variance (filled) or taken at the fixed
-point q* (open, same colour); y: the slope measured in the probe grid's deepest networks
-(mean over seeds, bar = ± 1 sd). Dashed: measured = predicted. Zero init is left out (its
-gradient is exactly 0). The title gives Pearson's r over all pairs for both predictions.
+"""Mean-field theory predicts the measured per-layer growth of the back-propagated error:
+the points lie along the diagonal. One panel per activation, one point per init (colour
+and marker). x: the predicted per-layer slope of ln‖δ‖ towards the input, ½·ln χ1, with
+χ1 followed layer by layer from the input's variance (filled) or taken at the fixed point
+q* (open, same colour); y: the slope measured in the probe grid's deepest networks (mean
+over seeds, bar ± 1 sd); dashed: measured = predicted. Zero init is left out (its
+gradient is exactly 0); the title gives Pearson's r over all pairs for both predictions.
 
 Above 0 the error grows towards the input (explodes), below 0 it vanishes.
 """
@@ -20,7 +21,15 @@ import pandas as pd
 
 from ..labels import label, num
 from ..tables import Tables
-from .style import INIT_MARKERS, activation_order, init_color, init_order, save, setup
+from .style import (
+    INIT_MARKERS,
+    TEXT_WIDTH_IN,
+    activation_order,
+    init_color,
+    init_order,
+    save,
+    setup,
+)
 
 COLUMNS = 5
 
@@ -50,7 +59,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(1.6 * cols + 0.4, 1.5 * rows + 0.9),
+        figsize=(TEXT_WIDTH_IN, 1.35 * rows + 0.9),
         squeeze=False,
         layout="constrained",
     )
@@ -90,7 +99,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     r_traj, r_q = _r(agg["trajectory"], agg["measured"]), _r(agg["qstar"], agg["measured"])
     fig.suptitle(
         f"Per-layer slope of ln‖δ‖ at depth {depth}, {len(agg)} activation × init pairs, "
-        f"{int(agg['seeds'].max())} seeds: r = {num(r_traj, 4)} (χ1 along the layers, filled), "
+        f"{int(agg['seeds'].max())} seeds:\nr = {num(r_traj, 4)} (χ1 along the layers, filled), "
         f"r = {num(r_q, 4)} (χ1 at q*, open)"
     )
     handles, names = [], []
@@ -105,6 +114,6 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         [names[i] for i in order],
         title="init",
         loc="outside lower center",
-        ncol=len(order),
+        ncol=4,
     )
     save(fig, outputs)

@@ -1,8 +1,10 @@
-"""Orthogonal init vs a Gaussian of the same variance (LeCun, 1/fan_in) in linear and tanh
-MLPs of width 64 against depth: log10 of the first- over last-layer weight-gradient norm
-(top), spread across seeds of the first layer's log10 gradient norm (middle), and the
-standard deviation of the log singular values of the hidden-stack Jacobian ∂z_D/∂z_1
-(bottom). Lines: mean over seeds, bands: ±1 sd.
+"""Orthogonal init keeps deep networks' gradients the same at every depth and from seed
+to seed, while a Gaussian of the same variance spreads them out more the deeper the
+network. Orthogonal vs LeCun (1/fan_in) init in linear and tanh MLPs of width 64 against
+depth: log10 of the first- over last-layer weight-gradient norm (top), spread across seeds
+of the first layer's log10 gradient norm (middle), and the standard deviation of the log
+singular values of the hidden-stack Jacobian ∂z_D/∂z_1 (bottom); lines mean over seeds,
+bands ± 1 sd.
 
 A deep linear net with orthogonal weights has every singular value equal to 1 at every
 depth; with Gaussian weights the spectrum spreads with depth (it saturates near ln 1e16 ≈ 13

@@ -1,7 +1,9 @@
-"""Mean-field phase diagram of ELU, softplus, |x| and linear: the measured per-layer slope of
-ln‖δ‖ towards the input (median over seeds, deepest depth; blue vanishes, red explodes) over
-weight variance σ_w² and bias variance σ_b², with the theory's critical line χ1 = 1 (solid) and
-the measured level set, slope = 0, at the deepest (dashed) and shallowest (dotted) depth.
+"""For ELU, softplus, |x| and linear the measured boundary between vanishing and exploding
+gradients lies on mean-field theory's critical line χ1 = 1 except where the theory's limit
+is approached only slowly (see below). Heat map: the measured per-layer slope of ln‖δ‖
+towards the input (median over seeds, deepest depth; blue vanishes, red explodes) over
+weight variance σ_w² and bias variance σ_b²; grey band: the theory's line; black dashed
+and dotted: the measured level set, slope = 0, at the deepest and shallowest depth.
 
 Networks have Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) in every
 layer, float64. |x| and linear have |φ'| = 1, so the line is σ_w² = 1. Softplus's line is

@@ -1,8 +1,9 @@
-"""Mean-field phase diagram of the sigmoidal activations (sigmoid, tanh, tanh(n·x), LeCun's tanh):
-the measured per-layer slope of ln‖δ‖ towards the input (median over seeds, deepest depth; blue
-vanishes, red explodes) over weight variance σ_w² and bias variance σ_b², with the theory's
-critical line χ1 = 1 (solid) and the measured level set, slope = 0, at the deepest (dashed) and
-shallowest (dotted) depth.
+"""For the sigmoidal activations the measured boundary between vanishing and exploding
+gradients follows mean-field theory's critical line χ1 = 1 wherever the line is on the grid,
+and plain sigmoid vanishes everywhere on it. Heat map: the measured per-layer slope of
+ln‖δ‖ towards the input (median over seeds, deepest depth; blue vanishes, red explodes)
+over weight variance σ_w² and bias variance σ_b²; grey band: the theory's line; black
+dashed and dotted: the measured level set, slope = 0, at the deepest and shallowest depth.
 
 Networks have Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) in every
 layer, float64. Sigmoid's line lies near σ_w² ≈ 10², off the grid: all of its panel vanishes.

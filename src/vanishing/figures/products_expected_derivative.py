@@ -1,7 +1,9 @@
-"""Expected derivative of tanh(n·x) under x ~ N(0, s²) against n (left) and the expected
-log-derivative (right), whose sign decides whether a long product grows or vanishes.
-Lines: dense trapezoid rule; circles: Monte Carlo (mean over seeds); crosses: Gauss-Hermite
-quadrature (order 101), which drifts off once n·s is large.
+"""A larger n raises the average derivative of tanh(n·x) but, once n·s is large, lowers
+the average log-derivative, whose sign decides whether a long product grows or vanishes.
+Expected derivative (left) and expected log-derivative (right) of tanh(n·x) under
+x ~ N(0, s²) against n, one grey per s (darker = larger s). Lines: dense trapezoid rule;
+circles: Monte Carlo (mean over seeds); crosses: Gauss-Hermite quadrature (order 101),
+which drifts off once n·s is large.
 
 The mean derivative never falls as n grows: it rises towards 2/(s√(2π)). The mean
 log-derivative rises only while n·s is small and falls roughly linearly in n after that.
@@ -16,21 +18,21 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import save, setup
+from .style import TEXT_WIDTH_IN, ramp, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("products.expected")
     df["s"] = df["s"].map(lambda v: f"{v:g}")
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 3.0))
     styles = {
         "trapezoid": dict(kind="line"),
         "monte_carlo": dict(kind="scatter", marker="o", s=28),
         "quadrature": dict(kind="scatter", marker="x", s=28),
     }
     scales = sorted(df["s"].unique(), key=float)
-    palette = dict(zip(scales, sns.color_palette("colorblind", len(scales)), strict=True))
+    palette = dict(zip(scales, ramp(len(scales)), strict=True))  # ordered: darker = larger s
     for ax, col, label in zip(
         axes,
         ["mean_deriv", "mean_log_deriv"],

@@ -1,6 +1,9 @@
-"""Products of K = 50 derivatives of tanh(2x) at x ~ N(0, s²), s between 0.2 and 1.6,
-binned by the fraction of the 50 x's inside [−t1, t1] = [−0.658, 0.658]: probability that
-the product vanished (below 1e-6) and that it stayed at or above 1 (mean ± sd over seeds).
+"""Having half the inputs inside the good band is not enough: a product of tanh(2x)
+derivatives still vanishes almost surely there, and only escapes when most of its inputs
+are inside. Products of K = 50 derivatives of tanh(2x) at x ~ N(0, s²), s between 0.2 and
+1.6, binned by the fraction of the 50 x's inside [−t1, t1] = [−0.658, 0.658]: probability
+that the product vanished (below 10⁻⁶, black) and that it stayed at or above 1 (grey);
+mean ± sd over seeds. The dashed line marks "half inside", the source's rule of thumb.
 
 The dashed line marks "half inside", the source's rule of thumb.
 """
@@ -14,7 +17,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import save, setup
+from .style import ramp, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -29,7 +32,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         value_name="probability",
     )
     long["outcome"] = long["outcome"].map(
-        {"p_vanish": "vanished (< 1e-6)", "p_above1": "stayed ≥ 1"}
+        {"p_vanish": "vanished (< 10⁻⁶)", "p_above1": "stayed ≥ 1"}
     )
     fig, ax = plt.subplots(figsize=(5.2, 3.4))
     sns.lineplot(
@@ -37,7 +40,11 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         x="fraction inside",
         y="probability",
         hue="outcome",
-        marker="o",
+        # black and light grey (style.ramp): outcomes are not activations or inits
+        palette=dict(zip(["vanished (< 10⁻⁶)", "stayed ≥ 1"], ramp(2)[::-1], strict=True)),
+        style="outcome",
+        markers=["o", "s"],
+        dashes=False,
         errorbar="sd",
         ax=ax,
     )

@@ -1,8 +1,9 @@
-"""Probability that a product of K activation derivatives vanishes (below 10⁻⁶, solid) or
-explodes (above 10⁶, dashed) against K, for pre-activations x ~ N(0, s²), one panel per
-s; colour: tanh(n·x) for several n (shades of blue, darker = larger n) and ReLU. Lines
-are means over seeds, bands ± 1 sd. A probability that stays 0 is drawn as a thin line
-on the bottom edge.
+"""Long products of plain tanh derivatives vanish as K grows; for tanh(n·x) with n > 1
+whether they vanish or explode depends on the input scale s. Probability that a product
+of K derivatives vanishes (below 10⁻⁶, solid) or explodes (above 10⁶, dashed) against K,
+for pre-activations x ~ N(0, s²), one panel per s; colour: tanh(n·x) for several n
+(shades of blue, darker = larger n) and ReLU; lines means over seeds, bands ± 1 sd. A
+probability that stays 0 is drawn as a thin line on the bottom edge.
 
 Plain tanh (n = 1) and n < 1 never explode; n > 1 explodes when s is small, because most x
 sit where the derivative exceeds 1, and vanishes as soon as s is not. ReLU's product is
@@ -34,7 +35,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     acts = activation_order(df["activation"])
     scales = sorted(df["s"].unique())
     ks = sorted(df["K"].unique())
-    fig, axes = panel_grid(len(scales), 2.4, 2.5, extra_w=1.6, sharey=True)
+    fig, axes = panel_grid(len(scales), 2.4, 2.1, extra_w=0.0, sharey=True)
     for ax, s in zip(axes.flat, scales, strict=False):
         d = df[df["s"] == s]
         for act in acts:
@@ -70,5 +71,5 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     handles += [
         Line2D([], [], color="0.3", ls=ls, lw=1.4, label=name) for name, ls in EVENTS.values()
     ]
-    fig.legend(handles=handles, loc="outside right center")
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=7)
     save(fig, outputs)

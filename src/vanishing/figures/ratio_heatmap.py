@@ -1,9 +1,10 @@
-"""log10 of the first-layer over the last-layer weight-gradient norm at initialisation:
-median over seeds per activation (rows) and depth (columns), one panel per init. Each
-cell prints the value in decades; −∞ means the first layer's gradient was exactly zero.
-0 means the first layer gets as much gradient as the output layer; −5 a
-hundred-thousand-fold vanishing, +5 the same explosion. Xavier and LeCun give every
-square hidden layer the same variance, 1/width, so their panels nearly coincide.
+"""Which pairings of activation and init starve the first layer of weight gradient (blue)
+or flood it (red) relative to the output layer; compare with the back-propagated error's
+heat map, which can vanish where this one does not (see the which-gradient figure). Per
+panel (one per init): log10 of the first-layer over the last-layer weight-gradient norm at
+initialisation, median over seeds per activation (rows) and depth (columns); each cell
+prints the value in decades (0: as much gradient as the output layer; −5: a
+hundred-thousand-fold vanishing), −∞ where the first layer's gradient was exactly zero.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""Source D's experiment redrawn: the distribution of every entry of ∂L/∂W_l in a 4-hidden-layer
-sigmoid net with N(0, 1) weights (rows: plain and truncated normal) on the digits data, one
-panel per weight layer (layer 5 is the output layer), at the first SGD step and after training,
-pooled over seeds. Dotted lines mark the tutorial's ±0.025; each panel has its own x-range and a
-log count axis, so that the tails show.
+"""Training narrows every layer's gradient distribution; compare the first layer's
+tails at the first step with the tutorial's ±0.025 (dotted). Every entry of ∂L/∂W_l in a
+4-hidden-layer sigmoid net with N(0, 1) weights (rows: plain and truncated normal) on the
+digits data, one panel per weight layer (layer 5 is the output layer), at the first SGD
+step (light grey) and after training (black), pooled over seeds; each panel has its own
+x-range and a log count axis, so that the tails show.
 
 Drawn from results/studies/source_d/histograms.csv (counts on one bin grid per panel).
 """
@@ -18,7 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..labels import label
 from ..tables import Tables
-from .style import save, setup
+from .style import TEXT_WIDTH_IN, ramp, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
@@ -33,11 +34,12 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fig, axes = plt.subplots(
         len(inits),
         len(layers),
-        figsize=(1.75 * len(layers) + 0.9, 1.6 * len(inits) + 0.6),
+        figsize=(TEXT_WIDTH_IN, 1.5 * len(inits) + 0.8),
         squeeze=False,
         layout="constrained",
     )
-    palette = dict(zip(hist["when"].unique(), ["#4477AA", "#EE6677"], strict=True))
+    # step 0 light grey, after training black: greys, never an init's or activation's colour
+    palette = dict(zip(hist["when"].unique(), ramp(2), strict=True))
     for r, init in enumerate(inits):
         for c, layer in enumerate(layers):
             ax = axes[r][c]
@@ -61,17 +63,19 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             if edges[-1] > tail:
                 for x in (-tail, tail):
                     ax.axvline(x, color="0.3", ls=":", lw=0.8)
-            name = "output" if layer == layers[-1] else f"hidden {layer}"
-            ax.set_title(f"layer {layer} ({name})" if r == 0 else "")
+            name = f"output (layer {layer})" if layer == layers[-1] else f"hidden layer {layer}"
+            ax.set_title(name if r == 0 else "")
             ax.set_xlabel("∂L/∂W entry" if r == len(inits) - 1 else "")
             ax.set_ylabel(f"{label(init, 'init')}\ncount" if c == 0 else "")
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=3, symmetric=True))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=2, symmetric=True))
     leg = axes[0][-1].get_legend()
     if leg is not None:
-        sns.move_legend(axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1), title=None)
+        handles, names = leg.legend_handles, [t.get_text() for t in leg.get_texts()]
+        leg.remove()
+        fig.legend(handles, names, loc="outside lower center", ncol=2)
     fig.suptitle(
         f"sigmoid, {meta['depth']} hidden layers × {meta['width']}, "
-        f"digits ({meta['n_in']} inputs), batch {meta['batch_size']}, lr {meta['lr']}, "
+        f"digits ({meta['n_in']} inputs),\nbatch {meta['batch_size']}, lr {meta['lr']}, "
         f"{len(meta['seeds'])} seeds",
     )
     save(fig, outputs)

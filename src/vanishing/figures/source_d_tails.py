@@ -1,9 +1,10 @@
-"""How wide source D's gradient distributions are. Left: the first layer's largest |∂L/∂W| entry at
-step 0 (plain N(0, 1) init; mean and sd over seeds) against the hidden width, for digits
-standardised (64 inputs), digits scaled to [0, 1] (64 inputs) and digits upsampled into MNIST's
-28×28 layout (784 inputs); the dotted line is the tutorial's 0.025. Right: the standard
-deviation of each layer's gradient entries at step 0 and after SGD (median and range over
-seeds), plain vs truncated normal.
+"""How wide the first layer's gradient tails are depends on the network's width and
+inputs, so the tutorial's ±0.025 is one setting's number, not a general one. Left: the
+first layer's largest |∂L/∂W| entry at step 0 (plain N(0, 1) init; mean and sd over
+seeds) against the hidden width, for digits standardised (64 inputs), scaled to [0, 1]
+(64 inputs) and upsampled into MNIST's 28×28 layout (784 inputs); dotted: the tutorial's
+0.025. Right: the standard deviation of each layer's gradient entries at step 0 (light
+grey) and after SGD (black), median and range over seeds, plain vs truncated normal.
 
 Drawn from results/studies/source_d/variants.csv and gradient_stats.csv.
 """
@@ -17,7 +18,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import save, setup
+from .style import TEXT_WIDTH_IN, ramp, save, setup
 
 TUTORIAL_TAIL = 0.025
 
@@ -26,7 +27,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     stats = inputs.table("source_d.stats")
     variants = inputs.table("source_d.variants")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 3.0))
 
     first = variants[(variants["layer"] == 1) & (variants["init"] == "normal")].copy()
     first["inputs"] = first["inputs"] + " (" + first["n_in"].astype(str) + " in)"
@@ -60,6 +61,10 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         x="layer",
         y="std",
         hue="when",
+        # step 0 light grey, the last step black: an ordered variable on the grey ramp
+        palette=dict(
+            zip(sorted(mb["when"].unique(), key=lambda w: int(w.split()[-1])), ramp(2), strict=True)
+        ),
         style="init",
         markers=True,
         estimator="median",

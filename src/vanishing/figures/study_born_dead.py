@@ -1,7 +1,8 @@
-"""Share of randomly initialised deep, narrow ReLU networks (He init, zero
-biases) that are "born dead": their output is the same for every one of the
-Gaussian inputs, because some hidden layer is zero everywhere. One curve per
-width, with 95 % Wilson intervals over seeds.
+"""Deep, narrow ReLU networks are often born dead, and more often the deeper and
+narrower they are. Share of randomly initialised ReLU networks (He init, zero biases)
+whose output is the same for every Gaussian input because some hidden layer is zero
+everywhere, against depth; one grey per width (darker = wider), with 95 % Wilson
+intervals over seeds.
 """
 
 from __future__ import annotations
@@ -14,19 +15,20 @@ import numpy as np
 
 from ..tables import Tables
 from .study_xor import wilson
-from .style import save, setup
+from .style import ramp, save, setup
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("dying.born_dead")
     fig, ax = plt.subplots(figsize=(4.6, 3.3))
+    shades = ramp(df["width"].nunique())  # an ordered variable: darker = wider
     for i, (width, g) in enumerate(df.groupby("width")):
         agg = g.groupby("depth")["born_dead"].agg(["sum", "count"])
         rate = agg["sum"] / agg["count"]
         ci = np.array([wilson(k, n) for k, n in zip(agg["sum"], agg["count"], strict=True)])
-        ax.plot(agg.index, rate, marker="o", color=f"C{i}", label=f"width {width}")
-        ax.fill_between(agg.index, ci[:, 0], ci[:, 1], color=f"C{i}", alpha=0.2)
+        ax.plot(agg.index, rate, marker="o", color=shades[i], label=f"width {width}")
+        ax.fill_between(agg.index, ci[:, 0], ci[:, 1], color=shades[i], alpha=0.2)
     ax.set_xscale("log")
     ax.set_xlabel("depth (hidden layers)")
     ax.set_ylabel("share born dead")

@@ -1,10 +1,11 @@
-"""Underflow in deep sigmoid MLPs, the same weights cast to each dtype. Left panel(s),
+"""A low-precision dtype loses first-layer gradients to underflow once the float64
+gradients fall below its smallest subnormal number, which deep sigmoid MLPs reach with
+depth. Deep sigmoid MLPs, the same weights cast to each dtype. Left panel(s),
 one per init: share of first-layer weight-gradient entries that are exactly zero in a
 low-precision dtype although non-zero in float64, against depth (mean over seeds).
 Right: the float64 median |gradient| of the first layer against depth (marker by init),
 with the smallest positive (subnormal) number of each low-precision dtype as a dotted
-line. Colour always means the dtype: a dtype's gradients underflow once the black
-float64 curve falls below that dtype's dotted line.
+line (a dtype is the same grey, marker and dash in every panel).
 """
 
 from __future__ import annotations
@@ -16,19 +17,25 @@ import matplotlib.pyplot as plt
 
 from ..labels import label
 from ..tables import Tables
-from .style import DTYPE_COLORS, FALLBACK, INIT_MARKERS, init_order, save, setup
+from .style import INIT_MARKERS, TEXT_WIDTH_IN, init_order, levels, save, setup
+
+# Widest exponent range first: the order in which dtypes stop underflowing.
+DTYPE_ORDER = ("float64", "float32", "bfloat16", "float16")
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("underflow.grads")
     inits = init_order(df["init"])
-    dtypes = [d for d in DTYPE_COLORS if d in set(df["dtype"]) and d != "float64"]
+    dtypes = [d for d in DTYPE_ORDER if d in set(df["dtype"]) and d != "float64"]
     dtypes += sorted(set(df["dtype"]) - set(dtypes) - {"float64"})
+    # float64 is the black reference; the low-precision dtypes take greys, markers, dashes.
+    look = {"float64": {"color": "black"}, **levels(["float64", *dtypes])}
+    look["float64"] = {"color": "black"}
     fig, axes = plt.subplots(
         1,
         len(inits) + 1,
-        figsize=(2.6 * (len(inits) + 1) + 0.4, 2.8),
+        figsize=(TEXT_WIDTH_IN - 0.1, 2.9),
         squeeze=False,
         layout="constrained",
     )
@@ -42,13 +49,11 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             ax.plot(
                 r["depth"],
                 r["underflow_frac"],
-                marker="os^D"[k % 4],
                 ms=max(6.5 - 2 * k, 2.5),
                 mfc="none" if k == 0 else None,
                 lw=1.3,
-                ls=("-", "--", ":", "-.")[k % 4],
-                color=DTYPE_COLORS.get(dt, FALLBACK),
                 label=dt,
+                **look[dt],
             )
         ax.set(
             title=f"sigmoid, {label(init, 'init')} init",
@@ -56,7 +61,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             ylabel="share of entries lost to underflow",
             ylim=(-0.03, 1.03),
         )
-    axes.flat[0].legend(title="dtype", loc="upper left")
+    axes.flat[0].legend(title="dtype", loc="upper left", fontsize=7)
     ax = axes.flat[-1]
     ref = df[df["dtype"] == "float64"].groupby(["init", "depth"], as_index=False)
     ref = ref["ref_abs_median"].median()
@@ -65,7 +70,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         ax.plot(
             r["depth"],
             r["ref_abs_median"],
-            color=DTYPE_COLORS["float64"],
+            color="black",
             lw=1.3,
             marker=INIT_MARKERS.get(init, "o"),
             ms=4,
@@ -77,10 +82,10 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                 tiny,
                 ls=":",
                 lw=1.3,
-                color=DTYPE_COLORS.get(dt, FALLBACK),
+                color=look.get(dt, {}).get("color", "0.5"),
                 label=f"{dt} smallest subnormal",
             )
     ax.set_yscale("log")
     ax.set(title="first-layer |gradient|, float64", xlabel="depth", ylabel="median |gradient|")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside right center")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=7)
     save(fig, outputs)

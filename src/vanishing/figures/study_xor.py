@@ -1,6 +1,8 @@
-"""Share of seeds whose 2-input MLP classifies all four XOR points correctly,
-per activation (bars, with 95 % Wilson intervals), for each hidden width and
-optimiser. Full-batch training on the four points, same seeds for every bar.
+"""Plain ReLU does not learn XOR better than its variants: in the narrowest nets it
+solves it for the fewest seeds, and wider nets solve it for most seeds whatever the
+activation. Share of seeds whose 2-input MLP classifies all four XOR points correctly,
+per activation (bars, with 95 % Wilson intervals), for each hidden width and optimiser;
+full-batch training on the four points, the same seeds for every bar.
 """
 
 from __future__ import annotations

@@ -7,13 +7,19 @@ Palette convention (the same in every figure, so a colour means one thing):
   ordered by n or slope, so a family reads as one hue;
 - an initialisation always has the colour ``INIT_COLORS`` gives it (Tol's bright
   set, colour-blind safe, plus black);
-- verdicts have ``VERDICT_COLORS``;
+- verdicts have a marker each (``VERDICT_STYLES``), black and grey;
+- every other variable (learning rate, dtype, input scaling, optimiser, mapping, phase,
+  ...) is drawn in greys, never in a hue: an ordered one on a light-to-dark ramp
+  (``ramp``), an unordered one in black and greys told apart by marker and line style
+  (``levels``), so no colour can be read as an activation or an init. The default
+  colour cycle is greys for the same reason;
 - a figure that colours by activation never colours by init in the same panel (a
   second variable gets markers or line styles instead).
 
-Sizes: ``save`` refuses a figure wider than ``MAX_WIDTH_IN`` (1,500 px at the PNG's
-150 dpi: readable in a GitHub column and within the PDF report's text width, so it is
-never scaled down there) or with any text smaller than ``MIN_FONT_PT``.
+Sizes: the PDF report is portrait A4 with a 6.3 in text width; a figure is drawn
+``TEXT_WIDTH_IN`` wide (or narrower) so that it is included at its natural size and
+its text prints at the size set here. ``save`` refuses a figure wider than
+``MAX_WIDTH_IN`` or with any text smaller than ``MIN_FONT_PT``.
 """
 
 from __future__ import annotations
@@ -36,11 +42,11 @@ from matplotlib.transforms import Bbox  # noqa: E402
 from ..labels import label  # noqa: E402
 
 DPI = 150
-# The PDF report's text is 25.7 cm (10.1 in) wide and 17 cm (6.7 in) high, of which a
-# figure may take 85 % (the caption needs the rest): a figure within
-# these limits is included at its natural size, so its text prints at the size set here.
-MAX_WIDTH_IN = 10.0
-MAX_HEIGHT_IN = 5.6
+# The portrait PDF's text is 16 cm (6.3 in) wide: the width a new or redrawn figure takes.
+TEXT_WIDTH_IN = 6.2  # the saved PNG adds a little padding: ≤ 6.3 in in all
+# The limit save() enforces (the saved PNG's padding on top of the drawn width).
+MAX_WIDTH_IN = TEXT_WIDTH_IN + 0.3
+MAX_HEIGHT_IN = 8.0
 MIN_FONT_PT = 7.0
 
 # Okabe & Ito (2008) and Tol's muted scheme: distinguishable with the common
@@ -91,20 +97,31 @@ INIT_MARKERS: dict[str, str] = {
     "orthogonal": "X",
     "zeros": "*",
 }
-VERDICT_COLORS: dict[str, str] = {
-    "supported": "#228833",  # green
-    "qualified": "#CCBB44",  # yellow
-    "refuted": "#EE6677",  # red
-    "inconclusive": "#66CCEE",  # cyan
-    "not tested": "#BBBBBB",  # grey
-}
-DTYPE_COLORS: dict[str, str] = {
-    "float64": "#000000",
-    "float32": "#4477AA",
-    "bfloat16": "#EE6677",
-    "float16": "#CCBB44",
+# Verdicts are told apart by shape and fill, in black and grey (every hue already
+# means an activation or an init): qualified is half filled (true one way, false the
+# other), not tested is hollow grey, clearly not a pass. Colour-blind safe by design.
+VERDICT_STYLES: dict[str, dict[str, Any]] = {
+    "supported": {"marker": "o", "color": "black"},
+    "qualified": {
+        "marker": "o",
+        "color": "black",
+        "fillstyle": "left",
+        "markerfacecoloralt": "white",
+    },
+    "refuted": {
+        "marker": "X",
+        "color": "black",
+        "markeredgecolor": "white",
+        "markeredgewidth": 0.4,
+    },
+    "inconclusive": {"marker": "$?$", "color": "black"},
+    "not tested": {"marker": "o", "color": "0.55", "fillstyle": "none"},
 }
 FALLBACK = "#555555"
+# Greys for every variable that is neither an activation nor an init.
+NEUTRAL_DARK, NEUTRAL_LIGHT = 0.0, 0.72  # grey levels: black … light grey (still visible)
+MARKERS = ("o", "s", "^", "D", "v", "P")
+DASHES: tuple[tuple[float, ...], ...] = ((), (4, 1.5), (1.5, 1.5), (5, 2, 1, 2), (1, 3), (8, 2))
 
 
 def _shade(base: str, t: float) -> str:
@@ -116,23 +133,63 @@ def _shade(base: str, t: float) -> str:
 
 
 def activation_color(name: str) -> str:
-    """The activation's fixed colour; tanh(n·x) and leaky ReLU(a) are shades of their
-    family's colour: lighter below n = 1 (a = 0.01), darker above, darkest at n = 3 (a = 0.3)."""
+    """The activation's fixed colour, the one it has in every figure; tanh(n·x) and
+    leaky ReLU(a) are shades of their family's colour: lighter below n = 1 (a = 0.01),
+    darker above, darkest at n = 3 (a = 0.3)."""
     if name in ACTIVATION_COLORS:
         return ACTIVATION_COLORS[name]
     if name.startswith("tanh_n"):
         n = float(name.removeprefix("tanh_n"))
         return _shade(ACTIVATION_COLORS["tanh"], float(np.log(n) / np.log(3 if n > 1 else 4)))
     if name.startswith("leaky_relu"):
-        a = float(name.removeprefix("leaky_relu")) / 0.01
-        return _shade(
-            ACTIVATION_COLORS["leaky_relu"], float(np.log(a) / np.log(30 if a > 1 else 10))
-        )
+        a = float(name.removeprefix("leaky_relu"))
+        # Above 0.01 the shade is linear in the slope (0.1, 0.2, 0.3 a third of the
+        # ramp apart each): on a log scale 0.1 and 0.2 were two near-identical browns.
+        t = (a - 0.01) / 0.29 if a > 0.01 else float(np.log(a / 0.01) / np.log(10))
+        return _shade(ACTIVATION_COLORS["leaky_relu"], t)
     return FALLBACK
 
 
 def init_color(name: str) -> str:
     return INIT_COLORS.get(name, FALLBACK)
+
+
+def ramp(n: int) -> list[str]:
+    """n greys from light to black, for the levels of an ordered variable (learning
+    rate, scale): darker = larger. Greys, so never confused with an activation or init."""
+    grey = np.linspace(NEUTRAL_LIGHT, NEUTRAL_DARK, n) if n > 1 else np.array([NEUTRAL_DARK])
+    return [mcolors.to_hex((g, g, g)) for g in grey]
+
+
+def ramp_cmap() -> mcolors.Colormap:
+    """The continuous form of ``ramp`` (for a colour bar over many levels)."""
+    light, dark = ramp(2)
+    return mcolors.LinearSegmentedColormap.from_list("neutral_ramp", [light, dark])
+
+
+def levels(names: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+    """{name: line keywords} for an unordered variable that is neither activation nor
+    init (optimiser, mapping, dtype, phase): black and greys, each with its own marker
+    and dash pattern, so the levels differ in shape, not in hue."""
+    names = list(dict.fromkeys(names))
+    greys = ramp(len(names))[::-1] if len(names) > 1 else ramp(1)
+    return {
+        n: {
+            "color": greys[k],
+            "marker": MARKERS[k % len(MARKERS)],
+            "dashes": DASHES[k % len(DASHES)],
+        }
+        for k, n in enumerate(names)
+    }
+
+
+def palette_colors() -> set[str]:
+    """Every colour the activation and init palettes use (tests check that other
+    variables never take one)."""
+    out = {c.lower() for c in (*ACTIVATION_COLORS.values(), *INIT_COLORS.values())}
+    for base, values in (("tanh_n", (0.5, 2, 3)), ("leaky_relu", (0.001, 0.1, 0.2, 0.3))):
+        out |= {activation_color(f"{base}{v:g}").lower() for v in values}
+    return out - {"#000000", "#888888", "#bbbbbb"}  # black and greys are neutral too
 
 
 def activation_order(names: Iterable[str]) -> list[str]:
@@ -198,14 +255,60 @@ def log_range(values: np.ndarray) -> tuple[float, float, bool]:
     return float(floor), float(10 ** np.ceil(np.log10(pos.max()))), bool((v <= 0).any())
 
 
-def zero_floor(ax: plt.Axes, floor: float) -> None:
-    """Mark the level where a log axis draws exact zeros: a dotted line and a '0' tick."""
-    ax.axhline(floor, color="0.4", lw=0.6, ls=":")
-    ticks = [t for t in ax.get_yticks() if t > floor * 3]
+def symlog_ticks(ax: plt.Axes, linthresh: float = 1.0) -> None:
+    """Label a symlog y axis at 0 and at whole decades only. Matplotlib's symlog
+    locator puts a tick at 0 inside the linear band *and* may add others that format
+    as "0" or crowd the band; one 0 tick and ±10^k ticks read as a log axis should."""
     lo, hi = ax.get_ylim()
+    ticks = [0.0] if lo <= 0 <= hi else []
+    for sign in (1, -1):
+        k = math.floor(math.log10(linthresh))
+        while 10.0**k <= max(abs(lo), abs(hi)) * 1.0001:
+            t = sign * 10.0**k
+            if lo <= t <= hi:
+                ticks.append(t)
+            k += 1
+    ticks = sorted(set(ticks))
+    if len([t for t in ticks if t]) > 6:  # thin to every other decade on a tall range
+        ticks = [t for t in ticks if t == 0 or round(math.log10(abs(t))) % 2 == 0]
+    ax.set_yticks(ticks, [_decade(t) for t in ticks])
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_ylim(lo, hi)
+
+
+def _decade(t: float) -> str:
+    if t == 0:
+        return "0"
+    k = round(math.log10(abs(t)))
+    sign = "−" if t < 0 else ""
+    return f"{sign}{10**k:g}" if 0 <= k <= 1 else f"{sign}10$^{{{k}}}$"
+
+
+def zero_floor(ax: plt.Axes, floor: float) -> None:
+    """Mark the level where a log axis draws exact zeros: a dotted line, a '0' tick and
+    break marks on the axis just above it, so that the 0 does not read as one more
+    decade of the log scale (it is not: the axis is broken between them)."""
+    ax.axhline(floor, color="0.4", lw=0.6, ls=":")
+    lo, hi = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if floor * 30 <= t <= hi]
     ax.set_yticks([floor, *ticks], ["0", *[ax.yaxis.get_major_formatter()(t) for t in ticks]])
     ax.set_ylim(lo, hi)
     ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    # The break sits halfway (on the log scale) between the 0 line and the next tick.
+    above = ticks[0] if ticks else hi
+    y = (math.log10(floor * math.sqrt(above / floor)) - math.log10(lo)) / (
+        math.log10(hi) - math.log10(lo)
+    )
+    for dy in (-0.025, 0.025):
+        ax.plot(
+            [-0.035, 0.035],
+            [y + dy - 0.02, y + dy + 0.02],
+            transform=ax.transAxes,
+            color="0.25",
+            lw=0.8,
+            clip_on=False,
+            zorder=5,
+        )
 
 
 # Seaborn draws stripplot jitter from NumPy's global generator: seed it, so that
@@ -229,7 +332,8 @@ def setup() -> None:
             "legend.fontsize": 7.5,
             "legend.title_fontsize": 8,
             "figure.titlesize": 9,
-            "axes.prop_cycle": matplotlib.cycler(color=list(INIT_COLORS.values())[:7]),
+            # Greys: a line that takes the default colour never reads as an activation/init.
+            "axes.prop_cycle": matplotlib.cycler(color=ramp(3)[::-1]),
         }
     )
 
@@ -237,11 +341,14 @@ def setup() -> None:
 def panel_grid(
     n: int, panel_w: float, panel_h: float, extra_w: float = 0.0, max_cols: int = 3, **kw: Any
 ) -> tuple[plt.Figure, np.ndarray]:
-    """``n`` panels, at most ``max_cols`` a row and the rows balanced (4 → 2 × 2), so
-    that a config with more panels than the quick one still fits the page. Unused
+    """``n`` panels, at most ``max_cols`` a row and the rows balanced (4 → 2 × 2), each
+    at most as wide as the text width allows, so that a config with more panels than the
+    quick one still fits the page. Unused
     axes are hidden; ``axes`` is 2-D (rows × columns); ``kw`` goes to subplots."""
     rows = math.ceil(n / max_cols)
     cols = math.ceil(n / rows)
+    # Narrower panels rather than a figure wider than the text.
+    panel_w = min(panel_w, (TEXT_WIDTH_IN - extra_w) / cols)
     fig, axes = plt.subplots(
         rows,
         cols,

@@ -1,5 +1,7 @@
-"""Where tanh(n·x)'s derivative drops below 1/n (±t1, vanishing side) and
-exceeds 1 (±t_explode, exploding side), against a continuous n.
+"""tanh(n·x)'s useful band narrows as n grows: the derivative exceeds 1 only in a thin
+band around 0 and drops below 1/n soon after. Where the derivative drops below 1/n (±t1,
+vanishing side; black) and exceeds 1 (±t_explode, exploding side; grey), against a
+continuous n.
 
 Between −t1 and t1 an x can still offset the 1/n of a "bad" x; the widest
 such band over continuous n is marked. Inside ±t_explode the derivative is
@@ -24,10 +26,10 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     maxima = inputs.json("theory.maxima")
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.fill_between(curve["n"], curve["t2"], curve["t1"], alpha=0.15, label="|x| < t1(n)")
-    ax.plot(curve["n"], curve["t1"], c="C0", label="t1(n): f′ = 1/n")
-    ax.plot(curve["n"], curve["t2"], c="C0", ls="--", label="t2(n) = −t1(n)")
-    ax.plot(curve["n"], curve["t_explode"], c="C3", label="t_explode(n): f′ = 1")
-    ax.plot(curve["n"], -curve["t_explode"], c="C3", ls="--")
+    ax.plot(curve["n"], curve["t1"], c="black", label="t1(n): f′ = 1/n")
+    ax.plot(curve["n"], curve["t2"], c="black", ls="--", label="t2(n) = −t1(n)")
+    ax.plot(curve["n"], curve["t_explode"], c="0.55", label="t_explode(n): f′ = 1")
+    ax.plot(curve["n"], -curve["t_explode"], c="0.55", ls="--")
     n_star, t_star = maxima["t1_continuous_argmax"], maxima["t1_continuous_max"]
     ax.plot([n_star], [t_star], "o", c="k")
     ax.annotate(

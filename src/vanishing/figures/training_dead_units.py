@@ -1,9 +1,10 @@
-"""Dead units in the ReLU family during training. Left panels, one per depth: share of
-hidden units silent (pre-activation ≤ 0) on every monitored training example, against
-the SGD step; line = median over all networks of that activation and depth (every init
-and seed), bar at the right end = their range at the last step. Right: of the units
-that were dead at some logged step, the share active again at a later one (revived);
-the number above a bar is how many units were ever dead, "none" means no unit died.
+"""Few units of the ReLU family stay dead, more in deeper nets, and a good share of the
+units that die come back later, so "once dead, dead for good" does not hold in training.
+Top, one panel per depth: share of hidden units silent (pre-activation ≤ 0) on every
+monitored training example against the SGD step, median over all networks of that
+activation and depth (every init and seed). Bottom left: its median and range over those
+networks at the last step. Bottom right: of the units dead at some logged step, the share
+active again at a later one, with how many units were ever dead.
 
 For ReLU a silent unit receives an exactly-zero gradient; leaky ReLU, PReLU, ELU and
 NecroReLU pass a gradient through negative inputs, so their silent units can still move.
@@ -15,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from ..labels import label
 from ..tables import Tables
-from .style import activation_color, save, setup
+from .style import TEXT_WIDTH_IN, activation_color, save, setup
 from .training_common import hidden_mean
 
 FAMILY = ["relu", "leaky_relu0.1", "leaky_relu", "prelu", "elu", "necro_relu"]
@@ -36,73 +37,76 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     n_nets = dead.groupby(["activation", "depth"])[["init", "seed"]].apply(
         lambda d: len(d.drop_duplicates())
     )
-    fig, axes = plt.subplots(
-        1,
-        len(depths) + 1,
-        figsize=(2.3 * len(depths) + 2.6, 2.7),
-        layout="constrained",
-        gridspec_kw={"width_ratios": [1] * len(depths) + [1.3]},
-    )
-    top = max(0.05, float(dead["dead_frac"].max()) * 1.08)
-    for ax, depth in zip(axes[:-1], depths, strict=True):
+    first, last = int(dead["step"].min()), int(dead["step"].max())
+    fig = plt.figure(figsize=(TEXT_WIDTH_IN, 4.9), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.25])
+    curves = top.subplots(1, len(depths), sharey=True, squeeze=False)[0]
+    ends, revived = bottom.subplots(1, 2, width_ratios=[1, 1.3])
+    medians = dead.groupby(["activation", "depth", "step"])["dead_frac"].median()
+    ymax = max(0.05, float(medians.max()) * 1.1)
+    for ax, depth in zip(curves, depths, strict=True):
         d = dead[dead["depth"] == depth]
-        last = d["step"].max()
-        for k, act in enumerate(acts):
-            a = d[d["activation"] == act]
-            med = a.groupby("step")["dead_frac"].median()
-            c = activation_color(act)
+        for act in acts:
+            med = d[d["activation"] == act].groupby("step")["dead_frac"].median()
             ax.plot(
                 med.index,
-                med.values,
-                color=c,
-                lw=1.4,
+                med.to_numpy(),
+                color=activation_color(act),
+                lw=1.3,
                 marker="o",
-                ms=2.5,
+                ms=2,
                 label=label(act, "activation"),
             )
-            end = a[a["step"] == last]["dead_frac"]
-            # The final range, dodged right of the last step so the bars do not overlap.
-            x = last * (1.03 + 0.035 * k)
-            ax.plot([x, x], [end.min(), end.max()], color=c, lw=2.2, solid_capstyle="butt")
-        ax.set(
-            title=f"depth {depth}",
-            xlabel="SGD step",
-            ylim=(-0.01, top),
-            xlim=(-0.02 * last, last * (1.06 + 0.035 * len(acts))),
-        )
-        ax.set_ylabel("dead fraction" if ax is axes[0] else "")
-    ax = axes[-1]
+        # The run's own step range: an axis past the last step would show steps never run.
+        ax.set(title=f"depth {depth}", xlabel="SGD step", xlim=(first, last), ylim=(-0.01, ymax))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    curves[0].set_ylabel("dead fraction\n(median)")
+    # The spread over networks at the last step, beside each other per depth.
     width = 0.8 / len(acts)
     for k, act in enumerate(acts):
-        r = rev[rev["activation"] == act].set_index("depth").reindex(depths)
-        x = np.arange(len(depths)) + (k - (len(acts) - 1) / 2) * width
-        ever = r["ever_dead"].fillna(0).to_numpy()
-        share = np.where(ever > 0, r["revived"].to_numpy() / np.maximum(ever, 1), 0.0)
-        ax.bar(x, share, width=width * 0.95, color=activation_color(act))
-        for xi, s, e in zip(x, share, ever, strict=True):
-            ax.text(
-                xi,
-                s + 0.01,
-                f"{int(e)}" if e > 0 else "none",
-                ha="center",
-                va="bottom",
-                rotation=90,
-                fontsize=7,
-            )
-    ax.set_xticks(np.arange(len(depths)), [str(d) for d in depths])
-    ax.set(
-        title="revived / ever dead",
-        xlabel="depth",
-        ylabel="share of ever-dead units",
-        ylim=(0, 1.15),
-    )
+        colour = activation_color(act)
+        for j, depth in enumerate(depths):
+            end = dead[
+                (dead["depth"] == depth) & (dead["activation"] == act) & (dead["step"] == last)
+            ]
+            x = j + (k - (len(acts) - 1) / 2) * width
+            v = end["dead_frac"]
+            ax_ = ends
+            ax_.plot([x, x], [v.min(), v.max()], color=colour, lw=2.2, solid_capstyle="butt")
+            ax_.plot([x], [v.median()], "o", color=colour, mec="white", mew=0.5, ms=3.5)
+    ends.set_xticks(range(len(depths)), [str(d) for d in depths])
+    ends.set(xlabel="depth", ylabel=f"dead fraction at step {last}", ylim=(-0.02, 1.02))
+    ends.set_title("median and range over networks")
+    # Revived share as horizontal bars, the count of ever-dead units written beside each.
+    y = 0.0
+    ticks = []
+    for depth in depths:
+        ticks.append((y + (len(acts) - 1) / 2, f"depth {depth}"))
+        for act in acts:
+            r = rev[(rev["activation"] == act) & (rev["depth"] == depth)]
+            ever = int(r["ever_dead"].sum())
+            share = float(r["revived"].sum()) / ever if ever else 0.0
+            revived.barh(y, share, height=0.85, color=activation_color(act))
+            text = f"{100 * share:.0f} % of {ever:,}" if ever else "none died"
+            revived.text(share + 0.02, y, text, va="center", fontsize=7)
+            y += 1
+        y += 0.8
+    revived.set_yticks([t for t, _ in ticks], [n for _, n in ticks])
+    revived.set_ylim(y - 0.3, -0.9)
+    revived.set(xlim=(0, 1.35), xlabel="share of ever-dead units revived")
+    revived.set_xticks([0, 0.5, 1], ["0", "50 %", "100 %"])
+    revived.set_title("revived / ever dead")
+    revived.grid(axis="y", visible=False)
     nets = ", ".join(f"{n}" for n in sorted(set(n_nets.values)))
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(
+    handles, names = curves[0].get_legend_handles_labels()
+    top.legend(
         handles,
         names,
         loc="outside lower center",
         ncol=len(acts),
+        fontsize=7,
         title=f"activation ({nets} networks each per depth)",
+        handlelength=1.5,
+        columnspacing=1.0,
     )
     save(fig, outputs)

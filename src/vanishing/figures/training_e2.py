@@ -1,7 +1,9 @@
-"""He et al. (2015)'s deep-ReLU test on digits: training loss over SGD steps of
-ReLU MLPs with 30 hidden layers, Xavier vs He initialisation, one line per seed
-(same seeds and minibatches for both inits). Right: weight-gradient norm per layer
-at step 0 (1 = input side), median over seeds.
+"""He et al.'s deep-ReLU result reproduces on digits: with 30 hidden layers the Xavier-
+initialised net does not train while the He-initialised one does, because Xavier's
+gradients start several decades smaller in every layer. Left: training loss over SGD
+steps of ReLU MLPs with 30 hidden layers, one line per seed (the same seeds and
+minibatches for both inits). Right: weight-gradient norm per layer at step 0 (1 = input
+side), median over seeds.
 
 Xavier's Var(W) = 2/(fan_in + fan_out) halves the signal's second moment at every
 ReLU layer; He's 2/fan_in keeps it.
@@ -16,7 +18,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from ..tables import Tables
-from .style import hue, relabel, save, setup
+from .style import TEXT_WIDTH_IN, hue, relabel, save, setup
 from .training_common import finite_loss
 
 
@@ -27,7 +29,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     depth, width = int(steps["depth"].iloc[0]), int(steps["width"].iloc[0])
     steps, kw = hue(steps, "init", "init")  # same colour per init in both panels
     layers = relabel(layers, {"init": "init"})
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.5, 3.0))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.7), layout="constrained")
     sns.lineplot(
         steps,
         x="step",

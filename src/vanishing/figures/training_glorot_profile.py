@@ -1,7 +1,9 @@
-"""Glorot & Bengio's comparison: norm of the back-propagated gradient δ = ∂L/∂z
-per hidden layer (1 = input side) for tanh, sigmoid and ReLU nets with the
-"standard" init U[−1/√n, 1/√n] vs the normalized (Xavier) init, at the first and
-last logged SGD step; median over seeds, band = min–max; one row per depth.
+"""Glorot & Bengio's observation holds for tanh: under the "standard" init
+U[−1/√n, 1/√n] the back-propagated gradient shrinks towards the input while the
+normalised (Xavier) init keeps it level; for sigmoid it shrinks under both. Norm of the
+back-propagated gradient δ = ∂L/∂z per hidden layer (1 = input side) for tanh, sigmoid
+and ReLU nets under both inits, at the first (solid) and last (dashed) logged SGD step;
+median over seeds, band min–max; one row per depth.
 
 A line falling towards layer 1 means the gradient shrinks on its way to the input.
 """
@@ -47,11 +49,11 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         kind="line",
         estimator="median",
         errorbar=("pi", 100),
-        height=1.55,
-        aspect=1.4,
+        height=1.45,
+        aspect=1.15,
         facet_kws={"sharey": False, "sharex": "row", "margin_titles": True},
     )
     g.set(yscale="log")
     g.set_titles(row_template="depth {row_name}", col_template="{col_name}")
-    g.set_axis_labels("hidden layer (1 = input side)", "‖δ‖")
+    g.set_axis_labels("hidden layer", "‖δ‖")  # 1 = input side (the caption says so)
     save(g.figure, outputs)

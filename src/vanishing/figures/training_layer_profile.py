@@ -1,8 +1,10 @@
-"""How much each layer learns, at the deepest trained depth. For each activation, left:
-update:weight ratio ‖ΔW‖/‖W‖ of the mini-batch SGD step (median over logged steps, then
-over seeds; band = range over seeds), right: relative change from initialisation
-‖W_T − W_0‖/‖W_0‖ at the end. x: layer, 1 = input side, the last point is the output
-layer; colour: init. Both quantities share one log scale across all panels.
+"""Under an init that does not match the activation the layers near the input barely
+learn, some not at all, while under a matched init every layer moves. At the deepest
+trained depth, for each activation: update:weight ratio ‖ΔW‖/‖W‖ of the mini-batch SGD
+step (median over logged steps, then over seeds; band = range over seeds; upper rows), and
+relative change from initialisation ‖W_T − W_0‖/‖W_0‖ at the end (lower rows). x: layer,
+1 = input side, the last point is the output layer; colour: init. Both quantities share
+one log scale across all panels.
 
 A layer whose curve sits decades below the others barely learns. A value of exactly 0 (a
 layer that never moved: its gradient was exactly zero at every step) is drawn on a
@@ -21,7 +23,16 @@ from matplotlib.ticker import MaxNLocator
 
 from ..labels import label
 from ..tables import Tables
-from .style import activation_order, init_color, init_order, log_range, save, setup, zero_floor
+from .style import (
+    TEXT_WIDTH_IN,
+    activation_order,
+    init_color,
+    init_order,
+    log_range,
+    save,
+    setup,
+    zero_floor,
+)
 
 COLUMNS = 5  # activations per row; the update ratios above, the changes below
 
@@ -48,7 +59,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fin = deep[deep["step"] == deep["step"].max()]
     quantities = [
         (_profile(upd, "update_ratio"), "update\n‖ΔW‖ / ‖W‖"),
-        (_profile(fin, "rel_change"), "change from init\n‖W_T − W_0‖ / ‖W_0‖"),
+        (_profile(fin, "rel_change"), "change from init\n‖W$_T$ − W$_0$‖ / ‖W$_0$‖"),
     ]
     acts = activation_order(layers["activation"])
     inits = init_order(layers["init"])
@@ -57,7 +68,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fig, axes = plt.subplots(
         2 * block,
         cols,
-        figsize=(1.5 * cols + 0.5, 1.18 * 2 * block + 0.7),
+        figsize=(TEXT_WIDTH_IN, 1.1 * 2 * block + 0.9),
         sharex=True,
         squeeze=False,
         layout="constrained",

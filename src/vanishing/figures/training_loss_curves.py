@@ -1,6 +1,7 @@
-"""Training loss (cross-entropy on the whole digits training split) over SGD steps,
-median over seeds; one panel per activation, colour by initialisation, line style by
-depth. Each panel has the same log scale.
+"""Which networks train at all depends on the init as much as on the activation, and
+deeper nets fail under more inits. Training loss (cross-entropy on the whole digits
+training split) over SGD steps, median over seeds; one panel per activation, colour by
+initialisation, line style by depth. Each panel has the same log scale.
 
 Same learning rate, batch size, seeds and minibatch order everywhere, so the
 panels differ only by activation, init and depth; runs that diverged are drawn at
@@ -19,7 +20,7 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullF
 
 from ..labels import label
 from ..tables import Tables
-from .style import activation_order, init_color, init_order, save, setup
+from .style import TEXT_WIDTH_IN, activation_order, init_color, init_order, save, setup
 from .training_common import finite_loss
 
 
@@ -35,7 +36,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(1.6 * cols + 0.4, 1.4 * rows + 0.8),
+        figsize=(TEXT_WIDTH_IN, 1.3 * rows + 0.9),
         sharex=True,
         sharey=True,
         squeeze=False,
@@ -79,5 +80,5 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         if dashes[j % len(dashes)]:
             h.set_dashes(dashes[j % len(dashes)])
         handles.append(h)
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), handlelength=3)
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, handlelength=3)
     save(fig, outputs)

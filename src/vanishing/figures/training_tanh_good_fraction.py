@@ -1,11 +1,11 @@
-"""tanh(n·x) during training. Top: share of hidden pre-activations x with
-|x| < t1(n), where the derivative of tanh(n·x) is still above 1/n (the "good"
-x), for n = 2, 3. Middle: mean of ln f′(x) over hidden units (the per-layer
-factor a product of derivatives picks up; n = 1 included; symlog axis when it passes ±10).
-Bottom: log10 of the
-first-layer over the last-layer weight-gradient norm. Median over seeds, band =
-min–max; colour by activation (tanh(n·x), darker = larger n), line style by depth,
-one column per init.
+"""Training pushes tanh(n·x)'s pre-activations out of the good band: the share inside
+falls, most in deep nets, and the mean log-derivative with it. Top: share of hidden
+pre-activations x with |x| < t1(n), where the derivative of tanh(n·x) is still above 1/n
+(the "good" x), for n = 2, 3. Middle: mean of ln f′(x) over hidden units (the per-layer
+factor a product of derivatives picks up; n = 1 included; a symmetric log axis where it
+passes ±10). Bottom: log10 of the first-layer over the last-layer weight-gradient norm.
+Median over seeds, band min–max; colour by activation (darker = larger n), line style by
+depth, one column per init.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import seaborn as sns
 
 from ..labels import label as label_of
 from ..tables import Tables
-from .style import hue, init_order, save, setup
+from .style import TEXT_WIDTH_IN, hue, init_order, save, setup, symlog_ticks
 from .training_common import hidden_mean
 
 
@@ -43,12 +43,12 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     rows = [
         ("frac_inside_t1", "share |x| < t1(n)"),
         ("mean_log_deriv", "mean ln f′(x)"),
-        ("log10_ratio", "log10 ‖∇W1‖/‖∇W_out‖"),
+        ("log10_ratio", "log10 ‖∇W$_1$‖ / ‖∇W$_{out}$‖"),
     ]
     fig, axes = plt.subplots(
         len(rows),
         len(inits),
-        figsize=(2.3 * len(inits) + 1.4, 5.6),
+        figsize=(TEXT_WIDTH_IN, 5.6),
         sharex=True,
         squeeze=False,
         layout="constrained",
@@ -76,8 +76,21 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
                 ax.set_yscale("symlog", linthresh=1.0)
                 # ln f′ ≤ ln n: no room above the data (autoscale left decades empty).
                 ax.set_ylim(top=max(1.0, float(df[col].max())) * 1.5)
+                symlog_ticks(ax, linthresh=1.0)
             if i == 0:
                 ax.set_title(label_of(init, "init"))
     if axes[0, -1].get_legend() is not None:
-        sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1), title=None)
+        handles, names = axes[0, -1].get_legend_handles_labels()
+        axes[0, -1].get_legend().remove()
+        keep = [
+            (h, n) for h, n in zip(handles, names, strict=True) if n not in ("activation", "depth")
+        ]
+        fig.legend(
+            *zip(*keep, strict=True),
+            loc="outside lower center",
+            ncol=len(keep),
+            fontsize=7,
+            handlelength=2.2,
+            columnspacing=1.0,
+        )
     save(fig, outputs)

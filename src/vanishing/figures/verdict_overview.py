@@ -1,153 +1,170 @@
-"""Every claim at a glance: one row per claim (and per part of a multi-part claim), the
-statistic its check tested, with its interval, against the claim's threshold. Each row
-has its own scale: the threshold is the black tick, the shaded side is the side the claim
-needs, the dot is the measured value and the bar its interval; colour = verdict. Rows
-whose check records no single statistic (most analytic and construction claims) show
-the verdict alone. The text to the right gives the value [interval], the unit and the threshold; the
-interval convention is the one claims.json states per statistic.
+"""Where each source stands, at a glance: the refuted, qualified, inconclusive and untested
+rows are the ones to read first. One row per claim, grouped by source (A–E), with the
+claim's ID, the start of its text and a marker for its verdict: filled circle supported,
+half-filled circle qualified (holds under some conditions, fails under others), cross
+refuted, question mark inconclusive, hollow grey circle not tested; † marks a claim only
+partly tested. The numbers behind each verdict are in the summary table.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
-from matplotlib.patches import Patch
+from matplotlib.lines import Line2D
 
-from ..labels import num, relation
+from ..pipeline import SECTIONS
 from ..tables import Tables
-from .style import VERDICT_COLORS, save, setup
+from .style import TEXT_WIDTH_IN, VERDICT_STYLES, save, setup
 
-ROW_IN = 0.17  # inches per row (55 claims in two columns fit the 5.6 in page height)
-COLUMNS = 2
+ROW_IN = 0.165  # inches per row at 7.5 pt text
+FONT = 7.5
+# Sources per column: A and B (29 claims) left, C, D and E (26) right, so that the two
+# columns are about as long and a source never breaks across columns.
+COLUMN_SPLIT = ("A", "B")
+PARTLY = "†"
+NAME_X = 0.16  # where the claim name starts (axes fraction)
+# A name never ends on one of these words ("… of the" reads as cut off).
+_DANGLING = {"a", "an", "the", "of", "to", "and", "or", "in", "on", "at", "by", "for", "with"}
+_DANGLING |= {"=", "−", "-", "+", "×", "·", "<", ">", "≤", "≥"}  # nor on an operator
 
 
 def rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per claim: its tested statistic, or for a multi-part claim without one,
-    the statistic of the part that decided its verdict (else its first part's)."""
-    out = []
-    for c in claims:
-        st, part = c.get("statistic"), ""
-        parts = [p for p in c.get("parts") or [] if p.get("statistic")]
-        if not st and parts:
-            decisive = [p for p in parts if p.get("verdict") == c["verdict"]] or parts
-            st, part = decisive[0]["statistic"], decisive[0].get("name", "")
-        out.append({"id": c["id"], "verdict": c["verdict"], "statistic": st, "part": part})
-    return out
+    """One row per claim, in catalogue order: ID, source, verdict, partly tested, text."""
+    return [
+        {
+            "id": c["id"],
+            "source": c.get("source") or re.match(r"[A-Z]*", c["id"]).group(0),
+            "verdict": c["verdict"],
+            "partly": bool(c.get("partly_tested")),
+            "text": " ".join(str(c.get("text") or "").split()),
+        }
+        for c in claims
+    ]
 
 
-def _finite(x: Any) -> bool:
-    return isinstance(x, int | float) and math.isfinite(x)
+def short_name(text: str, fits: Any) -> str:
+    """The longest start of ``text`` that ``fits`` (a predicate on a string), cut after
+    a clause or whole word: the first clause if it fits whole, else whole words and
+    '…'. Never cuts inside a word."""
+    text = text.rstrip(".")
+    if fits(text):
+        return text
+    # An aside in brackets (" (…)", after a space, unlike the N(0, 1) of a formula) is
+    # the first thing to give up: "A 'NecroReLU' cannot die" says more than "A 'NecroReLU' …".
+    text = re.sub(r" \([^()]*\)", "", text)
+    if fits(text):
+        return text
+    # The first sentence or clause, if it fits, reads as a name on its own.
+    for sep in (". ", "; ", ": ", ", so ", ", "):
+        head = text.split(sep)[0].rstrip(".")
+        if head != text and len(head) > 20 and _balanced(head) and fits(head):
+            return head
+    words = text.split(" ")
+    for n in range(len(words) - 1, 0, -1):
+        kept = words[:n]
+        while kept and kept[-1].lower().strip(",;:") in _DANGLING:
+            kept = kept[:-1]
+        if not kept:
+            continue
+        head = " ".join(kept).rstrip(",;:—–-") + " …"
+        if _balanced(head) and fits(head):
+            return head
+    return words[0]
 
 
-def _position(st: dict[str, Any]) -> tuple[list[float], float, float]:
-    """(value, lo, hi, threshold) in the row's own coordinates and the x-limits, so that
-    the threshold sits in the middle and every number fits."""
-    log = st.get("scale") == "log"
-
-    def f(v: Any) -> float:
-        if not _finite(v):
-            return math.nan
-        if log:
-            return math.log10(v) if v > 0 else math.nan
-        return float(v)
-
-    pts = [f(st.get(k)) for k in ("value", "lo", "hi", "threshold")]
-    thr = pts[3]
-    finite = [p for p in pts if math.isfinite(p)]
-    if not finite:
-        return pts, -1.0, 1.0
-    centre = thr if math.isfinite(thr) else finite[0]
-    half = max(abs(p - centre) for p in finite)
-    half = half * 1.15 if half > 0 else (abs(centre) * 0.5 or 1.0)
-    return pts, centre - half, centre + half
+def _balanced(text: str) -> bool:
+    """No bracket or quote left open: 'N(0' or "U[−1/√n" is not a name."""
+    pairs = ("()", "[]", "{}")
+    # A quote opens after a space (or at the start) and closes before a non-letter; the
+    # apostrophe in "tanh's" does neither.
+    quotes = len(re.findall(r"(?<!\S)'", text)) == len(re.findall(r"'(?!\w)", text))
+    return quotes and all(text.count(a) == text.count(b) for a, b in pairs)
 
 
-def _text(st: dict[str, Any]) -> str:
-    """'0.66 [0.61, 0.70] decades; needs > 0.5'."""
-    unit = f" {st['unit'].strip()}" if (st.get("unit") or "").strip() else ""
-    lo, hi = st.get("lo"), st.get("hi")
-    interval = f" [{num(lo, 2)}, {num(hi, 2)}]" if _finite(lo) and _finite(hi) else ""
-    need = ""
-    if _finite(st.get("threshold")) and st.get("side") in ("above", "below"):
-        need = f"; needs {relation(st)} {num(st['threshold'], 2)}"
-    return f"{num(st.get('value'))}{interval}{unit}{need}"
+def _columns(table: list[dict[str, Any]]) -> list[list[tuple[str, Any]]]:
+    """Two columns of lines, each line ('header', source) or ('claim', row)."""
+    cols: list[list[tuple[str, Any]]] = [[], []]
+    for source in dict.fromkeys(r["source"] for r in table):
+        col = cols[0] if source in COLUMN_SPLIT else cols[1]
+        col.append(("header", source))
+        col.extend(("claim", r) for r in table if r["source"] == source)
+    if not cols[0] or not cols[1]:  # a config without A/B (or with only A/B): halve
+        lines = cols[0] + cols[1]
+        half = math.ceil(len(lines) / 2)
+        cols = [lines[:half], lines[half:]]
+    return cols
 
 
-def _draw_row(ax: plt.Axes, y: float, row: dict[str, Any]) -> None:
-    colour = VERDICT_COLORS.get(row["verdict"], "#555555")
-    st = row["statistic"]
-    if not st or not _finite(st.get("value")):
-        ax.plot([0.5], [y], marker="s", ms=5, color=colour, transform=ax.get_yaxis_transform())
-        return
-    (v, lo, hi, thr), xmin, xmax = _position(st)
-
-    def x(p: float) -> float:  # row coordinates → axes fraction
-        return (p - xmin) / (xmax - xmin)
-
-    tr = ax.get_yaxis_transform()
-    if math.isfinite(thr):
-        # Shade the side the claim needs.
-        if st.get("side") == "above":
-            ax.fill_between([x(thr), 1], y - 0.4, y + 0.4, color="0.9", lw=0, transform=tr)
-        elif st.get("side") == "below":
-            ax.fill_between([0, x(thr)], y - 0.4, y + 0.4, color="0.9", lw=0, transform=tr)
-        ax.plot([x(thr)] * 2, [y - 0.42, y + 0.42], color="black", lw=1.2, transform=tr)
-    if math.isfinite(lo) and math.isfinite(hi):
-        ax.plot([x(lo), x(hi)], [y, y], color=colour, lw=2.2, solid_capstyle="butt", transform=tr)
-    ax.plot([x(v)], [y], "o", ms=4.5, color=colour, mec="black", mew=0.5, transform=tr)
-
-
-def _short(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+def _marker(ax: plt.Axes, x: float, y: float, verdict: str, size: float = 5.5) -> None:
+    ax.plot([x], [y], ls="", ms=size, **VERDICT_STYLES.get(verdict, VERDICT_STYLES["not tested"]))
 
 
 def draw(claims: list[dict[str, Any]], outputs: list[Path]) -> None:
     setup()
     table = rows(claims)
-    per_col = math.ceil(len(table) / COLUMNS)
-    fig, axes = plt.subplots(
-        1,
-        2 * COLUMNS,
-        figsize=(9.2, ROW_IN * per_col + 0.7),
-        squeeze=False,
-        layout="constrained",
-        gridspec_kw={"width_ratios": [1.0, 2.6] * COLUMNS, "wspace": 0.0},
+    cols = _columns(table)
+    n_lines = max(len(c) for c in cols)
+    height = ROW_IN * n_lines + 0.55
+    fig = plt.figure(figsize=(TEXT_WIDTH_IN, height))
+    legend_in = 0.45
+    axes = [
+        fig.add_axes((k * 0.5 + 0.005, legend_in / height, 0.49, 1 - legend_in / height))
+        for k in range(2)
+    ]
+    renderer = fig.canvas.get_renderer()
+    for ax, lines in zip(axes, cols, strict=True):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(n_lines - 0.5, -0.5)
+        ax.axis("off")
+        width_px = ax.get_window_extent(renderer).width
+
+        def fits(s: str, ax: plt.Axes = ax, width: float = (0.99 - NAME_X) * width_px) -> bool:
+            t = ax.text(0, 0, s, fontsize=FONT)
+            w = t.get_window_extent(renderer).width
+            t.remove()
+            return w <= width
+
+        for y, (kind, item) in enumerate(lines):
+            if kind == "header":
+                ax.text(
+                    0.0,
+                    y,
+                    SECTIONS.get(item, item),
+                    fontsize=FONT + 0.5,
+                    weight="bold",
+                    va="center",
+                )
+                continue
+            _marker(ax, 0.025, y, item["verdict"])
+            ident = item["id"] + (PARTLY if item["partly"] else "")
+            ax.text(0.055, y, ident, fontsize=FONT, va="center", weight="bold")
+            ax.text(NAME_X, y, short_name(item["text"], fits), fontsize=FONT, va="center")
+    handles = [
+        Line2D([], [], ls="", ms=5.5, label=v, **style) for v, style in VERDICT_STYLES.items()
+    ]
+    handles.append(
+        Line2D([], [], ls="", marker=f"${PARTLY}$", color="black", label="partly tested")
     )
-    for k in range(COLUMNS):
-        ax, tx = axes[0, 2 * k], axes[0, 2 * k + 1]
-        chunk = table[k * per_col : (k + 1) * per_col]
-        for a in (ax, tx):
-            a.set_xlim(0, 1)
-            a.set_ylim(per_col - 0.5, -0.5)
-            a.set_xticks([])
-            a.grid(False)
-            for side in ("top", "right", "bottom", "left"):
-                a.spines[side].set_visible(False)
-        tx.set_yticks([])
-        ax.spines["left"].set_visible(True)
-        ax.spines["right"].set_visible(True)
-        for y, row in enumerate(chunk):
-            _draw_row(ax, y, row)
-            st = row["statistic"]
-            if st and _finite(st.get("value")):
-                # Numbers first, so a long name is what gets cut.
-                text = _text(st) + (f" ({st['name']})" if st.get("name") else "")
-            else:
-                text = f"{row['verdict']}; no single statistic"
-            tx.text(0.03, y, _short(text, 62), va="center", fontsize=7)
-            for a in (ax, tx):
-                a.axhline(y + 0.5, color="0.9", lw=0.5)
-        # a part's name can be a sentence: the ID and its first words are enough here
-        labels = [_short(f"{r['id']} {r['part']}".strip(), 24) for r in chunk]
-        ax.set_yticks(np.arange(len(chunk)), labels)
-        ax.tick_params(axis="y", length=0, labelsize=7)
-    handles = [Patch(color=c, label=v) for v, c in VERDICT_COLORS.items()]
-    handles.append(Patch(color="0.9", label="the side the claim needs"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
+    counts = {v: sum(r["verdict"] == v for r in table) for v in VERDICT_STYLES}
+    labels = [
+        f"{h.get_label()} ({counts.get(h.get_label(), sum(r['partly'] for r in table))})"
+        for h in handles
+    ]
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=3,
+        frameon=False,
+        handletextpad=0.3,
+        columnspacing=1.0,
+        fontsize=FONT,
+    )
     save(fig, outputs)
 
 

@@ -26,7 +26,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..labels import label
 from ..tables import Tables
-from .style import INIT_DASHES, activation_color, save, setup
+from .style import INIT_DASHES, TEXT_WIDTH_IN, activation_color, save, setup
 
 # (activation, init): the homogeneous ReLU under a shrinking and a preserving init, tanh
 # under Glorot & Bengio's "standard" init, and sigmoid, which is not homogeneous.
@@ -90,7 +90,12 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     depth = int(layers["depth"].max())
     present = [s for s in SETTINGS if ((prof["activation"] == s[0]) & (prof["init"] == s[1])).any()]
     fig, axes = plt.subplots(
-        1, len(QUANTITIES), figsize=(8.4, 2.9), sharey=True, squeeze=False, layout="constrained"
+        1,
+        len(QUANTITIES),
+        figsize=(TEXT_WIDTH_IN, 2.8),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
     )
     for k, (ax, (col, title)) in enumerate(zip(axes.flat, QUANTITIES, strict=True)):
         ax.axhline(0.0, color="0.5", lw=0.6, zorder=1)
@@ -120,6 +125,6 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             )
     if present:
         handles, names = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, names, loc="outside lower center", ncol=len(names), handlelength=3)
+        fig.legend(handles, names, loc="outside lower center", ncol=2, handlelength=3, fontsize=7)
     fig.suptitle(f"Depth {depth} (the grid's deepest), at initialisation: which gradient vanishes?")
     save(fig, outputs)
