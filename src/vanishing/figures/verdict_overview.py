@@ -16,6 +16,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
+from ..claims.one_line import one_line
 from ..pipeline import SECTIONS
 from ..tables import Tables
 from .style import TEXT_WIDTH_IN, VERDICT_STYLES, save, setup
@@ -40,7 +41,8 @@ def rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "source": c.get("source") or re.match(r"[A-Z]*", c["id"]).group(0),
             "verdict": c["verdict"],
             "partly": bool(c.get("partly_tested")),
-            "text": " ".join(str(c.get("text") or "").split()),
+            # the claim's one-line form; its paraphrase where it has none
+            "text": one_line().get(c["id"]) or " ".join(str(c.get("text") or "").split()),
         }
         for c in claims
     ]

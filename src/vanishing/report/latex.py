@@ -118,6 +118,8 @@ _TEX_UNICODE = {
     "’": "'",
     "‘": "`",
     "✓": "yes",
+    "†": r"\textdagger{}",
+    "◇": r"$\diamond$",
     "∑": r"$\sum$",
     "∏": r"$\prod$",
     "∝": r"$\propto$",

@@ -9,14 +9,10 @@ and each theme names the claims whose sentences open its summary.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import yaml
+from ..claims.one_line import one_line
 
-from ..claims.evaluate import CATALOGUE
-
-ONE_LINE = CATALOGUE.with_name("one_line.yaml")
+__all__ = ["THEMES", "VERDICTS", "Theme", "one_line", "theme_of"]
 # The verdicts in the order the report lists them (claims/verdict.py defines them).
 VERDICTS = ("supported", "qualified", "refuted", "inconclusive", "not tested")
 
@@ -97,12 +93,6 @@ THEMES: tuple[Theme, ...] = (
         ("E1", "E6"),
     ),
 )
-
-
-@cache
-def one_line() -> dict[str, str]:
-    """Claim ID → its one-line form (claims/one_line.yaml)."""
-    return {str(k): str(v) for k, v in yaml.safe_load(Path(ONE_LINE).read_text()).items()}
 
 
 def theme_of() -> dict[str, str]:
