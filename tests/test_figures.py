@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from vanishing.claims.evaluate import load_catalogue
+from vanishing.claims.one_line import one_line
 from vanishing.figures import style, verdict_overview
 from vanishing.tables import Tables
 
@@ -77,8 +78,9 @@ def test_verdict_overview_shows_every_claim_with_a_whole_word_name(
         ident = c["id"] + ("†" if c["partly_tested"] else "")
         assert texts.count(ident) == 1, ident  # every claim once, partly tested marked
         name = texts[texts.index(ident) + 1]
-        words = " ".join(c["text"].split()).rstrip(".")
-        # the name is the claim's start cut after a whole word, never inside one
+        # the claim's one-line form (its paraphrase where it has none), cut after a
+        # whole word if at all, never inside one
+        words = (one_line().get(c["id"]) or " ".join(c["text"].split())).rstrip(".")
         stem = name.removesuffix(" …")
         words = re.sub(r" \([^()]*\)", "", words) if not words.startswith(stem) else words
         assert words.startswith(stem), (name, words)
