@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels import label as act_label
+from ..labels import num, pct
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     condition,
@@ -71,7 +72,7 @@ def check_b6_xor(r: Results) -> ClaimResult:
                         relu.mean() - lv.mean(),
                         lo,
                         hi,
-                        f"Newcombe {CI} over {len(relu)} + {len(lv)} seeds",
+                        f"Newcombe {CI} over {num(len(relu))} + {num(len(lv))} seeds",
                         0.0,
                         "above",
                         strict=True,
@@ -114,7 +115,7 @@ def check_b6_xor(r: Results) -> ClaimResult:
         expected="ReLU solves XOR more often than leaky ReLU; abs solves it well",
         tolerance=f"per setting and leaky variant: Newcombe {CI} interval of the success-rate "
         f"difference ReLU − variant above 0; abs: Wilson {CI} interval of its success rate "
-        f"≥ {ABS_GOOD:.0%}; the named example XOR is a specific claim: refuted when ReLU is "
+        f"≥ {pct(ABS_GOOD)}; the named example XOR is a specific claim: refuted when ReLU is "
         "clearly worse somewhere and clearly better nowhere, qualified when both occur",
         evidence="Many seeds of a 2-input MLP with one small hidden layer trained full-batch on "
         "the four XOR points (batched ensemble); success = all four points right. "
