@@ -24,6 +24,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..labels import num
+
 Verdict = Literal["supported", "refuted", "qualified", "inconclusive", "not tested"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "refuted", "qualified", "inconclusive", "not tested")
 Kind = Literal["analytic", "construction", "measured"]
@@ -63,7 +65,13 @@ METHOD = (
     f"statistic carries an interval: a {CI} percentile bootstrap over seeds or runs "
     f"({N_BOOT:,} resamples from a fixed random seed), a {CI} Wilson interval for a share "
     "of independent runs, or none where the value is exact (a closed form, a count, a "
-    "maximum over every run). Under one condition a statistic is a **clear case for** the "
+    "maximum over every run). A statistic is written value [lower, upper]: the estimate "
+    "and the ends of its interval, with enough digits that the ends differ (an interval "
+    "whose ends coincide, because every resample gave the same number, says so); the kind "
+    "of interval follows once per statistic, or once for a list of statistics that share "
+    "it, and is not repeated in every cell. Numbers below 10⁻³ or from 10⁶ on are "
+    "written as powers of ten, and long lists of runs or conditions are tables in the "
+    "appendix. Under one condition a statistic is a **clear case for** the "
     "claim when its whole interval lies on the claim's side of the threshold, a **clear "
     "case against** when the whole interval lies on the other side, and **undecided** when "
     "the interval contains the threshold. The conditions are then joined by the claim's "
@@ -128,7 +136,7 @@ class Statistic:
         return x < t if self.strict else x <= t
 
     def relation(self) -> str:
-        """'≥ 0.5', '< 1e-09': the claim's side, for prose."""
+        """'≥ 0.5', '< 10⁻⁹': the claim's side, for prose."""
         sym = {("above", False): "≥", ("above", True): ">", ("below", False): "≤"}
         return f"{sym.get((self.side, self.strict), '<')} {_num(self.threshold)}"
 
@@ -170,9 +178,7 @@ def _word(x: float) -> str:
 
 
 def _num(x: float) -> str:
-    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
-        return f"{x:.2g}"
-    return f"{x:.4g}"
+    return num(x, 4)
 
 
 def decide(s: Statistic) -> Verdict:
