@@ -14,6 +14,7 @@ from .stats import (
     diverged_of,
     diverged_text,
     exact,
+    names,
     newcombe,
     over_runs,
     quantity_gap,
@@ -38,6 +39,11 @@ def _abs_ratio(s: pd.DataFrame) -> pd.Series:
     v = s[RATIO_COL].astype(float).abs()
     bad = (s["status"] != FINITE) if "status" in s else ~np.isfinite(v)
     return v.where(~bad & v.notna(), np.inf)
+
+
+B12_GOOD = "Inits under which deep ReLU nets are clearly healthy"
+B12_BAD = "Inits under which deep ReLU nets are clearly unhealthy"
+B12_SPOIL = "Activations clearly unhealthy even with ReLU's good inits"
 
 
 @check("B12")
@@ -126,9 +132,11 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
         tree,
         measured=f"zero-init ReLU over {int(relu['step'].max())} SGD steps: largest hidden output "
         f"or gradient {sig(out_max)}; probe at depth {depth}: ReLU clearly healthy with "
-        f"{', '.join(label(i, 'init') for i in good_inits) or 'no init'}, clearly not with "
-        f"{', '.join(bad_inits) or 'none'}; "
-        f"with those good inits still clearly unhealthy: {', '.join(spoilers) or 'none'}",
+        f"{names([label(i, 'init') for i in good_inits], title=B12_GOOD, what='inits')}, "
+        "clearly not with "
+        f"{names(bad_inits, title=B12_BAD, what='inits')}; "
+        "with those good inits still clearly unhealthy: "
+        f"{names(spoilers, title=B12_SPOIL, what='activations')}",
         expected="hidden outputs and gradients stay exactly 0; ReLU needs a matching init and a "
         "good init needs a suitable activation",
         tolerance=f"exact zeros at every step; 'healthy' = median |{RATIO}| ≤ "

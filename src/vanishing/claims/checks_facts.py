@@ -43,6 +43,11 @@ TINY_RATIO = 0.1
 VANISH_DECADES = 1.0
 
 
+# Titles of the appendix tables that long lists of conditions go to.
+C6_TOO = "Inits under which tanh clearly vanishes too"
+C6_NOT = "Inits under which tanh clearly does not vanish"
+
+
 @check("B11")
 def check_b11_linear(r: Results) -> ClaimResult:
     df = r.table(LINEAR)
@@ -207,8 +212,8 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
         f"{label(i, 'init')}: sigmoid {sig(row.sigmoid)}, tanh {sig(row.tanh)}"
         for i, row in med.iterrows()
     )
-    with_too = names(too) if too else "no init"
-    with_not = names(not_too) if not_too else "no init"
+    with_too = names(too, title=C6_TOO) if too else "no init"
+    with_not = names(not_too, title=C6_NOT) if not_too else "no init"
     return result(
         tree,
         measured=f"max |tanh(x) − (2σ(2x) − 1)| = {sig(err)} ({_grid(f)}); median "

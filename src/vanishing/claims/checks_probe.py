@@ -84,6 +84,10 @@ def _deepest(s: pd.DataFrame) -> int:
     return int(s["depth"].max())
 
 
+# Titles of the appendix tables that long lists of conditions go to.
+C9_STILL = "Inits under which ReLU still vanishes"
+
+
 @check("A2")
 def check_a2_lecun_tanh(r: Results) -> ClaimResult:
     m = r.json(MAXIMA)["lecun"]
@@ -234,7 +238,7 @@ def check_a12_tanh_n_width(r: Results) -> ClaimResult:
         + f"; median {RATIO_NAME} at depth {depth} — "
         + "; ".join(lines)
         + f". n ≠ 1 brought δ more than {num(LEVEL_DECADES)} decade closer to level in: "
-        + (", ".join(where) or "none"),
+        + names(where, title="Where n ≠ 1 brought δ more than a decade closer to level"),
         expected="narrower for larger n; n < 1 wider but capped below 1; no n helps a deep net",
         tolerance=f"exact for the curves; per n and init the median over seeds of the paired "
         f"reduction of |{RATIO_NAME}| must stay ≤ {num(LEVEL_DECADES)} decade ({CI} bootstrap "
@@ -327,7 +331,8 @@ def check_c9_relu_mitigates(r: Results) -> ClaimResult:
         "seeds; the comparison is qualified where ReLU is closer under some inits and further "
         "under others",
         evidence=f"ReLU against sigmoid in the probe grid at depth {depth}, per init, paired by "
-        f"seed. ReLU still vanishes under: {names(still)}; it explodes instead (farther from "
+        f"seed. ReLU still vanishes under: {names(still, title=C9_STILL)}; it explodes instead "
+        "(farther from "
         f"level than sigmoid, the opposite failure) under: {', '.join(explodes) or 'none'}. "
         + diverged_text(status, "networks"),
         figures=["delta_heatmap", "which_gradient"],

@@ -439,11 +439,21 @@ def _probe_explosions(r: Results) -> str:
             (g["log10_delta_ratio"] > BAD_DECADES)
             | (g["status"] != "finite" if "status" in g else False)
         ]
-        rows.append(
-            f"{label(name, 'activation')}: {num(len(boom))} of {num(len(g))} (inits: "
-            f"{', '.join(label(i, 'init') for i in sorted(boom['init'].unique())) or 'none'})"
-        )
-    return "; ".join(rows)
+        inits = ", ".join(label(i, "init") for i in sorted(boom["init"].unique()))
+        rows.append([label(name, "activation"), len(boom), len(g), inits or "none"])
+    if not rows:
+        return ""
+    # the inits per activation make a table, not a cell (the appendix prints it)
+    stats.record_table(
+        {
+            "title": f"Tanh-family probe networks with ‖δ₁‖/‖δ_out‖ above {num(10**BAD_DECADES)}",
+            "columns": ["activation", "networks above", "of", "inits"],
+            "rows": rows,
+        }
+    )
+    return ", ".join(f"{a}: {num(k)} of {num(n)}" for a, k, n, _ in rows) + (
+        " (their inits are listed in the appendix table)"
+    )
 
 
 def _a11_rule_of_thumb(r: Results) -> list:

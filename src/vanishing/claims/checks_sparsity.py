@@ -74,6 +74,11 @@ def _train_status(df: pd.DataFrame) -> pd.Series:
     )
 
 
+# Titles of the appendix tables that long lists of conditions go to.
+SPARSE_HELPS = "Settings where ReLU is clearly better"
+SPARSE_HURTS = "Settings where softplus is clearly better"
+
+
 @check("B3")
 def check_b3_half_zero(r: Results) -> ClaimResult:
     probe = r.table(GRID)
@@ -246,8 +251,10 @@ def check_b4_softplus(r: Results) -> ClaimResult:
         "accuracy. " + diverged_text(status, "runs") + " (a diverged run's accuracy counts as 0).",
         figures=["study_sparsity"],
         tables=[SPARSITY],
-        note=f"ReLU clearly better in: {names(helps)}; softplus clearly better in: "
-        f"{names(hurts)}. The condition 'as long as some path still carries gradient' held "
+        note=f"ReLU clearly better in: {names(helps, title=SPARSE_HELPS)}; softplus clearly "
+        "better in: "
+        f"{names(hurts, title=SPARSE_HURTS)}. The condition 'as long as some path still "
+        "carries gradient' held "
         "wherever ReLU trained.",
         values={
             "softplus_zero_frac_max": soft_zero,

@@ -200,6 +200,13 @@ A10_TABLE = "Configurations where the good fraction and the δ ratio both fell c
 A10_CONVERGED = "Configurations that converged first: reported, not counted"
 
 
+# Titles of the appendix tables that long lists of conditions go to.
+B5_DYING = "Settings where ReLU ended with many dead units"
+B5_HOLDS = "Variant × setting comparisons where the variant kept learning"
+B6_WINS = "Settings where NecroReLU's loss was clearly lower than both ReLUs'"
+E3_HOLDS = "Depths and steps where E3 holds clearly"
+
+
 @check("A10")
 def check_a10(r: Results) -> ClaimResult:
     layers = r.table(LAYERS)
@@ -318,7 +325,7 @@ def check_a10(r: Results) -> ClaimResult:
         "decade. "
         "The answer offers the drift as a rough analogy for runs that have not converged "
         f"first; configurations that converged (reported, not counted): "
-        f"{names(converged, title=A10_CONVERGED)}.",
+        f"{names(converged, title=A10_CONVERGED, what='configurations')}.",
         values={"configs_hold": float(len(holds)), "configs": float(len(conds))},
         run_tables=[table],
         diverged=diverged_of(status),
@@ -575,9 +582,10 @@ def check_b5(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"ReLU ended with ≥ {pct(DEAD_FRAC)} dead units in {num(len(dying))} init/depth "
-        f"settings ({names(list(dying.index))}; median dead share {spread(dying)}); a variant "
+        f"settings ({names(list(dying.index), title=B5_DYING, bare=True)}; median dead share "
+        f"{spread(dying)}); a variant "
         f"kept learning with a clearly lower loss in {num(len(holds))} of {num(len(conds))} "
-        f"variant × setting comparisons ({names(holds)})",
+        f"variant × setting comparisons ({names(holds, title=B5_HOLDS, bare=True)})",
         expected=f"leaky ReLU ({num(SOURCE_LEAKY_SLOPE)}), PReLU and ELU keep learning (no stuck "
         "units) and end with a lower loss where ReLU dies",
         tolerance=f"per variant and setting: median stuck share < {pct(STUCK_FRAC)} and median "
@@ -657,7 +665,7 @@ def check_b7(r: Results) -> ClaimResult:
         )
         + f"; its loss was clearly ≥ {pct(LOSS_REL)} below both ReLU's and leaky ReLU's ({leaky}) "
         f"in {num(len(wins))} of "
-        f"{num(len(conds))} init/depth settings ({names(wins)})",
+        f"{num(len(conds))} init/depth settings ({names(wins, title=B6_WINS, bare=True)})",
         expected="NecroReLU never gets stuck and sometimes has the lowest loss",
         tolerance=f"stuck share < {pct(STUCK_FRAC)} in every net, a diverged one counting as stuck "
         f"(exact); 'beats' = median "
@@ -1045,7 +1053,9 @@ def check_d2(r: Results) -> ClaimResult:
         ps = [p for p in ps if p.in_scope == inside and p.verdict != "not tested"]
         yes = [p.name for p in ps if p.verdict == "supported"]
         nets = "sigmoid nets" if inside else "other activations"
-        return f"{num(len(yes))} of {num(len(ps))} ({names(yes, title=f'{what}, {nets}')})"
+        return (
+            f"{num(len(yes))} of {num(len(ps))} ({names(yes, title=f'{what}, {nets}', bare=True)})"
+        )
 
     harder_t, small_t = "Clearly harder to train when deeper", "Clearly insignificant updates"
     large_t = "First-layer update ratio clearly large"
@@ -1253,7 +1263,7 @@ def check_e3(r: Results) -> ClaimResult:
         measured=f"slope of log10 ‖δ‖ per layer towards the input, tanh: U[±1/√n] "
         f"{txt('glorot_standard', 0)} at step 0, {txt('glorot_standard', last)} at step "
         f"{last}; Xavier {txt('xavier', 0)} at step 0, {txt('xavier', last)} at step {last}; "
-        f"holds clearly at: {names(holds)}",
+        f"holds clearly at: {names(holds, title=E3_HOLDS)}",
         expected="standard init: δ shrinks towards the input; Xavier: level",
         tolerance=f"per depth and step: median slope < −{num(LEVEL_SLOPE)} decades/layer "
         "(standard) "

@@ -40,6 +40,11 @@ def _leaky_variants(acts: set[str]) -> list[str]:
     return sorted(a for a in acts if a.startswith("leaky_relu") or a == "prelu")
 
 
+# Titles of the appendix tables that long lists of conditions go to.
+XOR_WINS = "Settings where ReLU is clearly better"
+XOR_LOSSES = "Settings where ReLU is clearly worse"
+
+
 @check("B6")
 def check_b6_xor(r: Results) -> ClaimResult:
     df = r.table(XOR)
@@ -123,7 +128,8 @@ def check_b6_xor(r: Results) -> ClaimResult:
         + " (a diverged run counts as a failure).",
         figures=["study_xor"],
         tables=[XOR],
-        note=f"ReLU clearly better in: {names(wins)}; clearly worse in: {names(losses)}. "
+        note=f"ReLU clearly better in: {names(wins, title=XOR_WINS)}; clearly worse in: "
+        f"{names(losses, title=XOR_LOSSES)}. "
         "Overall success ranking: "
         + ", ".join(f"{act_label(a)} {sig(v)}" for a, v in best.items())
         + ".",

@@ -155,17 +155,26 @@ def condition(**fields: object) -> str:
 INLINE_LIST = 4
 
 
-def names(keys: Iterable[tuple | str], limit: int = INLINE_LIST, title: str = "") -> str:
+def names(
+    keys: Iterable[tuple | str],
+    limit: int = INLINE_LIST,
+    title: str = "",
+    what: str = "settings",
+    bare: bool = False,
+) -> str:
     """'ReLU, He, 16; tanh, Xavier, 4' (or 'none'): each key's code names as reader
     labels. More than ``limit`` keys go to an appendix table titled ``title`` (the
-    claim's run_tables) and the text says 'listed in the appendix table'."""
+    claim's run_tables), and the text counts them: '6 inits (listed in the appendix
+    table “…”)', or with ``bare`` (inside a parenthesis that counts them already) just
+    'listed in the appendix table “…”'."""
     keys = list(keys)
     if not keys:
         return "none"
     txt = [label(k) if isinstance(k, str) else ", ".join(label(x) for x in k) for k in keys]
     if len(txt) > limit:
         conditions_table(title or "Conditions", txt)
-        return f"listed in the appendix table “{title}”" if title else "listed in the appendix"
+        where = f"the appendix table “{title}”" if title else "the appendix"
+        return f"listed in {where}" if bare else f"{num(len(txt))} {what} (listed in {where})"
     # conditions that hold commas themselves ('ReLU, He, depth 4') are kept apart by ';'
     sep = "; " if any(", " in t for t in txt) else ", "
     return sep.join(txt)
@@ -517,16 +526,16 @@ GAP_DECADES = 1.0
 
 
 def quantity_gap(
-    summary: pd.DataFrame, cells: Iterable[tuple[str, str, int]], limit: int = 6
+    summary: pd.DataFrame, cells: Iterable[tuple[str, str, int]], limit: int = 2
 ) -> str:
     """Where the probe's weight-gradient ratio log10 ‖∂L/∂W₁‖/‖∂L/∂W_out‖ and its δ ratio
-    log10 ‖δ₁‖/‖δ_out‖ differ by more than a decade (medians over seeds), one clause per
+    log10 ‖δ₁‖/‖δ_out‖ differ by more than a decade (medians over seeds), per
     (activation, init, depth) cell; '' where they agree. A depth claim's row says so,
     because the two can disagree by many decades (see the report's "which gradient"
-    section)."""
+    section). More than ``limit`` cells go to an appendix table."""
     if WEIGHT_RATIO not in summary or DELTA_RATIO not in summary:
         return ""
-    out = []
+    rows = []
     for act, init, depth in cells:
         sel = summary[
             (summary["activation"] == act) & (summary["init"] == init) & (summary["depth"] == depth)
@@ -541,14 +550,20 @@ def quantity_gap(
             continue
         dm, wm = float(d.median()), float(w.median())
         if abs(dm - wm) > GAP_DECADES:
-            out.append(
-                f"{condition(activation=act, init=init, depth=depth)}: δ ratio {sig(dm, 3)}, "
-                f"∂L/∂W ratio {sig(wm, 3)} decades"
-            )
-    if not out:
+            rows.append([condition(activation=act, init=init, depth=depth), sig(dm), sig(wm)])
+    if not rows:
         return ""
     lead = (
-        "The weight gradient disagrees with δ (log10 of the first layer over the output layer) in "
+        "The weight gradient disagrees with δ (log10 of the first layer over the output "
+        "layer, decades) in "
     )
-    more = f"; and {len(out) - limit} more" if len(out) > limit else ""
-    return lead + "; ".join(out[:limit]) + more + "."
+    if len(rows) > limit:
+        record_table(
+            {
+                "title": "Where the weight gradient disagrees with δ by more than a decade",
+                "columns": ["setting", "log10 δ ratio", "log10 ∂L/∂W ratio"],
+                "rows": rows,
+            }
+        )
+        return f"{lead}{num(len(rows))} settings (listed in the appendix table)."
+    return lead + "; ".join(f"{c}: δ ratio {d}, ∂L/∂W ratio {w}" for c, d, w in rows) + "."
