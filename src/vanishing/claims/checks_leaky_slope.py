@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import num
+from ..labels import interval, num
 from .registry import ClaimResult, Results, check, result
 from .stats import FINITE, diverged_of, diverged_text, exact, over_runs, sig, spread
 from .verdict import CI, all_of, part, untested
@@ -133,7 +133,7 @@ def check_c8_leaky_slope(r: Results) -> ClaimResult:
                 "above",
                 how="mean",
             )
-            effects.append(f"ε = {num(s, 6)}: {sig(st.value)} [{sig(st.lo)}, {sig(st.hi)}]")
+            effects.append(f"ε = {num(s, 6)}: {interval(st.value, st.lo, st.hi)}")
     typed = d[~d["source"].str.startswith("read from installed")]
     return result(
         tree,

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..families import FAMILIES, family
-from ..labels import label, num, pct
+from ..labels import interval, label, num, pct
 from .checks_meanfield import LEVEL_SLOPE
 from .registry import ClaimResult, Results, check, result
 from .stats import fmt_stat, sig
@@ -201,7 +201,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
         )
         lo, hi = x["part"].statistic.lo, x["part"].statistic.hi
         return (
-            f"{label(a)} {sig(x['gap'], 2)} [{sig(lo, 2)}, {sig(hi, 2)}] at σ_b² = "
+            f"{label(a)} {interval(x['gap'], lo, hi, 2)} at σ_b² = "
             f"{sig(float(x['worst_sigma_b2']), 2)}{shallow_txt}"
         )
 
@@ -244,7 +244,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
         rows_txt = ", ".join(sig(b, 2) for b in miss_rows)
         cond_txt = (
             f" Every miss is at σ_b² ∈ {{{rows_txt}}}; on the other rows the worst gap over "
-            f"all activations is {sig(rest_val, 2)} [{sig(r_lo, 2)}, {sig(r_hi, 2)}]"
+            f"all activations is {interval(rest_val, r_lo, r_hi, 2)}"
             + (" (within the gap)." if r_hi <= GAP else ".")
         )
         values["gap_worst_other_rows"] = rest_val

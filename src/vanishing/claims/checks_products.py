@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..labels import label, num, pct
+from ..labels import interval, label, num, pct
 from . import stats
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import exact, listing, pow10, share, sig, spread, with_interval
@@ -343,7 +343,7 @@ def check_a8_half_inside(r: Results) -> ClaimResult:
         measured=f"5 % of the products that did not vanish had fewer than {spread(q05)} of "
         f"their x inside ±t1({num(n, 6)}); the vanishing rate falls to {pct(VANISH_POINT)} at "
         "a share "
-        f"inside of {sig(f50)} [{sig(lo)}, {sig(hi)}] ({CI} bootstrap over {n_seeds} seeds)"
+        f"inside of {interval(f50, lo, hi)} ({CI} bootstrap over {n_seeds} seeds)"
         + (
             f"; E[ln f′] = 0 (median product level) at s = {sig(be['s'])}, where "
             f"{sig(be['frac_inside'])} of x are inside"

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..labels import num
+from ..labels import interval, num
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import (
     FINITE,
@@ -329,7 +329,7 @@ def check_d6_truncated_normal(r: Results) -> ClaimResult:
         "bound holds by design and plain normal's tail is the normal law's; this is a check of "
         "the implementation, not measured support. Whether it matters: truncation (which also "
         f"lowers the sd to {sig(float(trunc['std_w'].mean()))}) changes log10(first/last) by "
-        f"{sig(eff.value)} [{sig(eff.lo)}, {sig(eff.hi)}] decades (paired by seed; "
+        f"{interval(eff.value, eff.lo, eff.hi)} decades (paired by seed; "
         f"{spread(r_plain)} plain, {spread(r_trunc)} truncated).",
         values={"truncated_max_abs": t_max, "plain_beyond_2": k / n, "ratio_diff": eff.value},
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import interval, num, pct
 from ..labels import label as act_label
-from ..labels import num, pct
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     condition,
@@ -33,7 +33,7 @@ ABS_GOOD = 0.9
 def _rate(s: pd.Series) -> str:
     k, n = float(s.sum()), float(len(s))
     lo, hi = wilson(k, n)
-    return f"{sig(k / n)} [{sig(lo, 2)}, {sig(hi, 2)}]"
+    return f"{interval(k / n, lo, hi)}"
 
 
 def _leaky_variants(acts: set[str]) -> list[str]:

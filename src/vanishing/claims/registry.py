@@ -21,6 +21,8 @@ from .verdict import VERDICTS, Part, Statistic, Verdict, conclude
 
 # The fields a reader reads as sentences (see ``prose``).
 PROSE = ("measured", "expected", "tolerance", "evidence", "note")
+# The fields the report prints as clauses, not sentences: no full stop at their end.
+CLAUSES = ("measured", "expected", "tolerance", "condition")
 
 
 @dataclass
@@ -59,6 +61,8 @@ class ClaimResult:
         d = asdict(self)
         for key in PROSE:
             d[key] = prose(d[key])
+        for key in CLAUSES:  # the report joins these with its own punctuation
+            d[key] = d[key].rstrip().removesuffix(".") if not d[key].endswith("...") else d[key]
         d["values"] = {k: (None if not math.isfinite(v) else v) for k, v in self.values.items()}
         st = self.statistic
         # a Statistic, or (checks that build it themselves) its dict already
