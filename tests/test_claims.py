@@ -299,3 +299,17 @@ def test_pow10_writes_a_number_held_as_its_log10(log10: float, text: str) -> Non
     assert pow10(log10) == text
     if abs(log10) < 300 and "−" not in text:
         assert math.isclose(parse_num(text), 10.0**log10, rel_tol=5e-3)
+
+
+def test_claims_json_strings_read_as_sentences_and_clauses() -> None:
+    # "paired by seed. none of 120 networks diverged" and "E4.." in the published report
+    d = ClaimResult(
+        "supported",
+        "seed sd 0.519.",
+        "level",
+        "≤ 0.1",
+        evidence="paired by seed. none of 120 networks diverged.",
+    ).to_dict()
+    assert d["evidence"] == "paired by seed. None of 120 networks diverged."
+    assert d["measured"] == "seed sd 0.519"  # the report adds its own punctuation
+    assert d["run_tables"] == []
