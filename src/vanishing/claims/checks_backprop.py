@@ -67,9 +67,9 @@ def check_b8_tanh_output(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"time from y / time from x: {fmt_stat(cheaper)}; median times "
-        f"{sig(med_y * 1e3)} ms from y vs {sig(med_x * 1e3)} ms from x ({numel:,} {dtype} "
+        f"{sig(med_y * 1e3)} ms from y vs {sig(med_x * 1e3)} ms from x ({num(numel)} {dtype} "
         f"points, {threads} thread{'' if threads == 1 else 's'}); max |1 − y² − autograd| = "
-        f"{sig(diff)} over {t['numel']:,} float64 points; operations per element (of "
+        f"{sig(diff)} over {num(t['numel'])} float64 points; operations per element (of "
         f"them transcendental): from y {ops_y} ({tr_y}), recomputing 1 − tanh²(x) {ops_x} "
         f"({tr_x}), sech²(x) {t['ops_from_input_sech2']} "
         f"({t['ops_transcendental_from_input_sech2']})",

@@ -126,7 +126,7 @@ def check_c4_unit_interval(r: Results) -> ClaimResult:
         tree,
         measured=f"N(0,1) inside [−1, 1]: {sig(inside, 4)} exactly "
         f"({sig(f['normal_inside_unit_mc'], 4)} "
-        f"of {f['normal_n_samples']:,} draws); 2-hidden-layer sigmoid net: first/last "
+        f"of {num(f['normal_n_samples'])} draws); 2-hidden-layer sigmoid net: first/last "
         f"weight-gradient norm {spread(ratio)}, mean σ′ in hidden layers {spread(deriv)}",
         expected="all weights in [−1, 1]; a tiny first-layer gradient",
         tolerance=f"'all' = ≥ {pct(ALL_INSIDE)} inside (exact); 'tiny' = median first/last "

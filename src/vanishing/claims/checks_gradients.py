@@ -176,7 +176,7 @@ def check_e7_which_gradient(r: Results) -> ClaimResult:
         + ("; ".join(others) if others else "none in this grid"),
         expected="under some init, ‖δ‖ more than a decade smaller at the first hidden layer "
         "than at the last while the weight "
-        f"gradients of the two within a factor of {10**LEVEL_DECADES:.2g} of each other",
+        f"gradients of the two within a factor of {num(10**LEVEL_DECADES, 2)} of each other",
         tolerance=f"per init, median over seeds of {DELTA_NAME} < {num(SHRINK_DECADES)} decade and "
         f"of |{WGRAD_NAME}| ≤ {num(LEVEL_DECADES)} decade ({CI} bootstrap intervals over seeds); "
         "an existence claim ('can'): one init where both clearly hold supports it, an init "

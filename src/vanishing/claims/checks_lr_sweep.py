@@ -230,7 +230,7 @@ def check_c1_lr(r: Results) -> ClaimResult:
     ge1 = [float(lr) for lr in med.index if lr >= 1]
     if ge1:
         runs = "; ".join(
-            "α = {:g}: {} of {} seeds diverged".format(lr, *_failed(status, lr)) for lr in ge1
+            "α = {}: {} of {} seeds diverged".format(num(lr, 6), *_failed(status, lr)) for lr in ge1
         )
         unit_txt = f"Here, at α ≥ 1: {runs}."
     else:

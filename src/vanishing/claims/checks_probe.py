@@ -94,7 +94,7 @@ def check_a2_lecun_tanh(r: Results) -> ClaimResult:
     s = r.table(SUMMARY)
     depth = _deepest(s)
     constants = part(
-        f"f(1) = 1 with a = {num(m['a'], 6)}, b = {m['b']:.4g}",
+        f"f(1) = 1 with a = {num(m['a'], 6)}, b = {num(m['b'], 4)}",
         exact("|f(1) − 1|", abs(m["f_at_1"] - 1), LECUN_F1_TOL, "below"),
     )
     acts = set(s["activation"])

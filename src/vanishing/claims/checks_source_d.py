@@ -284,7 +284,7 @@ def check_d6_truncated_normal(r: Results) -> ClaimResult:
                     abs(k / n - NORMAL_BEYOND_2),
                     lo,
                     hi,
-                    f"Wilson {CI} over {int(n):,} weights",
+                    f"Wilson {CI} over {num(int(n))} weights",
                     BEYOND_2_TOL,
                     "below",
                 ),
@@ -314,7 +314,7 @@ def check_d6_truncated_normal(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"truncated normal: max|w| = {t_max:.5f} over all seeds and layers; plain "
-        f"normal: {sig(100 * k / n)} % of {int(n):,} weights beyond ±2 (the normal law: "
+        f"normal: {sig(100 * k / n)} % of {num(int(n))} weights beyond ±2 (the normal law: "
         f"{100 * NORMAL_BEYOND_2:.2f} %), per-seed max|w| {spread(plain_max)}",
         expected=f"truncated ≤ 2 (its 2σ); plain normal {100 * NORMAL_BEYOND_2:.2f} % beyond ±2",
         tolerance=f"max ≤ {num(TRUNCATION)} + {num(FLOAT32_SLACK)}; beyond-2 share within "

@@ -142,7 +142,7 @@ def check_a6_widest_band(r: Results) -> ClaimResult:
         tolerance=f"argmax = {num(SOURCE_N)}, |t1 − {num(SOURCE_T1)}| ≤ {num(THREE_DECIMALS)}; "
         "continuous max "
         f"above the integer max by ≥ {num(NUMERIC_TOL)}",
-        evidence=f"t1 on a {_default(theory.t1_continuous_max, 'grid'):,}-point grid over "
+        evidence=f"t1 on a {num(_default(theory.t1_continuous_max, 'grid'))}-point grid over "
         f"n ∈ ({num(_default(theory.t1_continuous_max, 'n_lo'), 6)}, "
         f"{num(_default(theory.t1_continuous_max, 'n_hi'), 6)}], refined by golden-section search; "
         f"the integer maximum over n = 2…{_default(theory.t1_integer_max, 'n_max')}.",
