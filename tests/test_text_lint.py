@@ -67,10 +67,13 @@ def test_a_parenthetical_repeated_within_a_claim_is_caught() -> None:
     assert lint_claims(once) == []
 
 
-def test_markdown_asterisks_in_a_check_string_are_caught() -> None:
-    hits = lint_claims(_claims(note="at the fixed point q* and q* again"))
-    assert "Markdown asterisk" in {h.rule for h in hits}
-    assert lint_claims(_claims(note="at the fixed point q∗")) == []
+def test_markdown_emphasis_in_a_check_string_is_caught() -> None:
+    # "Markdown asterisks appear literally (p. 3)" of the PDF
+    for text in ("its **form**, its scope", "an *existence* claim"):
+        hits = lint_claims(_claims(note=text))
+        assert "Markdown emphasis" in {h.rule for h in hits}, text
+    # the fixed point q* is notation, not emphasis
+    assert lint_claims(_claims(note="at the fixed point q* and q* again")) == []
 
 
 def test_markdown_lint_skips_code_paths_and_links() -> None:

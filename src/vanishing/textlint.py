@@ -4,9 +4,10 @@ Each rule is a pattern a reader of the published report met (issue 16, "Numbers 
 text"): e-notation, long numbers without thousands separators, the wrong percent
 style, sentences that start lower-case, intervals that print as a point, "± 0",
 double periods, one parenthetical repeated within a claim, zero-init networks called
-"overflowed", literal Markdown asterisks in a check's string. ``lint_text`` checks a
-piece of prose, ``lint_claims`` every claim of a claims.json, ``lint_markdown`` a
-rendered report.md (code spans, URLs and paths are not prose and are skipped).
+"overflowed", Markdown emphasis in a check's string (the PDF prints it literally).
+``lint_text`` checks a piece of prose, ``lint_claims`` every claim of a claims.json,
+``lint_markdown`` a rendered report.md (code spans, URLs and paths are not prose and
+are skipped).
 
     python -m vanishing.textlint docs/report/report.md results/claims.json
 """
@@ -51,6 +52,8 @@ RULES: dict[str, re.Pattern[str]] = {
     "power of ten in the decimal range": re.compile(r"× 10(?:⁻²|⁻¹|⁰|¹|²|³|⁴|⁵)(?![⁰¹²³⁴⁵⁶⁷⁸⁹])"),
 }
 _SENTENCE = re.compile(r"(?P<before>[\w.)\]]+)\. (?P<word>[a-z][\w'’]*)")
+# An asterisk that opens Markdown emphasis (*word, **word); q* (a fixed point) does not.
+_EMPHASIS = re.compile(r"(?<![\w)\]*])\*{1,2}(?=[^\s*])")
 _PAREN = re.compile(r"\([^()]{16,}\)")
 _INTERVAL = re.compile(rf"(?P<v>{_NUMBER}) \[(?P<lo>{_NUMBER}), (?P<hi>{_NUMBER})\]")
 
@@ -84,7 +87,7 @@ CLAIM_FIELDS = ("measured", "expected", "tolerance", "evidence", "note", "condit
 
 def lint_claims(claims: dict[str, Any]) -> list[Hit]:
     """Every claim's strings in a claims.json (as loaded), plus the rules that need the
-    whole claim: a parenthetical repeated within it, Markdown asterisks."""
+    whole claim: a parenthetical repeated within it, Markdown emphasis."""
     hits = lint_text(claims.get("method", ""), "method")
     for c in claims["claims"]:
         texts = {f: c.get(f) or "" for f in CLAIM_FIELDS}
@@ -98,10 +101,9 @@ def lint_claims(claims: dict[str, Any]) -> list[Hit]:
         for field, text in texts.items():
             where = f"{c['id']} {field}"
             hits += lint_text(text, where)
-            if "*" in text:
-                hits.append(
-                    Hit("Markdown asterisk", where, text[max(0, text.index("*") - 30) :][:60])
-                )
+            hits += [
+                Hit("Markdown emphasis", where, _excerpt(text, m)) for m in _EMPHASIS.finditer(text)
+            ]
         repeated = Counter(p for t in texts.values() for p in _PAREN.findall(t))
         hits += [Hit("repeated parenthetical", c["id"], p) for p, k in repeated.items() if k > 1]
     return hits

@@ -140,7 +140,7 @@ def check_e1_chi1(r: Results) -> ClaimResult:
         tree,
         measured=f"depth {depth}, {n} activation × init pairs: χ1 along the layers gets the "
         f"direction right for {k_sign}, within tolerance for {k_within}, r = {sig(rv)} "
-        f"[{sig(lo)}, {sig(hi)}]; χ1 at q∗ alone: direction {sig(qstar['sign'])}, r = "
+        f"[{sig(lo)}, {sig(hi)}]; χ1 at q* alone: direction {sig(qstar['sign'])}, r = "
         f"{sig(qstar['r'])}; seed sd of the measured slope: median {sig(float(sd.median()))} "
         f"({int(deep['seed'].nunique())} seeds)",
         expected="measured slope of ln‖δ‖ per layer = ½·ln χ1",
@@ -150,7 +150,7 @@ def check_e1_chi1(r: Results) -> ClaimResult:
         f"tolerance for ≥ {pct(WITHIN_TOL)} of pairs (Wilson {CI}), r ≥ {num(CORRELATION)} ({CI} "
         "bootstrap over pairs)",
         evidence="χ1 = σ_w²·E[φ′(h)²] by a dense trapezoid rule (σ_b² = 0), at the fixed point "
-        "q∗ and along the actual layer variances, against the least-squares slope of ln‖δ‖ "
+        "q* and along the actual layer variances, against the least-squares slope of ln‖δ‖ "
         "in the probe grid's deepest networks. "
         + (
             f"The {num(n_zero_nets)} zero-init networks have δ exactly 0 in every hidden "

@@ -259,8 +259,8 @@ def check_e6_phase(r: Results) -> ClaimResult:
         + cond_txt
     )
     note = (
-        "The line χ1 = 1 is the theory at the fixed point q∗ (infinite depth). Where q∗ is 0 "
-        "or ∞ (zero bias with φ(0) = 0 and φ'(0) > 0: q∗ → 0; softplus: q∗ → ∞), q approaches "
+        "The line χ1 = 1 is the theory at the fixed point q* (infinite depth). Where q* is 0 "
+        "or ∞ (zero bias with φ(0) = 0 and φ'(0) > 0: q* → 0; softplus: q* → ∞), q approaches "
         "it as a power law rather than exponentially, and at finite depth the measured level "
         "set sits off the line. The same theory followed layer by layer from the input "
         "variance (finite depth) "
@@ -284,7 +284,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
         "qualified when it holds for some and fails for others (by family, then activation)",
         evidence="MLPs with Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) "
         "in every layer, on a grid of (σ_w², σ_b²) per activation; per-layer slope of ln‖δ‖ "
-        "against ½ ln χ1 at the fixed point q∗ and the line χ1 = 1 (trapezoid rule).",
+        "against ½ ln χ1 at the fixed point q* and the line χ1 = 1 (trapezoid rule).",
         figures=FIGURES,
         tables=[GRID, THEORY, CRIT],
         note=note,

@@ -231,7 +231,7 @@ def check_d5_remedies(r: Results) -> ClaimResult:
     if crit:
         note += (
             f" The critical init is sigmoid's order-to-chaos point at zero bias, σ_w² = "
-            f"{sig(crit[0], 3)}, where mean-field χ1 = σ_w² E[φ'(h)²] at the fixed point q∗ "
+            f"{sig(crit[0], 3)}, where mean-field χ1 = σ_w² E[φ'(h)²] at the fixed point q* "
             "rises through 1; weights N(0, σ_w²/fan_in)."
         )
     if premise.verdict == "refuted":
