@@ -128,7 +128,7 @@ def test_c9_an_overflowed_relu_probe_counts_as_exploded(tmp_path: Path) -> None:
         res = cp.check_c9_relu_mitigates(_summary(tmp_path, cells, overflowed={("relu", "normal")}))
     assert res.diverged == {"runs": 5, "of": 20}
     # the five overflowed nets are listed in the claim's appendix table, not in the cell
-    assert "5 overflowed of 20 networks (listed in the appendix table)" in res.evidence
+    assert "5 overflowed of 20 networks, listed in the appendix table" in res.evidence
     assert ["ReLU", "N(0, 1)", 16, 0, "overflowed"] in tables[0]["rows"]
     assert "n/a" not in res.measured
     # exploded under N(0, 1): farther from level than sigmoid there (|ratio| is the

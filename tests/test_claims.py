@@ -183,7 +183,7 @@ def test_a_long_run_list_goes_to_an_appendix_table() -> None:
     status = pd.Series(["diverged"] * 5 + ["finite"], index=idx)
     with stats.collecting_run_tables() as tables:
         text = stats.diverged_text(status, "networks")
-    assert text == "5 diverged of 6 networks (listed in the appendix table)"
+    assert text == "5 diverged of 6 networks, listed in the appendix table"
     (table,) = tables
     assert table["columns"] == ["activation", "init", "depth", "seed", "status"]
     assert table["rows"][0] == ["ReLU", "He", 16, 0, "diverged"] and len(table["rows"]) == 5

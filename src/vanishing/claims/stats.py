@@ -438,7 +438,7 @@ def diverged_text(status: pd.Series, what: str = "runs", limit: int = 3) -> str:
     if len(bad) <= limit:
         return f"{head} ({run_names(bad.index, limit)})"
     run_table(f"{what.capitalize()} that diverged or overflowed", bad.index, bad.to_list())
-    return f"{head} (listed in the appendix table)"
+    return f"{head}, listed in the appendix table"
 
 
 def run_names(index: pd.Index, limit: int = 8) -> str:
