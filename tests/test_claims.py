@@ -159,7 +159,7 @@ def test_spread_counts_non_finite_runs() -> None:
     assert stats.spread([1e-8, 1e-2, 1.0]).startswith("median 0.01")
     assert "n/a" not in stats.sig(math.nan)
     # "0.74 ± 0 (n = 5)" once: runs that agree exactly say so
-    assert stats.spread([0.74] * 5) == "0.74 (identical in all 5 runs)"
+    assert stats.spread([0.74] * 5) == "0.74 (n = 5, identical)"
     assert "± 0 " not in stats.spread([0.74, 0.74, math.inf])
 
 

@@ -331,7 +331,7 @@ def humanise(text: Any) -> str:
 # Words a sentence may start with in lower case (math and code, not English), and the
 # abbreviations after which ". x" does not end a sentence. The text lint shares them.
 LOWER_STARTS = frozenset(
-    {"tanh", "ln", "log", "log10", "exp", "sech", "softplus", "t1", "n", "x", "lr", "σ", "δ", "χ1"}
+    {"tanh", "ln", "log", "log10", "exp", "sech", "softplus", "t1", "n", "x", "lr", "doi", "arXiv"}
 )
 ABBREVIATIONS = frozenset({"e.g", "i.e", "al", "vs", "cf", "approx", "resp", "etc", "fig", "eq"})
 _SENTENCE_START = re.compile(r"(?P<before>[\w.)\]]+)\. (?P<word>[a-z][\w'’]*)")

@@ -39,8 +39,11 @@ _NUMBER = r"−?\d[\d,]*(?:\.\d+)?(?: × 10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹
 RULES: dict[str, re.Pattern[str]] = {
     # 1e-6, 2.5E+04 (not inside a word: a hash such as 9e3a1f7 is no number)
     "e-notation": re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])"),
-    # 1348: four or more digits without separators (four-digit years 1900–2099 are fine)
-    "no thousands separator": re.compile(r"(?<![\w.,/#−-])(?!(?:19|20)\d\d(?!\d))\d{4,}(?![\w,])"),
+    # 1348: four or more digits without separators; years (1900–2099), IDs and page
+    # ranges are not counts (see _ID)
+    "no thousands separator": re.compile(
+        r"(?<![\w.,/#:–−-])(?!(?:19|20)\d\d(?!\d))\d{4,}(?![\w,–]|\.\d)"
+    ),
     # the one percent style has a space: "95 %"
     "percent style": re.compile(r"\d%" if PERCENT == " %" else r"\d %"),
     # an interval printed as a point: "1 [1, 1]", "0.999 [1, 1]"
@@ -54,14 +57,22 @@ RULES: dict[str, re.Pattern[str]] = {
 _SENTENCE = re.compile(r"(?P<before>[\w.)\]]+)\. (?P<word>[a-z][\w'’]*)")
 # An asterisk that opens Markdown emphasis (*word, **word); q* (a fixed point) does not.
 _EMPHASIS = re.compile(r"(?<![\w)\]*])\*{1,2}(?=[^\s*])")
-_PAREN = re.compile(r"\([^()]{16,}\)")
+# A repeated phrase, not a short data tag such as "(n = 10)" or "(n = 2, identical)".
+_PAREN = re.compile(r"\([^()]{20,}\)")
 _INTERVAL = re.compile(rf"(?P<v>{_NUMBER}) \[(?P<lo>{_NUMBER}), (?P<hi>{_NUMBER})\]")
+
+
+# Words after which a number is an identifier, not a count: "question 176794", "LNCS 1524".
+_ID = re.compile(r"(?:question|issue|LNCS|vol\.|no\.|pp\.|PR|commit|seed|ID|step)\s+$", re.I)
 
 
 def lint_text(text: str, where: str = "") -> list[Hit]:
     """Every rule's hits in one piece of prose."""
     hits = [
-        Hit(rule, where, _excerpt(text, m)) for rule, rx in RULES.items() for m in rx.finditer(text)
+        Hit(rule, where, _excerpt(text, m))
+        for rule, rx in RULES.items()
+        for m in rx.finditer(text)
+        if not (rule == "no thousands separator" and _ID.search(text[: m.start()]))
     ]
     for m in _SENTENCE.finditer(text):
         if not lower_start(m.group("before"), m.group("word")):

@@ -70,7 +70,7 @@ def listing(values: Iterable[float]) -> str:
 
 def spread(values: Iterable[float], digits: int = 3, unit: str = "") -> str:
     """'mean ± sd (n = k)' over runs; the median and range when the values span orders
-    of magnitude; 'x (identical in all k runs)' when they do not vary at all.
+    of magnitude; 'x (n = k, identical)' when they do not vary at all (never '± 0').
     Non-finite values (diverged runs) are counted, never dropped silently."""
     v = np.asarray(list(values), dtype=float)
     bad = int((~np.isfinite(v)).sum())
@@ -81,7 +81,7 @@ def spread(values: Iterable[float], digits: int = 3, unit: str = "") -> str:
     if len(fin) == 1:
         return f"{sig(float(fin[0]), digits)}{unit} (n = 1{tail})"
     if np.all(fin == fin[0]):
-        return f"{sig(float(fin[0]), digits)}{unit} (identical in all {num(len(fin))} runs{tail})"
+        return f"{sig(float(fin[0]), digits)}{unit} (n = {num(len(fin))}, identical{tail})"
     pos = fin[fin > 0]
     if len(pos) == len(fin) and pos.max() / pos.min() > 100:
         lo, hi = float(fin.min()), float(fin.max())
