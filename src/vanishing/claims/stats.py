@@ -477,13 +477,14 @@ def collecting_run_tables() -> Iterator[list[dict[str, Any]]]:
 
 
 def _cell(level: str | None, value: object) -> str | int | float:
-    """A table cell: code names as reader labels, numbers kept as numbers."""
+    """A table cell: code names as reader labels, counts and indices kept as integers,
+    other numbers formatted."""
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return float(value)
+        return num(float(value), 6)  # a learning rate or a scale, in the one number style
     if level in _CONDITION_FIELDS and level not in ("depth", "width", "hidden", "seed", "step"):
         return _CONDITION_FIELDS[level](value)
     return label(value)
