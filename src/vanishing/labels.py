@@ -339,11 +339,14 @@ _DOUBLE_PERIOD = re.compile(r"(?<!\.)\.\s?\.(?!\.)")
 
 
 def lower_start(before: str, word: str) -> bool:
-    """Is ``word`` after '<before>. ' a sentence that starts lower-case?"""
+    """Is ``word`` after '<before>. ' a sentence that starts lower-case? Not when it is
+    math, an abbreviation's tail or a code name (its label is capitalised as it should
+    be; 'lecun' must not become 'Lecun')."""
     return (
         before.lower().rstrip(".") not in ABBREVIATIONS
         and word not in LOWER_STARTS
         and len(word) > 1
+        and _lookup(word, None) is None
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import num, pct
+from ..labels import label, num, pct
 from . import stats
 from .registry import ClaimResult, Results, check, result
 from .stats import exact, listing, share, sig, spread, with_interval
@@ -218,7 +218,8 @@ def check_e4_orthogonal(r: Results) -> ClaimResult:
     if others:
         g = lin[(lin["init"] == others[0]) & (lin["depth"] == dmax)]
         gauss_txt = (
-            f" {others[0]} at depth {dmax}: ln-sv sd {spread(g['jac_ln_sv_sd'])}, seed sd "
+            f" {label(others[0], 'init')} init at depth {dmax}: ln-sv sd "
+            f"{spread(g['jac_ln_sv_sd'])}, seed sd "
             f"{sig(float(g['log10_grad_first'].std()))}."
         )
     return result(

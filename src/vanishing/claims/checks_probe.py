@@ -113,7 +113,7 @@ def check_a2_lecun_tanh(r: Results) -> ClaimResult:
                 unit=" decades",
             )
             conds.append(part(f"init {init}", st))
-            lines.append(f"{init}: scaled {spread(lv, 2)} vs tanh {spread(tv, 2)}")
+            lines.append(f"{label(init, 'init')}: scaled {spread(lv, 2)} vs tanh {spread(tv, 2)}")
             used.append(s[s["activation"].isin(["lecun_tanh", "tanh"]) & (s["init"] == init)])
         measured_part = across("the scaled tanh keeps δ more level than tanh", conds)
     else:
