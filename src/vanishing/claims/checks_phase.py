@@ -279,7 +279,8 @@ def check_e6_phase(r: Results) -> ClaimResult:
         tree,
         measured=measured,
         expected="the measured slope of ln‖δ‖ changes sign on the line χ1 = 1, every activation",
-        tolerance=f"per activation, the largest gap over σ_b² rows ≤ ln {num(RATIO)} = {GAP:.3f} "
+        tolerance=f"per activation, the largest gap over σ_b² rows ≤ ln {num(RATIO)} = "
+        f"{num(GAP, 3)} "
         f"(σ_w² within {pct(RATIO - 1)}); the claim is made for every activation, so it is "
         "qualified when it holds for some and fails for others (by family, then activation)",
         evidence="MLPs with Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) "

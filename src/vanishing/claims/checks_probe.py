@@ -125,8 +125,8 @@ def check_a2_lecun_tanh(r: Results) -> ClaimResult:
     status = _status(pd.concat(used)) if used else pd.Series(dtype=str)
     return result(
         tree,
-        measured=f"f(1) = {m['f_at_1']:.4f}, gain f′(0) = {m['gain_at_0']:.3f}, "
-        f"Var f(N(0,1)) = {m['var_f_standard_normal']:.3f}; {RATIO_NAME} at depth {depth}: "
+        measured=f"f(1) = {num(m['f_at_1'], 5)}, gain f′(0) = {num(m['gain_at_0'], 4)}, "
+        f"Var f(N(0,1)) = {num(m['var_f_standard_normal'], 3)}; {RATIO_NAME} at depth {depth}: "
         + ("; ".join(lines) if lines else "variant not in this grid"),
         expected="f(±1) = ±1 (LeCun et al. 1998) and more level gradients than tanh under "
         "unit-variance inits",
@@ -234,7 +234,7 @@ def check_a12_tanh_n_width(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"width of {{f′ ≥ {num(USEFUL_DERIV)}}}: "
-        + ", ".join(f"n = {num(n, 6)}: {widths[n]:.2f}" for n in ns)
+        + ", ".join(f"n = {num(n, 6)}: {num(widths[n], 3)}" for n in ns)
         + f"; median {RATIO_NAME} at depth {depth} — "
         + "; ".join(lines)
         + f". n ≠ 1 brought δ more than {num(LEVEL_DECADES)} decade closer to level in: "

@@ -211,7 +211,7 @@ def check_a3_tanh_product_vanishes(r: Results) -> ClaimResult:
         tables=[PRODUCTS, EXPECTED],
         note=(
             "Vanishing is geometric but can be slow: the median product needs about "
-            + ", ".join(f"{k:.0f} factors at {s}" for s, k in k_needed.items())
+            + ", ".join(f"{num(round(k))} factors at {s}" for s, k in k_needed.items())
             + f" to reach {_lim(r)[0]}."
         )
         if k_needed

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..labels import interval, num
+from ..labels import interval, num, pct
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import (
     FINITE,
@@ -313,10 +313,10 @@ def check_d6_truncated_normal(r: Results) -> ClaimResult:
     eff = over_runs("mean paired change of log10 first/last", diff, 0.0, "above", how="mean")
     return result(
         tree,
-        measured=f"truncated normal: max|w| = {t_max:.5f} over all seeds and layers; plain "
+        measured=f"truncated normal: max|w| = {num(t_max, 6)} over all seeds and layers; plain "
         f"normal: {sig(100 * k / n)} % of {num(int(n))} weights beyond ±2 (the normal law: "
-        f"{100 * NORMAL_BEYOND_2:.2f} %), per-seed max|w| {spread(plain_max)}",
-        expected=f"truncated ≤ 2 (its 2σ); plain normal {100 * NORMAL_BEYOND_2:.2f} % beyond ±2",
+        f"{pct(NORMAL_BEYOND_2)}), per-seed max|w| {spread(plain_max)}",
+        expected=f"truncated ≤ 2 (its 2σ); plain normal {pct(NORMAL_BEYOND_2)} beyond ±2",
         tolerance=f"max ≤ {num(TRUNCATION)} + {num(FLOAT32_SLACK)}; beyond-2 share within "
         f"{num(100 * BEYOND_2_TOL, 6)} percentage point of the normal law's (Wilson {CI}); "
         "plain max > "

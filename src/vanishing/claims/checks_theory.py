@@ -94,7 +94,7 @@ def check_a5_t1_threshold(r: Results) -> ClaimResult:
     return result(
         all_of("A5", [part("t1(n) is where f′ = 1/n", stat)]),
         measured=f"closed form vs bisection: max difference {sig(worst)} over n ∈ "
-        f"{listing(rows['n'])}; t1(2) = {t1_2:.4f}",
+        f"{listing(rows['n'])}; t1(2) = {num(t1_2, 4)}",
         expected="the closed form t1(n) = artanh(√(1 − 1/n²))/n is where f′ = 1/n",
         tolerance=f"|closed form − bisection| ≤ {num(NUMERIC_TOL)}",
         evidence="For each n the level crossing f′(x) = 1/n was found by bisection on the "
@@ -134,8 +134,8 @@ def check_a6_widest_band(r: Results) -> ClaimResult:
     )
     return result(
         tree,
-        measured=f"integer argmax n = {n_int}, t1 = {t_int:.4f}; continuous argmax "
-        f"n = {n_star:.3f}, t1 = {t_star:.4f}",
+        measured=f"integer argmax n = {n_int}, t1 = {num(t_int, 4)}; continuous argmax "
+        f"n = {num(n_star, 4)}, t1 = {num(t_star, 4)}",
         expected=f"n = {num(SOURCE_N)} with ±{num(SOURCE_T1)} among integers; a slightly wider "
         "band for "
         "some real n",
@@ -148,7 +148,7 @@ def check_a6_widest_band(r: Results) -> ClaimResult:
         f"the integer maximum over n = 2…{_default(theory.t1_integer_max, 'n_max')}.",
         figures=["thresholds"],
         tables=[MAXIMA],
-        note=f"The continuous optimum is n ≈ {n_star:.2f}, only {t_star - t_int:.4f} wider "
+        note=f"The continuous optimum is n ≈ {num(n_star, 3)}, only {num(t_star - t_int, 2)} wider "
         f"than n = {n_int}.",
         values={"n_star": n_star, "t_star": t_star, "t_int": t_int},
     )

@@ -821,7 +821,7 @@ def check_b9(r: Results) -> ClaimResult:
         figures=["training_loss_curves"],
         tables=[STEPS],
         note=f"He's gain for a leaky slope a is √(2/(1 + a²)): for a = {num(SOURCE_LEAKY_SLOPE)} "
-        f"that is {100 * (1 - math.sqrt(1 / (1 + SOURCE_LEAKY_SLOPE**2))):.2f} % below "
+        f"that is {pct(1 - math.sqrt(1 / (1 + SOURCE_LEAKY_SLOPE**2)))} below "
         "ReLU's, so analytically the inits barely differ.",
         diverged=diverged_of(status),
     )
