@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from vanishing.claims import checks_probe as cp
+from vanishing.claims import stats
 from vanishing.claims.registry import Results
 from vanishing.pipeline import results_at, run_stage
 
@@ -123,9 +124,13 @@ def test_c9_an_overflowed_relu_probe_counts_as_exploded(tmp_path: Path) -> None:
         ("sigmoid", "normal"): -2,
         ("relu", "normal"): 9,
     }
-    res = cp.check_c9_relu_mitigates(_summary(tmp_path, cells, overflowed={("relu", "normal")}))
+    with stats.collecting_run_tables() as tables:
+        res = cp.check_c9_relu_mitigates(_summary(tmp_path, cells, overflowed={("relu", "normal")}))
     assert res.diverged == {"runs": 5, "of": 20}
-    assert "ReLU, N(0, 1), depth 16, seed 0" in res.evidence and "n/a" not in res.measured
+    # the five overflowed nets are listed in the claim's appendix table, not in the cell
+    assert "5 overflowed of 20 networks, listed in the appendix table" in res.evidence
+    assert ["ReLU", "N(0, 1)", 16, 0, "overflowed"] in tables[0]["rows"]
+    assert "n/a" not in res.measured
     # exploded under N(0, 1): farther from level than sigmoid there (|ratio| is the
     # distance), closer under He, where it still vanishes: qualified, naming both sides
     assert res.verdict == "qualified"

@@ -21,6 +21,7 @@ from vanishing.claims import (
     checks_sparsity,
     checks_underflow,
     checks_xor,
+    stats,
 )
 from vanishing.claims.registry import Results
 from vanishing.pipeline import results_at
@@ -218,7 +219,7 @@ def test_b8_states(tmp_path: Path) -> None:
     assert res.verdict == "supported"
     assert res.values["time_ratio"] == pytest.approx(0.245)
     assert "bootstrap over 8 interleaved repeats" in res.measured
-    assert "operations per element: from y 2" in res.measured  # counts kept as context
+    assert "transcendental): from y 2 (0)" in res.measured  # counts kept as context
     assert res.tables == ["backprop.tanh", "backprop.timing"]
     res = f(_tanh(tmp_path / "b", 1e-16, [q * 8 for q in CHEAP]))  # from y is slower
     assert res.verdict == "refuted"
@@ -664,10 +665,11 @@ def test_a16_states(tmp_path: Path, spreads: dict, want: str) -> None:
 
 
 def test_a16_counts_diverged_runs(tmp_path: Path) -> None:
-    res = checks_minibatch.check_a16_minibatch_randomness(_minibatch(tmp_path, {4: 0.0}, 4))
-    assert (
-        res.diverged == {"runs": 4, "of": 8} and "ReLU, He, depth 4, batch order 0" in res.evidence
-    )
+    with stats.collecting_run_tables() as tables:
+        res = checks_minibatch.check_a16_minibatch_randomness(_minibatch(tmp_path, {4: 0.0}, 4))
+    assert res.diverged == {"runs": 4, "of": 8} and "listed in the appendix" in res.evidence
+    (table,) = tables
+    assert ["ReLU", "He", 4, 0, "diverged"] in table["rows"], table
     assert res.verdict == "supported"  # batch order decided which runs diverged
     assert np.isfinite(res.statistic.value)
 

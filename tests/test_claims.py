@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from vanishing.claims import stats
@@ -157,6 +158,39 @@ def test_spread_counts_non_finite_runs() -> None:
     assert stats.spread([1.0, 3.0, math.nan]) == "2 ± 1.4 (n = 2; 1 of 3 non-finite)"
     assert stats.spread([1e-8, 1e-2, 1.0]).startswith("median 0.01")
     assert "n/a" not in stats.sig(math.nan)
+    # "0.74 ± 0 (n = 5)" once: runs that agree exactly say so
+    assert stats.spread([0.74] * 5) == "0.74 (n = 5, identical)"
+    assert "± 0 " not in stats.spread([0.74, 0.74, math.inf])
+
+
+def test_a_list_of_statistics_names_its_kind_of_interval_once() -> None:
+    # "(Wilson 95 % over 50000 sampled products)" appeared four times in one cell
+    sts = [
+        (f"n = {n}", stats.share("P", k, 50_000, 0.5, "above"))
+        for n, k in ((2, 50_000), (5, 49_950))
+    ]
+    text = stats.fmt_stats(sts)
+    assert text.count("Wilson") == 1 and "50,000 sampled" not in text
+    assert text.startswith("n = 2: 1 [0.9999, 1], n = 5: 0.999 [")
+    assert text.endswith("(each Wilson 95 % over 50,000 runs)")
+
+
+def test_a_long_run_list_goes_to_an_appendix_table() -> None:
+    idx = pd.MultiIndex.from_tuples(
+        [("relu", "he", d, s) for d in (16, 32) for s in range(3)],
+        names=["activation", "init", "depth", "seed"],
+    )
+    status = pd.Series(["diverged"] * 5 + ["finite"], index=idx)
+    with stats.collecting_run_tables() as tables:
+        text = stats.diverged_text(status, "networks")
+    assert text == "5 diverged of 6 networks, listed in the appendix table"
+    (table,) = tables
+    assert table["columns"] == ["activation", "init", "depth", "seed", "status"]
+    assert table["rows"][0] == ["ReLU", "He", 16, 0, "diverged"] and len(table["rows"]) == 5
+    # a short list stays in the sentence, and records no table
+    with stats.collecting_run_tables() as tables:
+        short = stats.diverged_text(status.iloc[4:], "networks")
+    assert short == "1 diverged of 2 networks (ReLU, He, depth 32, seed 1)" and not tables
 
 
 # ---- catalogue and claims.json ----------------------------------------------------------
@@ -190,7 +224,15 @@ def test_claims_json_shape_on_an_empty_results_folder(tmp_path: Path) -> None:
     assert set(data["counts"]) == set(VERDICTS) and data["counts"]["not tested"] == n
     assert sum(sum(v.values()) for v in data["counts_by_kind"].values()) == n
     c = data["claims"][0]
-    for key in ("kind", "statistic", "parts", "diverged", "more_runs_needed", "evidence"):
+    for key in (
+        "kind",
+        "statistic",
+        "parts",
+        "diverged",
+        "more_runs_needed",
+        "evidence",
+        "run_tables",
+    ):
         assert key in c
     assert all(c["evidence"] for c in data["claims"])  # a reason for every "not tested"
 
@@ -241,18 +283,33 @@ def test_every_number_in_the_prose_is_formatted_from_data() -> None:
 @pytest.mark.parametrize(
     ("log10", "text"),
     [
-        (6.97, "9.33e+06"),
-        (-18.5, "3.16e-19"),
-        (400.3, "2.00e+400"),  # beyond float range: written from the exponent
+        (6.97, "9.33 × 10⁶"),
+        (-18.5, "3.16 × 10⁻¹⁹"),
+        (400.3, "2 × 10⁴⁰⁰"),  # beyond float range: written from the exponent
         (-1.72, "0.0191"),
         (2.0, "100"),
-        (-1.16e-8, "1 − 2.67e-08"),  # just below 1 stays visibly below 1
+        (-1.16e-8, "1 − 2.67 × 10⁻⁸"),  # just below 1 stays visibly below 1
         (float("-inf"), "0"),
     ],
 )
 def test_pow10_writes_a_number_held_as_its_log10(log10: float, text: str) -> None:
     from vanishing.claims.stats import pow10
+    from vanishing.labels import parse_num
 
     assert pow10(log10) == text
     if abs(log10) < 300 and "−" not in text:
-        assert math.isclose(float(text), 10.0**log10, rel_tol=5e-3)
+        assert math.isclose(parse_num(text), 10.0**log10, rel_tol=5e-3)
+
+
+def test_claims_json_strings_read_as_sentences_and_clauses() -> None:
+    # "paired by seed. none of 120 networks diverged" and "E4.." in the published report
+    d = ClaimResult(
+        "supported",
+        "seed sd 0.519.",
+        "level",
+        "≤ 0.1",
+        evidence="paired by seed. none of 120 networks diverged.",
+    ).to_dict()
+    assert d["evidence"] == "paired by seed. None of 120 networks diverged."
+    assert d["measured"] == "seed sd 0.519"  # the report adds its own punctuation
+    assert d["run_tables"] == []

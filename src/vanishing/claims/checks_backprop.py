@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..labels import num
 from .registry import ClaimResult, Results, check, result
 from .stats import exact, fmt_stat, listing, over_runs, sig, spread
 from .verdict import CI, all_of, part
@@ -66,15 +67,15 @@ def check_b8_tanh_output(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"time from y / time from x: {fmt_stat(cheaper)}; median times "
-        f"{sig(med_y * 1e3)} ms from y vs {sig(med_x * 1e3)} ms from x ({numel:,} {dtype} "
+        f"{sig(med_y * 1e3)} ms from y vs {sig(med_x * 1e3)} ms from x ({num(numel)} {dtype} "
         f"points, {threads} thread{'' if threads == 1 else 's'}); max |1 − y² − autograd| = "
-        f"{sig(diff)} over {t['numel']:,} float64 points; operations per element: from y "
-        f"{ops_y} ({tr_y} transcendental), recomputing 1 − tanh²(x) {ops_x} ({tr_x} "
-        f"transcendental), sech²(x) {t['ops_from_input_sech2']} "
-        f"({t['ops_transcendental_from_input_sech2']} transcendental)",
+        f"{sig(diff)} over {num(t['numel'])} float64 points; operations per element (of "
+        f"them transcendental): from y {ops_y} ({tr_y}), recomputing 1 − tanh²(x) {ops_x} "
+        f"({tr_x}), sech²(x) {t['ops_from_input_sech2']} "
+        f"({t['ops_transcendental_from_input_sech2']})",
         expected="identical derivative, computed in less time from the saved output",
-        tolerance=f"max abs difference ≤ {ROUNDOFF:g}; cheaper = the median of the per-repeat "
-        f"time ratio from y / from x < {CHEAPER_RATIO:g}, its {CI} bootstrap interval over "
+        tolerance=f"max abs difference ≤ {num(ROUNDOFF)}; cheaper = the median of the per-repeat "
+        f"time ratio from y / from x < {num(CHEAPER_RATIO)}, its {CI} bootstrap interval over "
         "the repeats wholly below (refuted wholly above)",
         evidence="tanh's derivative from the output (1 − y²) compared with autograd's on "
         "float64 points; then timed against recomputing it from the input (1 − tanh(x)²) on "
@@ -145,7 +146,7 @@ def check_b13_manual_backprop(r: Results) -> ClaimResult:
         f"{int(nf['step'].max())} steps: largest gradient {sig(never_grad)}, largest "
         f"pre-activation {sig(never_pre)}; other units' largest gradient {spread(others)}",
         expected="identical gradients; a never-firing unit has zero gradient and stays off",
-        tolerance=f"relative difference ≤ {ROUNDOFF_REL:g}; exactly 0 gradient and "
+        tolerance=f"relative difference ≤ {num(ROUNDOFF_REL)}; exactly 0 gradient and "
         "pre-activation < 0 at every step",
         evidence="The δ-recursion with f′ read off the layer outputs (1 − h² for tanh, [h > 0] "
         "for ReLU) against autograd on digits; ReLU nets with one unit per layer given a very "

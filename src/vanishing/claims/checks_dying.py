@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import label
+from ..labels import interval, label, num
 from .registry import ClaimResult, Results, check, result
 from .stats import (
     FINITE,
@@ -14,6 +14,7 @@ from .stats import (
     diverged_of,
     diverged_text,
     exact,
+    names,
     newcombe,
     over_runs,
     quantity_gap,
@@ -38,6 +39,11 @@ def _abs_ratio(s: pd.DataFrame) -> pd.Series:
     v = s[RATIO_COL].astype(float).abs()
     bad = (s["status"] != FINITE) if "status" in s else ~np.isfinite(v)
     return v.where(~bad & v.notna(), np.inf)
+
+
+B12_GOOD = "Inits under which deep ReLU nets are clearly healthy"
+B12_BAD = "Inits under which deep ReLU nets are clearly unhealthy"
+B12_SPOIL = "Activations clearly unhealthy even with ReLU's good inits"
 
 
 @check("B12")
@@ -126,13 +132,15 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
         tree,
         measured=f"zero-init ReLU over {int(relu['step'].max())} SGD steps: largest hidden output "
         f"or gradient {sig(out_max)}; probe at depth {depth}: ReLU clearly healthy with "
-        f"{', '.join(label(i, 'init') for i in good_inits) or 'no init'}, clearly not with "
-        f"{', '.join(bad_inits) or 'none'}; "
-        f"with those good inits still clearly unhealthy: {', '.join(spoilers) or 'none'}",
+        f"{names([label(i, 'init') for i in good_inits], title=B12_GOOD, what='inits')}, "
+        "clearly not with "
+        f"{names(bad_inits, title=B12_BAD, what='inits')}; "
+        "with those good inits still clearly unhealthy: "
+        f"{names(spoilers, title=B12_SPOIL, what='activations')}",
         expected="hidden outputs and gradients stay exactly 0; ReLU needs a matching init and a "
         "good init needs a suitable activation",
         tolerance=f"exact zeros at every step; 'healthy' = median |{RATIO}| ≤ "
-        f"{HEALTHY_DECADES:g} decade at the deepest probed depth, {CI} bootstrap over seeds; "
+        f"{num(HEALTHY_DECADES)} decade at the deepest probed depth, {CI} bootstrap over seeds; "
         "each 'some' part needs one clear case",
         evidence="All-zero weights and biases trained with SGD on digits (ReLU, tanh, sigmoid); "
         "the probe grid's gradient ratios at init for every activation × init. "
@@ -161,7 +169,7 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
 @check("E5")
 def check_e5_born_dead(r: Results) -> ClaimResult:
     df = r.table(BORN_DEAD)
-    conds, lines = [], []
+    conds, lines, rhos = [], [], []
     for width, g in df.groupby("width"):
         frac = g.groupby("depth")["born_dead"].mean()
         shallow, deep = frac.index[0], frac.index[-1]
@@ -176,7 +184,7 @@ def check_e5_born_dead(r: Results) -> ClaimResult:
                     a.mean() - b.mean(),
                     lo,
                     hi,
-                    f"Newcombe {CI} over {len(a)} + {len(b)} nets",
+                    f"Newcombe {CI} over {num(len(a))} + {num(len(b))} nets",
                     0.0,
                     "above",
                     strict=True,
@@ -188,15 +196,17 @@ def check_e5_born_dead(r: Results) -> ClaimResult:
         lines.append(
             f"width {width}: "
             + ", ".join(
-                f"depth {d} {sig(v)} [{sig(wilson(v * n, n)[0], 2)}, {sig(wilson(v * n, n)[1], 2)}]"
+                f"depth {d} {interval(v, *wilson(v * n, n))}"
                 for d, v, n in zip(frac.index, frac, g.groupby("depth").size(), strict=True)
             )
-            + f" (Spearman ρ over depths {sig(rho)})"
         )
+        rhos.append(f"width {width} {sig(rho)}")
     tree = across("E5", conds)
     return result(
         tree,
-        measured=f"born-dead share [Wilson {CI}] — " + "; ".join(lines),
+        measured=f"born-dead share [Wilson {CI}] — "
+        + "; ".join(lines)
+        + f"; Spearman ρ over depths: {', '.join(rhos)}",
         expected="the born-dead share grows with depth at fixed narrow width",
         tolerance=f"per width: Newcombe {CI} interval of the share at the deepest depth minus "
         "the share at the shallowest above 0",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..labels import num
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import exact, sig, spread
 from .verdict import all_of, part, untested
@@ -30,7 +31,7 @@ def check_a14_same_function(r: Results) -> ClaimResult:
     hidden = out[out["scaled"] == "hidden"]
     every = out[(out["scaled"] == "all") & (out["n"] != 1)]
     worst = float(hidden["rel_diff"].max())
-    ns = ", ".join(f"{n:g}" for n in sorted(hidden["n"].unique()))
+    ns = ", ".join(f"{num(n, 6)}" for n in sorted(hidden["n"].unique()))
     control = (
         f"scaling the output layer too gives a relative difference of {spread(every['rel_diff'])}"
         if len(every)
@@ -50,7 +51,7 @@ def check_a14_same_function(r: Results) -> ClaimResult:
         measured=f"largest relative logit difference, tanh(n·x) with θ vs tanh(x) with hidden W, "
         f"b × n: {sig(worst)} (n ∈ {{{ns}}}, {hidden['seed'].nunique()} seeds each)",
         expected="identical outputs up to float64 round-off",
-        tolerance=f"max |Δlogit| / max |logit| ≤ {SAME_OUTPUT_REL:g} over every run",
+        tolerance=f"max |Δlogit| / max |logit| ≤ {num(SAME_OUTPUT_REL)} over every run",
         evidence="Test-set logits of float64 nets with random non-zero biases, tanh(n·x) and "
         "parameters θ against tanh(x) with every hidden-layer weight and bias multiplied by n.",
         tables=[OUTPUTS],
@@ -132,8 +133,8 @@ def check_a15_trajectories(r: Results) -> ClaimResult:
         f"their lr × n², output lr unchanged) {sig(float(derived.max()))} (max over n and "
         f"{s['seed'].nunique()} seeds)",
         expected="same lr and lr × n both leave the trajectories apart",
-        tolerance=f"'apart' = max |Δloss| > {DIFFER:g} in every run (exact minimum over runs); "
-        f"the derived mapping must coincide (≤ {COINCIDE:g}) as a control, else not tested",
+        tolerance=f"'apart' = max |Δloss| > {num(DIFFER)} in every run (exact minimum over runs); "
+        f"the derived mapping must coincide (≤ {num(COINCIDE)}) as a control, else not tested",
         evidence="A tanh(n·x) net and a tanh(x) net started at the corresponding parameters, "
         "trained side by side on identical digits batches under several learning-rate "
         "mappings; the loss of both compared at every step.",

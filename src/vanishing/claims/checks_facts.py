@@ -4,10 +4,12 @@ vs sigmoid)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from ..labels import label
+from ..labels import label, num, pct
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     FINITE,
@@ -39,6 +41,11 @@ ALL_INSIDE = 0.99
 TINY_RATIO = 0.1
 # C6: a net "vanishes" when ‖δ₁‖/‖δ_out‖ is below one tenth (one decade).
 VANISH_DECADES = 1.0
+
+
+# Titles of the appendix tables that long lists of conditions go to.
+C6_TOO = "Inits under which tanh clearly vanishes too"
+C6_NOT = "Inits under which tanh clearly does not vanish"
 
 
 @check("B11")
@@ -76,7 +83,7 @@ def check_b11_linear(r: Results) -> ClaimResult:
         f"{int(df['min_width'].min())}, depths {listing(df['depth'])}, "
         f"{df['seed'].nunique()} seeds each",
         expected="an affine map x ↦ Mx + c with M = W_L⋯W_1, rank ≤ narrowest width",
-        tolerance=f"relative residuals ≤ {ROUNDOFF_REL:g}; rank ≤ min width (exact)",
+        tolerance=f"relative residuals ≤ {num(ROUNDOFF_REL)}; rank ≤ min width (exact)",
         evidence="Deep nets with the identity activation and random biases, evaluated on "
         "Gaussian inputs in float64 and compared with the product of their weight matrices.",
         tables=[LINEAR],
@@ -119,11 +126,11 @@ def check_c4_unit_interval(r: Results) -> ClaimResult:
         tree,
         measured=f"N(0,1) inside [−1, 1]: {sig(inside, 4)} exactly "
         f"({sig(f['normal_inside_unit_mc'], 4)} "
-        f"of {f['normal_n_samples']:,} draws); 2-hidden-layer sigmoid net: first/last "
+        f"of {num(f['normal_n_samples'])} draws); 2-hidden-layer sigmoid net: first/last "
         f"weight-gradient norm {spread(ratio)}, mean σ′ in hidden layers {spread(deriv)}",
         expected="all weights in [−1, 1]; a tiny first-layer gradient",
-        tolerance=f"'all' = ≥ {ALL_INSIDE:.0%} inside (exact); 'tiny' = median first/last "
-        f"gradient norm < {TINY_RATIO:g} ({CI} bootstrap over seeds)",
+        tolerance=f"'all' = ≥ {pct(ALL_INSIDE)} inside (exact); 'tiny' = median first/last "
+        f"gradient norm < {num(TINY_RATIO)} ({CI} bootstrap over seeds)",
         evidence="The normal law's mass inside [−1, 1], checked by Monte Carlo; a sigmoid MLP "
         "with two hidden layers of N(0, 1) weights, one backward pass on a digits batch.",
         tables=[FACTS, SIGMOID_2L],
@@ -140,6 +147,14 @@ def _signed(s: pd.DataFrame) -> pd.Series:
     v = s[RATIO_COL].astype(float)
     bad = (s["status"] != FINITE) if "status" in s else ~np.isfinite(v)
     return v.where(~bad, np.inf)
+
+
+def _grid(facts: dict) -> str:
+    """The facts study's description of its grid ("[-20, 20], 400001 points, float64")
+    with its counts in the one number style (the study writes them bare)."""
+    return re.sub(
+        r"(?<![\d.])\d{4,}(?![\d.])", lambda m: num(int(m.group())), facts["tanh_identity_grid"]
+    )
 
 
 @check("C6")
@@ -197,15 +212,15 @@ def check_c6_tanh_sigmoid(r: Results) -> ClaimResult:
         f"{label(i, 'init')}: sigmoid {sig(row.sigmoid)}, tanh {sig(row.tanh)}"
         for i, row in med.iterrows()
     )
-    with_too = names(too) if too else "no init"
-    with_not = names(not_too) if not_too else "no init"
+    with_too = names(too, title=C6_TOO) if too else "no init"
+    with_not = names(not_too, title=C6_NOT) if not_too else "no init"
     return result(
         tree,
-        measured=f"max |tanh(x) − (2σ(2x) − 1)| = {sig(err)} ({f['tanh_identity_grid']}); median "
+        measured=f"max |tanh(x) − (2σ(2x) − 1)| = {sig(err)} ({_grid(f)}); median "
         f"{RATIO} at depth {depth} — {cells}",
         expected="the identity holds; tanh nets vanish wherever sigmoid nets do",
-        tolerance=f"identity error ≤ {ROUNDOFF:g} (exact); under every init where sigmoid's "
-        f"median is below −{VANISH_DECADES:g} decade, tanh's median below it too ({CI} "
+        tolerance=f"identity error ≤ {num(ROUNDOFF)} (exact); under every init where sigmoid's "
+        f"median is below −{num(VANISH_DECADES)} decade, tanh's median below it too ({CI} "
         "bootstrap over seeds); qualified when tanh vanishes under some of those inits only",
         evidence="The identity on a fine float64 grid; the probe grid's ‖δ₁‖/‖δ_out‖ ratios of "
         "tanh and sigmoid nets at the deepest depth, per init. "

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import label
+from ..labels import label, num
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import FINITE, diverged_of, diverged_text, fmt_stat, over_runs, sig
 from .verdict import CI, all_of, by_form, part, untested
@@ -111,6 +111,7 @@ def check_e7_which_gradient(r: Results) -> ClaimResult:
             [LAYERS],
         )
     conds, lines, values, status = [], [], {}, []
+    kinds: set[str] = set()  # the kinds of interval, said once after the lines
     for init in INITS:
         name = _setting(ACTIVATION, init)
         if (ACTIVATION, init) not in grid:
@@ -142,7 +143,12 @@ def check_e7_which_gradient(r: Results) -> ClaimResult:
                 ],
             )
         )
-        lines.append(f"{name}: {DELTA_NAME} {fmt_stat(shrink)}, |{WGRAD_NAME}| {fmt_stat(level)}")
+        lines.append(
+            f"{name}: {DELTA_NAME} {fmt_stat(shrink, kind=False)}, "
+            f"|{WGRAD_NAME}| {fmt_stat(level, kind=False)}"
+        )
+        kinds.add(shrink.interval)
+        kinds.add(level.interval)
         values[f"delta_{_key(ACTIVATION, init)}"] = _median(t["delta"])
         values[f"wgrad_{_key(ACTIVATION, init)}"] = _median(t["wgrad"])
     # "can": the spec reads E7 as an existence claim (δ can shrink while the weight
@@ -163,15 +169,16 @@ def check_e7_which_gradient(r: Results) -> ClaimResult:
     st = pd.concat(status) if status else pd.Series(dtype=str)
     return result(
         tree,
-        measured=f"at depth {depth}, {len(seeds)} seeds: "
+        measured=f"at depth {depth}, {num(len(seeds))} seeds: "
         + "; ".join(lines)
+        + f" ({'; '.join(sorted(kinds))})"
         + ". The same medians (decades) for other activations, not part of the verdict: "
         + ("; ".join(others) if others else "none in this grid"),
         expected="under some init, ‖δ‖ more than a decade smaller at the first hidden layer "
         "than at the last while the weight "
-        f"gradients of the two within a factor of {10**LEVEL_DECADES:.2g} of each other",
-        tolerance=f"per init, median over seeds of {DELTA_NAME} < {SHRINK_DECADES:g} decade and "
-        f"of |{WGRAD_NAME}| ≤ {LEVEL_DECADES:g} decade ({CI} bootstrap intervals over seeds); "
+        f"gradients of the two within a factor of {num(10**LEVEL_DECADES, 2)} of each other",
+        tolerance=f"per init, median over seeds of {DELTA_NAME} < {num(SHRINK_DECADES)} decade and "
+        f"of |{WGRAD_NAME}| ≤ {num(LEVEL_DECADES)} decade ({CI} bootstrap intervals over seeds); "
         "an existence claim ('can'): one init where both clearly hold supports it, an init "
         "where they do not never refutes it",
         evidence=f"The probe grid at initialisation (float64, one fixed batch of digits), "

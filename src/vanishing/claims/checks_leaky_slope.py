@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import interval, num
 from .registry import ClaimResult, Results, check, result
 from .stats import FINITE, diverged_of, diverged_text, exact, over_runs, sig, spread
 from .verdict import CI, all_of, part, untested
@@ -103,7 +104,8 @@ def check_c8_leaky_slope(r: Results) -> ClaimResult:
         "C8",
         [
             part(
-                f"leaky ReLU is written with ε = {ARTICLE_EPS:g} (the installed PyTorch's default)",
+                f"leaky ReLU is written with ε = {num(ARTICLE_EPS)} (the installed PyTorch's "
+                "default)",
                 exact(
                     "|PyTorch's LeakyReLU default − ε|",
                     abs(measured_eps - ARTICLE_EPS),
@@ -125,26 +127,26 @@ def check_c8_leaky_slope(r: Results) -> ClaimResult:
             if s == ARTICLE_EPS:
                 continue
             st = over_runs(
-                f"mean paired accuracy ε = {s:g} − ε = {ARTICLE_EPS:g}",
+                f"mean paired accuracy ε = {num(s, 6)} − ε = {num(ARTICLE_EPS)}",
                 (acc[s] - acc[ARTICLE_EPS]).dropna(),
                 0.0,
                 "above",
                 how="mean",
             )
-            effects.append(f"ε = {s:g}: {sig(st.value)} [{sig(st.lo)}, {sig(st.hi)}]")
+            effects.append(f"ε = {num(s, 6)}: {interval(st.value, st.lo, st.hi)}")
     typed = d[~d["source"].str.startswith("read from installed")]
     return result(
         tree,
         measured=f"installed PyTorch's LeakyReLU default ε = {sig(measured_eps)}; test accuracy "
         "by ε: "
-        + ", ".join(f"{s:g}: {spread(acc[s])}" for s in acc.columns)
+        + ", ".join(f"{num(s, 6)}: {spread(acc[s])}" for s in acc.columns)
         + "; paired accuracy difference against ε = "
-        + f"{ARTICLE_EPS:g} (mean, {CI} bootstrap over seeds): "
+        + f"{num(ARTICLE_EPS)} (mean, {CI} bootstrap over seeds): "
         + ("; ".join(effects) or "none")
         + "; dead-unit share after training by ε: "
-        + ", ".join(f"{s:g}: {sig(v)}" for s, v in dead.items()),
-        expected=f"ε = {ARTICLE_EPS:g} as written; 0.2–0.3 most common",
-        tolerance=f"the default read from the installed PyTorch equals {ARTICLE_EPS:g}; the "
+        + ", ".join(f"{num(s, 6)}: {sig(v)}" for s, v in dead.items()),
+        expected=f"ε = {num(ARTICLE_EPS)} as written; 0.2–0.3 most common",
+        tolerance=f"the default read from the installed PyTorch equals {num(ARTICLE_EPS)}; the "
         "'most common' part is not tested",
         evidence="PyTorch's default read at run time; a deep leaky-ReLU MLP trained with SGD on "
         "digits for each ε, same seeds. " + diverged_text(status, "runs"),

@@ -23,8 +23,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..labels import num, pct
 from .registry import ClaimResult, Results, check, not_tested, result
-from .stats import FINITE, diverged_of, diverged_text, fmt_stat, over_runs, sig
+from .stats import FINITE, diverged_of, diverged_text, fmt_stats, over_runs, sig
 from .verdict import CI, all_of, part, untested
 
 LR_SWEEP = "lr_sweep.curves"
@@ -110,12 +111,14 @@ def check_c1_lr(r: Results) -> ClaimResult:
     if smallest == best:
         slow = untested(
             SLOW_PART,
-            f"the smallest α ({smallest:g}) has the lowest final loss: the grid needs smaller α",
+            f"the smallest α ({num(smallest, 6)}) has the lowest final loss: the grid needs "
+            "smaller α",
         )
         slow_stat = None
     else:
         slow_stat = over_runs(
-            f"median early loss (step {early_step}) α = {smallest:g} over α = {best:g}, "
+            f"median early loss (step {early_step}) α = {num(smallest, 6)} over α = "
+            f"{num(best, 6)}, "
             "paired by seed",
             _ratio(at[smallest]["early"], at[best]["early"]),
             SLOW_RATIO,
@@ -132,13 +135,14 @@ def check_c1_lr(r: Results) -> ClaimResult:
     fast_stat = imprecise_stat = None
     if not above:
         gap = (
-            f"between α = {best:g} and α = {first_div:g}, where half or more of the seeds diverge"
+            f"between α = {num(best, 6)} and α = {num(first_div, 6)}, where half or more of "
+            "the seeds diverge"
             if first_div is not None
-            else f"above α = {best:g}"
+            else f"above α = {num(best, 6)}"
         )
         large = untested(
             LARGE_PART,
-            f"no α above the best one (α = {best:g}) converged in most seeds: the grid needs "
+            f"no α above the best one (α = {num(best, 6)}) converged in most seeds: the grid needs "
             f"values {gap}",
         )
         big = None
@@ -148,7 +152,8 @@ def check_c1_lr(r: Results) -> ClaimResult:
         # large α's early loss is set against the smallest α's; how it compares with the
         # best α's is in the prose
         fast_stat = over_runs(
-            f"median early loss (step {early_step}) α = {big:g} over α = {smallest:g}, paired "
+            f"median early loss (step {early_step}) α = {num(big, 6)} over α = "
+            f"{num(smallest, 6)}, paired "
             "by seed",
             _ratio(at[big]["early"], at[smallest]["early"]),
             FAST_RATIO,
@@ -157,7 +162,7 @@ def check_c1_lr(r: Results) -> ClaimResult:
             strict=True,
         )
         imprecise_stat = over_runs(
-            f"median final loss α = {big:g} over α = {best:g}, paired by seed",
+            f"median final loss α = {num(big, 6)} over α = {num(best, 6)}, paired by seed",
             _ratio(at[big]["final"], at[best]["final"]),
             IMPRECISE_RATIO,
             "above",
@@ -174,25 +179,25 @@ def check_c1_lr(r: Results) -> ClaimResult:
     def final_of(lr: float) -> str:
         k, n = _failed(status, lr)
         tail = f", {k} of {n} seeds diverged" if k else ""
-        return f"α = {lr:g}: {sig(float(med.loc[lr, 'final']))}{tail}"
+        return f"α = {num(lr, 6)}: {sig(float(med.loc[lr, 'final']))}{tail}"
 
     shown = [smallest, best, *([big] if big is not None else [])]
     if first_div is not None:
         shown.append(first_div)
-    stats_txt = "; ".join(
-        f"{what}: {fmt_stat(s)}"
+    stats_txt = fmt_stats(
+        (what, s)
         for what, s in (("slow", slow_stat), ("fast", fast_stat), ("imprecise", imprecise_stat))
         if s is not None
     )
     against_best = (
-        f"; early loss α = {big:g} over the best α = {best:g}: "
+        f"; early loss α = {num(big, 6)} over the best α = {num(best, 6)}: "
         f"{sig(float(_ratio(at[big]['early'], at[best]['early']).median()))} (median)"
         if big is not None
         else ""
     )
     jit = against_best + (
-        f"; last-quarter oscillation (mean |Δ log10 loss|) α = {big:g}: "
-        f"{sig(float(med.loc[big, 'jitter']))} vs α = {best:g}: "
+        f"; last-quarter oscillation (mean |Δ log10 loss|) α = {num(big, 6)}: "
+        f"{sig(float(med.loc[big, 'jitter']))} vs α = {num(best, 6)}: "
         f"{sig(float(med.loc[best, 'jitter']))}"
         if big is not None
         else ""
@@ -206,26 +211,26 @@ def check_c1_lr(r: Results) -> ClaimResult:
     any_fail = sorted(float(lr) for lr in med.index if _failed(status, lr)[0])
     first_any = any_fail[0] if any_fail else None
     if first_any is None:
-        edge = f"no run diverged at any α up to {float(med.index.max()):g}"
+        edge = f"no run diverged at any α up to {num(float(med.index.max()), 6)}"
     else:
         k, n = _failed(status, first_any)
-        edge = f"the first diverged runs are at α = {first_any:g} ({k} of {n} seeds)"
+        edge = f"the first diverged runs are at α = {num(first_any, 6)} ({k} of {n} seeds)"
         if first_div is not None and first_div != first_any:
             k, n = _failed(status, first_div)
-            edge += f", and from α = {first_div:g} half or more diverge ({k} of {n})"
+            edge += f", and from α = {num(first_div, 6)} half or more diverge ({k} of {n})"
         elif first_div is not None:
             edge += ", half or more"
     n_between = sum(1 for lr in med.index if best < lr < (first_div or math.inf))
     lie = "lies" if n_between == 1 else "lie"
     between = (
-        f"{n_between} α of the grid {lie} between the best α and α = {first_div:g}"
+        f"{n_between} α of the grid {lie} between the best α and α = {num(first_div, 6)}"
         if first_div is not None
         else f"{n_between} α of the grid {lie} above the best α"
     )
     ge1 = [float(lr) for lr in med.index if lr >= 1]
     if ge1:
         runs = "; ".join(
-            "α = {:g}: {} of {} seeds diverged".format(lr, *_failed(status, lr)) for lr in ge1
+            "α = {}: {} of {} seeds diverged".format(num(lr, 6), *_failed(status, lr)) for lr in ge1
         )
         unit_txt = f"Here, at α ≥ 1: {runs}."
     else:
@@ -235,11 +240,11 @@ def check_c1_lr(r: Results) -> ClaimResult:
         measured=measured,
         expected="a small α slow; a large α fast but imprecise",
         tolerance=f"early loss = loss at step {early_step} of {last_step} (the first "
-        f"evaluation after {EARLY_FRACTION:.0%} of training), final loss = mean over the "
-        f"last quarter; slow: smallest α's early loss / best α's > {SLOW_RATIO:g}; for the "
+        f"evaluation after {pct(EARLY_FRACTION)} of training), final loss = mean over the "
+        f"last quarter; slow: smallest α's early loss / best α's > {num(SLOW_RATIO)}; for the "
         f"largest α above the best that converged in most seeds, fast: early loss / the "
-        f"smallest α's < {FAST_RATIO:g} and imprecise: final loss / best α's > "
-        f"{IMPRECISE_RATIO:g}; "
+        f"smallest α's < {num(FAST_RATIO)} and imprecise: final loss / best α's > "
+        f"{num(IMPRECISE_RATIO)}; "
         f"medians of per-seed ratios with {CI} bootstrap over seeds; the best α is the one "
         "with the lowest median final loss",
         evidence="A ReLU MLP at He init trained on digits with plain mini-batch SGD at log-spaced "
@@ -249,7 +254,7 @@ def check_c1_lr(r: Results) -> ClaimResult:
         + " (a diverged run has not converged: its losses are ∞ from then on).",
         figures=["study_lr_sweep"],
         tables=[LR_SWEEP],
-        note=f"Best final loss at α = {best:g}; {edge}; {between}. The article's 'α between "
+        note=f"Best final loss at α = {num(best, 6)}; {edge}; {between}. The article's 'α between "
         "0 and 1' describes usual practice, not "
         f"a bound: whether a step is large depends on the loss surface, not on 1. {unit_txt} "
         "It also speaks of the step size as if it were the number of iterations.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import label, num, pct
 from . import stats
 from .registry import ClaimResult, Results, check, result
 from .stats import exact, listing, share, sig, spread, with_interval
@@ -73,10 +74,14 @@ def check_e1_chi1(r: Results) -> ClaimResult:
     depth = int(cmp["depth"].max())
     deep = cmp[cmp["depth"] == depth]
     bad = ~np.isfinite(deep["measured_slope"].astype(float))
+    # A zero-init net's δ is exactly 0 in every hidden layer: it has no slope to measure,
+    # which is neither a divergence nor an overflow; only the other nets get a status.
+    zero_init = (deep["init"] == "zeros").to_numpy()
     status = pd.Series(
-        np.where(bad, "overflowed", "finite"),
-        index=pd.MultiIndex.from_frame(deep[["activation", "init", "seed"]]),
+        np.where(bad, "overflowed", "finite")[~zero_init],
+        index=pd.MultiIndex.from_frame(deep.loc[~zero_init, ["activation", "init", "seed"]]),
     )
+    n_zero_nets = int((bad & zero_init).sum())
     agg = _pairs(deep[~bad], "pred_slope_trajectory")
     m, p = agg["measured"].to_numpy(), agg["pred"].to_numpy()
     n = len(agg)
@@ -139,18 +144,25 @@ def check_e1_chi1(r: Results) -> ClaimResult:
         f"{sig(qstar['r'])}; seed sd of the measured slope: median {sig(float(sd.median()))} "
         f"({int(deep['seed'].nunique())} seeds)",
         expected="measured slope of ln‖δ‖ per layer = ½·ln χ1",
-        tolerance=f"level = |slope| ≤ {LEVEL_SLOPE}; per pair |Δ| ≤ {ABS_SLOPE_TOL} + "
-        f"{REL_SLOPE_TOL:.0%}·|prediction|; direction right for ≥ {SIGN_AGREEMENT:.0%} and within "
-        f"tolerance for ≥ {WITHIN_TOL:.0%} of pairs (Wilson {CI}), r ≥ {CORRELATION} ({CI} "
+        tolerance=f"level = |slope| ≤ {num(LEVEL_SLOPE)}; per pair |Δ| ≤ {num(ABS_SLOPE_TOL)} + "
+        f"{pct(REL_SLOPE_TOL)}·|prediction|; direction right for ≥ {pct(SIGN_AGREEMENT)} and "
+        "within "
+        f"tolerance for ≥ {pct(WITHIN_TOL)} of pairs (Wilson {CI}), r ≥ {num(CORRELATION)} ({CI} "
         "bootstrap over pairs)",
         evidence="χ1 = σ_w²·E[φ′(h)²] by a dense trapezoid rule (σ_b² = 0), at the fixed point "
         "q* and along the actual layer variances, against the least-squares slope of ln‖δ‖ "
         "in the probe grid's deepest networks. "
-        + stats.diverged_text(status, "networks")
-        + " (overflowed ones are left out).",
+        + (
+            f"The {num(n_zero_nets)} zero-init networks have δ exactly 0 in every hidden "
+            "layer (no slope to measure) and are left out. "
+            if n_zero_nets
+            else ""
+        )
+        + stats.diverged_text(status, "other networks")
+        + (" (overflowed ones are left out)." if (status != stats.FINITE).any() else "."),
         figures=["meanfield_chi1"],
         tables=[CMP, CHI],
-        note=f"Zero init ({len(zero)} pairs) has χ1 = 0: every hidden δ is exactly 0. "
+        note=f"Zero init ({num(len(zero))} pairs) has χ1 = 0: every hidden δ is exactly 0. "
         f"Gauss-Hermite quadrature misses χ1 by up to {sig(100 * float(gh_err.max()))} % at "
         "large q (saturated tanh(n·x) under N(0, 1) weights), which is why the trapezoid rule "
         "is used.",
@@ -206,7 +218,8 @@ def check_e4_orthogonal(r: Results) -> ClaimResult:
     if others:
         g = lin[(lin["init"] == others[0]) & (lin["depth"] == dmax)]
         gauss_txt = (
-            f" {others[0]} at depth {dmax}: ln-sv sd {spread(g['jac_ln_sv_sd'])}, seed sd "
+            f" {label(others[0], 'init')} init at depth {dmax}: ln-sv sd "
+            f"{spread(g['jac_ln_sv_sd'])}, seed sd "
             f"{sig(float(g['log10_grad_first'].std()))}."
         )
     return result(
@@ -215,8 +228,9 @@ def check_e4_orthogonal(r: Results) -> ClaimResult:
         f"[{sig(float(ratio.min()))}, {sig(float(ratio.max()))}]; seed sd of log10 ‖∂L/∂W1‖ ≤ "
         f"{sig(float(seed_sd.max()))}; Jacobian ln-singular-value sd ≤ {sig(sv)}." + gauss_txt,
         expected="orthogonal linear nets: gradient and Jacobian spectrum independent of depth",
-        tolerance=f"|log10 ratio| ≤ {LEVEL_DECADES} and seed sd ≤ {LEVEL_DECADES} at every depth, "
-        f"ln-sv sd ≤ {SV_ROUNDOFF:g} (exact maxima)",
+        tolerance=f"|log10 ratio| ≤ {num(LEVEL_DECADES)} and seed sd ≤ {num(LEVEL_DECADES)} at "
+        "every depth, "
+        f"ln-sv sd ≤ {num(SV_ROUNDOFF)} (exact maxima)",
         evidence="Linear and tanh MLPs with orthogonal vs same-variance Gaussian weights over "
         "depth: first/last weight-gradient ratio and the singular values of the hidden-stack "
         "Jacobian.",

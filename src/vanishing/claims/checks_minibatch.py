@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from ..labels import num, pct
 from . import stats
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import condition, count_diverged, diverged_of, diverged_text, names, sig, spread
@@ -38,6 +39,10 @@ def _pair_share(loss: np.ndarray) -> np.ndarray:
     return (rel >= LOSS_REL).mean(axis=-1)
 
 
+# Titles of the appendix tables that long lists of conditions go to.
+A16_MATTERS = "Settings where batch order alone matters beyond the tolerance"
+
+
 @check("A16")
 def check_a16_minibatch_randomness(r: Results) -> ClaimResult:
     runs = r.table(RUNS)
@@ -57,11 +62,11 @@ def check_a16_minibatch_randomness(r: Results) -> ClaimResult:
                 label,
                 stats.with_interval(
                     f"share of run pairs (same init, different batch order) whose final losses "
-                    f"differ by ≥ {LOSS_REL:.0%}",
+                    f"differ by ≥ {pct(LOSS_REL)}",
                     value,
                     lo,
                     hi,
-                    f"{CI} bootstrap over {len(loss)} batch orders",
+                    f"{CI} bootstrap over {num(len(loss))} batch orders",
                     FALSE_DIFF,
                     "above",
                     n=len(loss),
@@ -77,7 +82,7 @@ def check_a16_minibatch_randomness(r: Results) -> ClaimResult:
             else float("nan")
         )
         lines.append(
-            f"{label}: final loss {spread(g['final_loss'])}, pairs ≥ {LOSS_REL:.0%} "
+            f"{label}: final loss {spread(g['final_loss'])}, pairs ≥ {pct(LOSS_REL)} "
             f"apart {sig(value)} (different inits, one order: {sig(ctrl_share)})"
         )
     # "can": one setting where batch order clearly matters supports it (existence)
@@ -90,8 +95,8 @@ def check_a16_minibatch_randomness(r: Results) -> ClaimResult:
         measured="; ".join(lines),
         expected="batch order alone moves the result enough that one run can mislead",
         tolerance=f"per setting: share of pairs of runs (identical initial weights, different "
-        f"batch orders) whose final training losses differ by ≥ {LOSS_REL:.0%} (the training "
-        f"checks' 'lower loss') must be ≥ {FALSE_DIFF:.0%}; {CI} bootstrap over batch orders; "
+        f"batch orders) whose final training losses differ by ≥ {pct(LOSS_REL)} (the training "
+        f"checks' 'lower loss') must be ≥ {pct(FALSE_DIFF)}; {CI} bootstrap over batch orders; "
         "an existence claim ('can'): one setting where it clearly holds supports it, and "
         "settings where batch order did not matter do not count against it",
         evidence=f"Per setting, {orders.groupby(SETTING).size().min()} networks with "
@@ -101,7 +106,8 @@ def check_a16_minibatch_randomness(r: Results) -> ClaimResult:
         + diverged_text(status, "runs")
         + " (a diverged run's loss is ∞, unlike any finite one).",
         tables=[RUNS],
-        note=f"Batch order alone matters beyond the tolerance in: {names(matters)}.",
+        note="Batch order alone matters beyond the tolerance in: "
+        f"{names(matters, title=A16_MATTERS)}.",
         values={"settings_matter": float(len(matters)), "settings": float(len(conds))},
         diverged=diverged_of(status),
     )

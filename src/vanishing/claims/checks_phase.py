@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..families import FAMILIES, family
-from ..labels import label
+from ..labels import interval, label, num, pct
 from .checks_meanfield import LEVEL_SLOPE
 from .registry import ClaimResult, Results, check, result
 from .stats import fmt_stat, sig
@@ -201,7 +201,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
         )
         lo, hi = x["part"].statistic.lo, x["part"].statistic.hi
         return (
-            f"{label(a)} {sig(x['gap'], 2)} [{sig(lo, 2)}, {sig(hi, 2)}] at σ_b² = "
+            f"{label(a)} {interval(x['gap'], lo, hi, 2)} at σ_b² = "
             f"{sig(float(x['worst_sigma_b2']), 2)}{shallow_txt}"
         )
 
@@ -244,15 +244,15 @@ def check_e6_phase(r: Results) -> ClaimResult:
         rows_txt = ", ".join(sig(b, 2) for b in miss_rows)
         cond_txt = (
             f" Every miss is at σ_b² ∈ {{{rows_txt}}}; on the other rows the worst gap over "
-            f"all activations is {sig(rest_val, 2)} [{sig(r_lo, 2)}, {sig(r_hi, 2)}]"
+            f"all activations is {interval(rest_val, r_lo, r_hi, 2)}"
             + (" (within the gap)." if r_hi <= GAP else ".")
         )
         values["gap_worst_other_rows"] = rest_val
 
     measured = (
-        f"depth {depth}, {len(acts)} activations × {n_rows} σ_b² × {n_w} σ_w², "
-        f"{n} seeds: the measured level set lies within the gap for {len(held)} of "
-        f"{len(acts)} activations; worst gap {fmt_stat(headline, 2)}, {label(worst_a)}. "
+        f"depth {depth}, {num(len(acts))} activations × {n_rows} σ_b² × {n_w} σ_w², "
+        f"{n} seeds: the measured level set lies within the gap for {num(len(held))} of "
+        f"{num(len(acts))} activations; worst gap {fmt_stat(headline, 2)}, {label(worst_a)}. "
         f"By family: {fam_txt}."
         + (f" Beyond the gap: {', '.join(_name(a) for a in failed)}." if failed else "")
         + (f" Undecided: {', '.join(_name(a) for a in open_)}." if open_ else "")
@@ -265,11 +265,12 @@ def check_e6_phase(r: Results) -> ClaimResult:
         "set sits off the line. The same theory followed layer by layer from the input "
         "variance (finite depth) "
         f"misses the measured level set by at most {sig(traj_worst, 2)} in ln σ_w². "
-        f"Of the cells whose predicted slope is clearly non-level (|½ ln χ1| > {LEVEL_SLOPE}), "
+        "Of the cells whose predicted slope is clearly non-level (|½ ln χ1| > "
+        f"{num(LEVEL_SLOPE)}), "
         + (
             "every one has the measured slope of the predicted sign. "
             if np.nanmin(agree) == 1
-            else f"at least {np.nanmin(agree):.0%} (per activation) have the predicted sign. "
+            else f"at least {pct(np.nanmin(agree))} (per activation) have the predicted sign. "
         )
         + f"Diverged or vanished networks: {diverged} of {total}, counted as exploding or "
         "vanishing."
@@ -278,8 +279,9 @@ def check_e6_phase(r: Results) -> ClaimResult:
         tree,
         measured=measured,
         expected="the measured slope of ln‖δ‖ changes sign on the line χ1 = 1, every activation",
-        tolerance=f"per activation, the largest gap over σ_b² rows ≤ ln {RATIO:g} = {GAP:.3f} "
-        f"(σ_w² within {RATIO - 1:.0%}); the claim is made for every activation, so it is "
+        tolerance=f"per activation, the largest gap over σ_b² rows ≤ ln {num(RATIO)} = "
+        f"{num(GAP, 3)} "
+        f"(σ_w² within {pct(RATIO - 1)}); the claim is made for every activation, so it is "
         "qualified when it holds for some and fails for others (by family, then activation)",
         evidence="MLPs with Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) "
         "in every layer, on a grid of (σ_w², σ_b²) per activation; per-layer slope of ln‖δ‖ "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import label
+from ..labels import label, num, pct
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     FINITE,
@@ -84,13 +84,17 @@ def _deepest(s: pd.DataFrame) -> int:
     return int(s["depth"].max())
 
 
+# Titles of the appendix tables that long lists of conditions go to.
+C9_STILL = "Inits under which ReLU still vanishes"
+
+
 @check("A2")
 def check_a2_lecun_tanh(r: Results) -> ClaimResult:
     m = r.json(MAXIMA)["lecun"]
     s = r.table(SUMMARY)
     depth = _deepest(s)
     constants = part(
-        f"f(1) = 1 with a = {m['a']:g}, b = {m['b']:.4g}",
+        f"f(1) = 1 with a = {num(m['a'], 6)}, b = {num(m['b'], 4)}",
         exact("|f(1) − 1|", abs(m["f_at_1"] - 1), LECUN_F1_TOL, "below"),
     )
     acts = set(s["activation"])
@@ -109,7 +113,7 @@ def check_a2_lecun_tanh(r: Results) -> ClaimResult:
                 unit=" decades",
             )
             conds.append(part(f"init {init}", st))
-            lines.append(f"{init}: scaled {spread(lv, 2)} vs tanh {spread(tv, 2)}")
+            lines.append(f"{label(init, 'init')}: scaled {spread(lv, 2)} vs tanh {spread(tv, 2)}")
             used.append(s[s["activation"].isin(["lecun_tanh", "tanh"]) & (s["init"] == init)])
         measured_part = across("the scaled tanh keeps δ more level than tanh", conds)
     else:
@@ -121,12 +125,12 @@ def check_a2_lecun_tanh(r: Results) -> ClaimResult:
     status = _status(pd.concat(used)) if used else pd.Series(dtype=str)
     return result(
         tree,
-        measured=f"f(1) = {m['f_at_1']:.4f}, gain f′(0) = {m['gain_at_0']:.3f}, "
-        f"Var f(N(0,1)) = {m['var_f_standard_normal']:.3f}; {RATIO_NAME} at depth {depth}: "
+        measured=f"f(1) = {num(m['f_at_1'], 5)}, gain f′(0) = {num(m['gain_at_0'], 4)}, "
+        f"Var f(N(0,1)) = {num(m['var_f_standard_normal'], 3)}; {RATIO_NAME} at depth {depth}: "
         + ("; ".join(lines) if lines else "variant not in this grid"),
         expected="f(±1) = ±1 (LeCun et al. 1998) and more level gradients than tanh under "
         "unit-variance inits",
-        tolerance=f"|f(1) − 1| ≤ {LECUN_F1_TOL:g}; per init the median over seeds of the "
+        tolerance=f"|f(1) − 1| ≤ {num(LECUN_F1_TOL)}; per init the median over seeds of the "
         f"paired difference |ratio(scaled)| − |ratio(tanh)| below 0 ({CI} bootstrap interval "
         "entirely below: supported; entirely above: refuted)",
         evidence="LeCun's constants recomputed from f(1) = 1 with the quoted b; the variant "
@@ -229,15 +233,15 @@ def check_a12_tanh_n_width(r: Results) -> ClaimResult:
     status = _status(pd.concat(used)) if used else pd.Series(dtype=str)
     return result(
         tree,
-        measured=f"width of {{f′ ≥ {USEFUL_DERIV:g}}}: "
-        + ", ".join(f"n = {n:g}: {widths[n]:.2f}" for n in ns)
+        measured=f"width of {{f′ ≥ {num(USEFUL_DERIV)}}}: "
+        + ", ".join(f"n = {num(n, 6)}: {num(widths[n], 3)}" for n in ns)
         + f"; median {RATIO_NAME} at depth {depth} — "
         + "; ".join(lines)
-        + f". n ≠ 1 brought δ more than {LEVEL_DECADES:g} decade closer to level in: "
-        + (", ".join(where) or "none"),
+        + f". n ≠ 1 brought δ more than {num(LEVEL_DECADES)} decade closer to level in: "
+        + names(where, title="Where n ≠ 1 brought δ more than a decade closer to level"),
         expected="narrower for larger n; n < 1 wider but capped below 1; no n helps a deep net",
         tolerance=f"exact for the curves; per n and init the median over seeds of the paired "
-        f"reduction of |{RATIO_NAME}| must stay ≤ {LEVEL_DECADES:g} decade ({CI} bootstrap "
+        f"reduction of |{RATIO_NAME}| must stay ≤ {num(LEVEL_DECADES)} decade ({CI} bootstrap "
         "interval); qualified when it helps under some inits and not others",
         evidence="Derivative curves of tanh(n·x), and the probe grid's δ ratio per n and init, "
         "paired by seed with plain tanh. "
@@ -253,7 +257,7 @@ def check_a12_tanh_n_width(r: Results) -> ClaimResult:
         + quantity_gap(
             s, [(a, i, depth) for a in ["tanh", *acts] for i in sorted(set(s["init"]) - {"zeros"})]
         ),
-        values={f"width_n{n:g}": w for n, w in widths.items()},
+        values={f"width_n{num(n, 6)}": w for n, w in widths.items()},
         diverged=diverged_of(status) if len(status) else None,
     )
 
@@ -322,12 +326,13 @@ def check_c9_relu_mitigates(r: Results) -> ClaimResult:
         expected="ReLU's δ is closer to level than sigmoid's, but still vanishes under some init",
         tolerance="per init: median over seeds of the paired difference of distances from level, "
         f"|ratio(ReLU)| − |ratio(sigmoid)|, below 0; 'still vanishes' = ReLU's median < "
-        f"−{LEVEL_DECADES:g} decade under some init (it denies a cure: one clear init supports "
+        f"−{num(LEVEL_DECADES)} decade under some init (it denies a cure: one clear init supports "
         f"it, none refutes it); {CI} bootstrap intervals over "
         "seeds; the comparison is qualified where ReLU is closer under some inits and further "
         "under others",
         evidence=f"ReLU against sigmoid in the probe grid at depth {depth}, per init, paired by "
-        f"seed. ReLU still vanishes under: {names(still)}; it explodes instead (farther from "
+        f"seed. ReLU still vanishes under: {names(still, title=C9_STILL)}; it explodes instead "
+        "(farther from "
         f"level than sigmoid, the opposite failure) under: {', '.join(explodes) or 'none'}. "
         + diverged_text(status, "networks"),
         figures=["delta_heatmap", "which_gradient"],
@@ -354,23 +359,25 @@ def check_d1_jacobian_product(r: Results) -> ClaimResult:
     shrinks = s.loc[clear & (s["slope_ln_delta"] < 0)]
     stat = exact(
         "share of networks whose fitted per-layer factor and end-to-end ratio agree in "
-        f"direction, every probe network of depth ≥ {D1_MIN_DEPTH}",
+        f"direction, every probe network of depth ≥ {num(D1_MIN_DEPTH)}",
         agree,
         SIGN_AGREEMENT,
         "above",
     )
     return result(
         part("D1", stat),
-        measured=f"{fmt_stat(stat)}: {agree_k} of {n_clear} networks; {len(grows)} with mean "
+        measured=f"{fmt_stat(stat)}: {num(agree_k)} of {num(n_clear)} networks; "
+        f"{num(len(grows))} with mean "
         "per-layer factor > 1 (‖δ‖ grows towards the input by a median "
         f"{sig(float(np.exp(grows['slope_ln_delta']).median()), 3)}× per layer), "
-        f"{len(shrinks)} with factor < 1 (median "
+        f"{num(len(shrinks))} with factor < 1 (median "
         f"{sig(float(np.exp(shrinks['slope_ln_delta']).median()), 3)}× per layer)",
         expected="factors above one explode, below one vanish",
-        tolerance=f"direction agreement ≥ {SIGN_AGREEMENT:.0%} among networks whose ratio moved "
-        f"≥ {CLEAR_DECADES:g} decade (exact count over every network)",
+        tolerance=f"direction agreement ≥ {pct(SIGN_AGREEMENT)} among networks whose ratio moved "
+        f"≥ {num(CLEAR_DECADES)} decade (exact count over every network)",
         evidence=f"The back-propagated δ norm per hidden layer in the probe grid (depth ≥ "
-        f"{D1_MIN_DEPTH}); the per-layer factor is exp of the fitted slope of ln‖δ‖ per layer. "
+        f"{num(D1_MIN_DEPTH)}); the per-layer factor is exp of the fitted slope of ln‖δ‖ per "
+        "layer. "
         + diverged_text(status, "networks")
         + " (overflowed networks have no factor to fit and "
         "are left out).",

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..labels import label
+from ..labels import interval, label, num, pct
 from . import stats
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import exact, listing, pow10, share, sig, spread, with_interval
@@ -65,7 +65,7 @@ def _samples(r: Results) -> int:
 def _lim(r: Results) -> tuple[str, str]:
     """The study's definitions of a vanished and an exploded product, for prose."""
     p = r.json(ANALYTIC)["params"]
-    return f"{p['vanish']:g}", f"{p['explode']:g}"
+    return f"{num(p['vanish'], 6)}", f"{num(p['explode'], 6)}"
 
 
 def _pooled(g: pd.DataFrame, col: str, samples: int) -> tuple[float, float]:
@@ -101,9 +101,9 @@ def check_a1_max_derivative(r: Results) -> ClaimResult:
         s_best = g.groupby("s")["p_above1"].mean().idxmax()
         conds.append(
             part(
-                f"n = {n:g}",
+                f"n = {num(n, 6)}",
                 _prob(
-                    f"P(product of {kmax} ≥ 1) at s = {s_best:g}",
+                    f"P(product of {kmax} ≥ 1) at s = {num(s_best, 6)}",
                     g[g["s"] == s_best],
                     "p_above1",
                     samples,
@@ -129,14 +129,15 @@ def check_a1_max_derivative(r: Results) -> ClaimResult:
         measured=f"argmax within {sig(worst_arg)} of 0 and max within {sig(worst_val)} of n "
         f"(golden section, n ∈ {listing(maxima['n'])}); P(product ≥ 1, K = {kmax}) at "
         "the best s: "
-        + ", ".join(f"{c.name}: {stats.fmt_stat(c.statistic)}" for c in conds)
+        + stats.fmt_stats((c.name, c.statistic) for c in conds)
         + f"; log10 product over K and s for n > 1 spans [{sig(float(ranges['lo'].min()))}, "
         f"{sig(float(ranges['hi'].max()))}]",
         expected="maximum n at x = 0; for each n > 1 some s where the product is not driven "
         "towards 0",
-        tolerance=f"|argmax| ≤ {ARGMAX_TOL:g}, |max − n| ≤ {NUMERIC_TOL:g}; per n > 1, "
-        f"P(≥ 1) ≥ {MAJORITY} at the best s (Wilson {CI} over the sampled products)",
-        evidence=f"Golden-section search for the maximum of the derivative, and {samples} Monte "
+        tolerance=f"|argmax| ≤ {num(ARGMAX_TOL)}, |max − n| ≤ {num(NUMERIC_TOL)}; per n > 1, "
+        f"P(≥ 1) ≥ {num(MAJORITY)} at the best s (Wilson {CI} over the sampled products)",
+        evidence=f"Golden-section search for the maximum of the derivative, and {num(samples)} "
+        "Monte "
         "Carlo products per (n, s, seed) of K derivatives at x ~ N(0, s²).",
         figures=[FIG_PROB],
         tables=[PRODUCTS, ANALYTIC],
@@ -163,9 +164,9 @@ def check_a3_tanh_product_vanishes(r: Results) -> ClaimResult:
         se = float(np.sqrt((g["se_log_deriv"] ** 2).sum()) / len(g))
         rates.append(
             part(
-                f"s = {s:g}",
+                f"s = {num(s, 6)}",
                 with_interval(
-                    f"E[ln tanh′(x)], x ~ N(0, {s:g}²)",
+                    f"E[ln tanh′(x)], x ~ N(0, {num(s, 6)}²)",
                     m,
                     m - stats.Z95 * se,
                     m + stats.Z95 * se,
@@ -192,7 +193,7 @@ def check_a3_tanh_product_vanishes(r: Results) -> ClaimResult:
     )
     # factors the median product needs to reach "vanished", where each factor shrinks it
     k_needed = {
-        c.name: math.log(float(_lim(r)[0])) / c.statistic.value
+        c.name: math.log(float(r.json(ANALYTIC)["params"]["vanish"])) / c.statistic.value
         for c in rates
         if c.statistic.value < 0
     }
@@ -200,17 +201,17 @@ def check_a3_tanh_product_vanishes(r: Results) -> ClaimResult:
         tree,
         measured=f"largest product of any K: {pow10(top)}; steps in K where the median did not "
         f"fall: {not_down}; E[ln f′] per factor: "
-        + ", ".join(f"{c.name}: {stats.fmt_stat(c.statistic)}" for c in rates),
+        + stats.fmt_stats((c.name, c.statistic) for c in rates),
         expected="every product ≤ 1, shrinking geometrically with K",
-        tolerance=f"max log10 product ≤ {LOG_ROUNDOFF:g}; E[ln f′] < 0 at every s ({CI} normal "
+        tolerance=f"max log10 product ≤ {num(LOG_ROUNDOFF)}; E[ln f′] < 0 at every s ({CI} normal "
         "interval); median strictly decreasing in K",
-        evidence=f"{_samples(r)} Monte Carlo products per s and seed of K tanh′(x), "
+        evidence=f"{num(_samples(r))} Monte Carlo products per s and seed of K tanh′(x), "
         "x ~ N(0, s²), summed in log space.",
         figures=[FIG_PROB],
         tables=[PRODUCTS, EXPECTED],
         note=(
             "Vanishing is geometric but can be slow: the median product needs about "
-            + ", ".join(f"{k:.0f} factors at {s}" for s, k in k_needed.items())
+            + ", ".join(f"{num(round(k))} factors at {s}" for s, k in k_needed.items())
             + f" to reach {_lim(r)[0]}."
         )
         if k_needed
@@ -257,9 +258,10 @@ def check_a7_pairs(r: Results) -> ClaimResult:
         measured=f"sup over the grid of f′(x1)·f′(x2), |x2| ≥ t1(n): {sig(sup, 6)} (at x1 = 0, "
         f"|x2| = t1: {'yes' if at_edge else 'no'}); largest product of K Monte Carlo pairs: "
         f"{pow10(top)}; mean "
-        f"log10 per pair below that of one tanh′ at the same s in {worse}/{len(fac)} (n, s) cells",
+        f"log10 per pair below that of one tanh′ at the same s in {worse}/{num(len(fac))} (n, "
+        "s) cells",
         expected="each pair factor ≤ 1, like one tanh(x) derivative",
-        tolerance=f"sup − 1 ≤ {LOG_ROUNDOFF:g}; no Monte Carlo product of pairs above 1 (exact "
+        tolerance=f"sup − 1 ≤ {num(LOG_ROUNDOFF)}; no Monte Carlo product of pairs above 1 (exact "
         "maxima)",
         evidence="Dense grid over (x1, x2) and Monte Carlo of K pair factors with "
         "x1 ~ N(0, s²), x2 ~ N(0, s²) conditioned on |x2| > t1(n), n ∈ "
@@ -324,7 +326,8 @@ def check_a8_half_inside(r: Results) -> ClaimResult:
             part(
                 "products that escape vanishing have about half or more of their x inside",
                 stats.over_runs(
-                    f"5 % quantile of the share of x inside ±t1({n:g}) among products that did "
+                    f"5 % quantile of the share of x inside ±t1({num(n, 6)}) among products "
+                    "that did "
                     f"not vanish (K = {k}), mean over seeds",
                     q05,
                     HALF - HALF_TOL,
@@ -338,8 +341,9 @@ def check_a8_half_inside(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"5 % of the products that did not vanish had fewer than {spread(q05)} of "
-        f"their x inside ±t1({n:g}); the vanishing rate falls to {VANISH_POINT:.0%} at a share "
-        f"inside of {sig(f50)} [{sig(lo)}, {sig(hi)}] ({CI} bootstrap over {n_seeds} seeds)"
+        f"their x inside ±t1({num(n, 6)}); the vanishing rate falls to {pct(VANISH_POINT)} at "
+        "a share "
+        f"inside of {interval(f50, lo, hi)} ({CI} bootstrap over {n_seeds} seeds)"
         + (
             f"; E[ln f′] = 0 (median product level) at s = {sig(be['s'])}, where "
             f"{sig(be['frac_inside'])} of x are inside"
@@ -348,11 +352,12 @@ def check_a8_half_inside(r: Results) -> ClaimResult:
         ),
         expected="a product that does not vanish has about half (or more) of its x inside "
         "±t1(2): a necessary condition",
-        tolerance=f"necessary condition, tested in its direction: 'about half' = {HALF} ± "
-        f"{HALF_TOL}, so the survivors' 5 % quantile of the share inside must be ≥ "
+        tolerance=f"necessary condition, tested in its direction: 'about half' = {num(HALF)} ± "
+        f"{num(HALF_TOL)}, so the survivors' 5 % quantile of the share inside must be ≥ "
         f"{HALF - HALF_TOL} ({CI} bootstrap over seeds); where the vanishing rate turns is the "
         "bound's tightness, reported, not tested",
-        evidence=f"Products of K = {k} derivatives of tanh({n:g}x) at x ~ N(0, s²) over a range "
+        evidence=f"Products of K = {k} derivatives of tanh({num(n, 6)}x) at x ~ N(0, s²) over "
+        "a range "
         "of s, binned by the share of x inside [−t1, t1].",
         figures=["products_inside"],
         tables=[INSIDE],
@@ -377,7 +382,7 @@ def check_a9_cancellation(r: Results) -> ClaimResult:
     samples = _samples(r)
     ex = tab[tab["kind"] == "exact"].set_index(["m_bad", "x_bad"])["log10_product"]
     pp = r.json(ANALYTIC)["params"]
-    bad = f"U[{pp['cancel_bad_lo']:g}, {pp['cancel_bad_hi']:g}]"
+    bad = f"U[{num(pp['cancel_bad_lo'], 6)}, {num(pp['cancel_bad_hi'], 6)}]"
     two = _prob(
         f"P(product < 1) with two x in {bad}",
         mc[mc["m_bad"] == 2],
@@ -390,26 +395,28 @@ def check_a9_cancellation(r: Results) -> ClaimResult:
         "A9",
         [
             part(
-                f"t_k(2, 50) is about {SOURCE_T_K:g}",
-                exact(f"|t_k − {SOURCE_T_K:g}|", abs(t_one - SOURCE_T_K), ONE_DECIMAL, "below"),
+                f"t_k(2, 50) is about {num(SOURCE_T_K)}",
+                exact(f"|t_k − {num(SOURCE_T_K)}|", abs(t_one - SOURCE_T_K), ONE_DECIMAL, "below"),
             ),
             part("two x around 5–10 cancel the good ones", two),
         ],
     )
     n, k = c["n"], c["K"]
     p = {m: mc[mc["m_bad"] == m]["p_below1"] for m in (0, 1, 2)}
-    worked = ", ".join(f"{m} at x = {x:g}: {pow10(v)}" for (m, x), v in ex.items())
+    worked = ", ".join(f"{m} at x = {num(x, 6)}: {pow10(v)}" for (m, x), v in ex.items())
     return result(
         tree,
-        measured=f"t_k({n:g}, {k}) = {sig(t_one, 4)}; two x beyond {sig(t_two, 3)} undo "
+        measured=f"t_k({num(n, 6)}, {k}) = {sig(t_one, 4)}; two x beyond {sig(t_two, 3)} undo "
         f"{k - 2} factors at x = 0. Exact products of {k} factors ({k}−m at x = 0): {worked}. "
         f"Monte Carlo P(product < 1) with 0/1/2 x in {bad}: {spread(p[0])} / "
         f"{spread(p[1])} / {stats.fmt_stat(two)}",
-        expected=f"t_k({n:g}, {k}) ≈ {SOURCE_T_K:g}; one or two x around 5–10 cancel most good x",
-        tolerance=f"|t_k − {SOURCE_T_K:g}| ≤ {ONE_DECIMAL}; two bad x sink ≥ {CANCEL_RATE:.0%} of "
+        expected=f"t_k({num(n, 6)}, {k}) ≈ {num(SOURCE_T_K)}; one or two x around 5–10 cancel "
+        "most good x",
+        tolerance=f"|t_k − {num(SOURCE_T_K)}| ≤ {num(ONE_DECIMAL)}; two bad x sink ≥ "
+        f"{pct(CANCEL_RATE)} of "
         f"products below 1 (Wilson {CI} over the sampled products)",
         evidence=f"Closed-form threshold, exact products with {k}−m derivatives at 0, and "
-        f"Monte Carlo with {k}−m x ~ N(0, {pp['cancel_good_scale']:g}²) plus m x with |x| ~ "
+        f"Monte Carlo with {k}−m x ~ N(0, {num(pp['cancel_good_scale'], 6)}²) plus m x with |x| ~ "
         f"{bad}.",
         tables=[CANCEL, ANALYTIC],
         note="One bad x is enough only beyond about t_k; below that a single x leaves the "
@@ -432,11 +439,21 @@ def _probe_explosions(r: Results) -> str:
             (g["log10_delta_ratio"] > BAD_DECADES)
             | (g["status"] != "finite" if "status" in g else False)
         ]
-        rows.append(
-            f"{label(name, 'activation')}: {len(boom)} of {len(g)} (inits: "
-            f"{', '.join(label(i, 'init') for i in sorted(boom['init'].unique())) or 'none'})"
-        )
-    return "; ".join(rows)
+        inits = ", ".join(label(i, "init") for i in sorted(boom["init"].unique()))
+        rows.append([label(name, "activation"), len(boom), len(g), inits or "none"])
+    if not rows:
+        return ""
+    # the inits per activation make a table, not a cell (the appendix prints it)
+    stats.record_table(
+        {
+            "title": f"Tanh-family probe networks with ‖δ₁‖/‖δ_out‖ above {num(10**BAD_DECADES)}",
+            "columns": ["activation", "networks above", "of", "inits"],
+            "rows": rows,
+        }
+    )
+    return ", ".join(f"{a}: {num(k)} of {num(n)}" for a, k, n, _ in rows) + (
+        " (their inits are listed in the appendix table)"
+    )
 
 
 def _a11_rule_of_thumb(r: Results) -> list:
@@ -457,8 +474,8 @@ def _a11_rule_of_thumb(r: Results) -> list:
         part(
             "a product that stays near O(1) has about half or more of its x outside the band",
             stats.over_runs(
-                f"{100 * CALM_QUANTILE:g} % quantile of the share of x inside "
-                f"±t_explode({n:g}) among products (K = {k}) within a decade of 1, mean over "
+                f"{num(100 * CALM_QUANTILE, 6)} % quantile of the share of x inside "
+                f"±t_explode({num(n, 6)}) among products (K = {k}) within a decade of 1, mean over "
                 "seeds",
                 overall["calm_fe_q95"].astype(float),
                 HALF + HALF_TOL,
@@ -502,9 +519,9 @@ def check_a11_explode_band(r: Results) -> ClaimResult:
     _, boom = _lim(r)
     conds = [
         part(
-            f"n = {n:g}",
+            f"n = {num(n, 6)}",
             _prob(
-                f"P(product > {boom}), n = {n:g}",
+                f"P(product > {boom}), n = {num(n, 6)}",
                 g,
                 "p_explode",
                 samples,
@@ -519,9 +536,9 @@ def check_a11_explode_band(r: Results) -> ClaimResult:
         "A11",
         [
             part(
-                f"the band for n = 2 is ±{SOURCE_T_EXPLODE}",
+                f"the band for n = 2 is ±{num(SOURCE_T_EXPLODE)}",
                 exact(
-                    f"|t_explode(2) − {SOURCE_T_EXPLODE}|",
+                    f"|t_explode(2) − {num(SOURCE_T_EXPLODE)}|",
                     abs(te2 - SOURCE_T_EXPLODE),
                     THREE_DECIMALS,
                     "below",
@@ -539,23 +556,24 @@ def check_a11_explode_band(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"t_explode(2) = {sig(te2, 4)}; largest product of tanh′ (n = 1): {pow10(top1)}; "
-        f"P(exploded, K = {int(df['K'].max())}, s = {big['s'].min():g}): "
-        + ", ".join(f"{c.name}: {stats.fmt_stat(c.statistic)}" for c in conds),
-        expected=f"derivative > 1 only inside ±{SOURCE_T_EXPLODE} for n = 2; plain tanh's "
+        f"P(exploded, K = {int(df['K'].max())}, s = {num(big['s'].min(), 6)}): "
+        + stats.fmt_stats((c.name, c.statistic) for c in conds),
+        expected=f"derivative > 1 only inside ±{num(SOURCE_T_EXPLODE)} for n = 2; plain tanh's "
         "products never exceed 1; n > 1 products explode where x stays in the band; a product "
         "that does not explode has about half or more of its x outside the band",
-        tolerance=f"|t_explode(2) − {SOURCE_T_EXPLODE}| ≤ {THREE_DECIMALS}; tanh′ product ≤ 1; "
-        f"n > 1 explodes in > {MAJORITY:.0%} of samples at the smallest s (Wilson {CI}); the rule "
+        tolerance=f"|t_explode(2) − {num(SOURCE_T_EXPLODE)}| ≤ {num(THREE_DECIMALS)}; tanh′ "
+        "product ≤ 1; "
+        f"n > 1 explodes in > {pct(MAJORITY)} of samples at the smallest s (Wilson {CI}); the rule "
         f"of thumb is a necessary condition: among products within a decade of 1, the "
-        f"{100 * CALM_QUANTILE:g} % quantile of the share inside ±t_explode must be ≤ "
-        f"{HALF + HALF_TOL:g} ('about half or more outside'), mean over seeds",
+        f"{num(100 * CALM_QUANTILE, 6)} % quantile of the share inside ±t_explode must be ≤ "
+        f"{num(HALF + HALF_TOL, 6)} ('about half or more outside'), mean over seeds",
         evidence="Closed-form threshold and Monte Carlo derivative products.",
         figures=[FIG_PROB],
         tables=[PRODUCTS, ANALYTIC],
         note=(
             "tanh's derivative cannot make a product explode, but a tanh network's gradient "
             "can: large weights multiply in too. Probe nets with ‖δ₁‖/‖δ_out‖ above "
-            f"{10**BAD_DECADES:g}: {probe}. "
+            f"{num(10**BAD_DECADES, 6)}: {probe}. "
             if probe
             else ""
         )
@@ -583,13 +601,13 @@ def check_a13_expected_derivative(r: Results) -> ClaimResult:
         falls_d[s] = float(np.mean(np.diff(gs["mean_deriv"].to_numpy()) < 0))
         mid_ns = (n[:-1] + n[1:]) / 2 * s
         for region, sel in (
-            (f"n·s ≤ {NS_SPLIT:g}", mid_ns <= NS_SPLIT),
-            (f"n·s > {NS_SPLIT:g}", mid_ns > NS_SPLIT),
+            (f"n·s ≤ {num(NS_SPLIT)}", mid_ns <= NS_SPLIT),
+            (f"n·s > {num(NS_SPLIT)}", mid_ns > NS_SPLIT),
         ):
             if sel.any():
                 conds.append(
                     part(
-                        f"s = {s:g}, {region}",
+                        f"s = {num(s, 6)}, {region}",
                         exact(
                             "share of n-grid steps on which E[ln f′] falls",
                             float(step_falls[sel].mean()),
@@ -618,13 +636,14 @@ def check_a13_expected_derivative(r: Results) -> ClaimResult:
         measured="share of n-grid steps on which E[ln f′] falls: "
         + ", ".join(f"{c.name}: {sig(c.statistic.value)}" for c in conds)
         + "; on which E[f′] falls: "
-        + ", ".join(f"s = {s:g}: {sig(v)}" for s, v in falls_d.items())
+        + ", ".join(f"s = {num(s, 6)}: {sig(v)}" for s, v in falls_d.items())
         + f"; Monte Carlo vs trapezoid within {sig(z_d)} (E[f′]) and {sig(z_log)} (E[ln f′]) "
         "standard errors",
         expected="the expected (log-)derivative falls as n grows",
-        tolerance=f"per s and region of n·s (split at {NS_SPLIT:g}): E[ln f′] falls on more than "
-        f"{MOSTLY:.0%} of the n-grid steps (exact, trapezoid rule); the Monte Carlo must agree "
-        f"within {MC_SIGMAS:g} standard errors (else not tested); qualified when it holds in "
+        tolerance=f"per s and region of n·s (split at {num(NS_SPLIT)}): E[ln f′] falls on more "
+        "than "
+        f"{pct(MOSTLY)} of the n-grid steps (exact, trapezoid rule); the Monte Carlo must agree "
+        f"within {num(MC_SIGMAS)} standard errors (else not tested); qualified when it holds in "
         "some regions only",
         evidence="E[n·sech²(n·x)] and E[ln(n·sech²(n·x))] for x ~ N(0, s²) on a fine n grid by "
         "trapezoid rule, Gauss-Hermite quadrature and Monte Carlo.",
@@ -657,14 +676,14 @@ def check_b10_relu_zero_one(r: Results) -> ClaimResult:
     tiny, boom = _lim(r)
     vanish = [
         part(
-            f"n = {n:g}, s = {s:g}",
+            f"n = {num(n, 6)}, s = {num(s, 6)}",
             _prob(f"P(product < {tiny})", g, "p_vanish", samples, MAJORITY, "above"),
         )
         for (n, s), g in small.groupby(["n", "s"])
     ]
     explode = [
         part(
-            f"n = {n:g}, s = {s0:g}",
+            f"n = {num(n, 6)}, s = {num(s0, 6)}",
             _prob(f"P(product > {boom})", g, "p_explode", samples, MAJORITY, "above", strict=True),
         )
         for n, g in big.groupby("n")
@@ -700,9 +719,9 @@ def check_b10_relu_zero_one(r: Results) -> ClaimResult:
         f"{distinct_relu} distinct values; tanh(n·x), n ≠ 1: ≥ {sig(cont)} of samples distinct; "
         f"ReLU P(product = 0, K = {k10}) = {spread(pv)}",
         expected="ReLU: only 0 or 1; derivatives below 1 vanish and above 1 explode with depth",
-        tolerance=f"every ReLU product in {{0, 1}}; ≥ {CONTINUOUS:.0%} distinct values for "
-        f"tanh(n·x); vanish/explode in > {MAJORITY:.0%} of products at K = {kmax} (Wilson {CI})",
-        evidence=f"{samples} Monte Carlo products of K ReLU / tanh(n·x) derivatives per "
+        tolerance=f"every ReLU product in {{0, 1}}; ≥ {pct(CONTINUOUS)} distinct values for "
+        f"tanh(n·x); vanish/explode in > {pct(MAJORITY)} of products at K = {kmax} (Wilson {CI})",
+        evidence=f"{num(samples)} Monte Carlo products of K ReLU / tanh(n·x) derivatives per "
         "(s, seed), x ~ N(0, s²).",
         figures=[FIG_PROB],
         tables=[PRODUCTS],
@@ -724,9 +743,9 @@ def check_c10_derivative_above_one(r: Results) -> ClaimResult:
     _, boom = _lim(r)
     conds = [
         part(
-            f"n = {n:g}",
+            f"n = {num(n, 6)}",
             _prob(
-                f"P(product > {boom}), n = {n:g}",
+                f"P(product > {boom}), n = {num(n, 6)}",
                 g,
                 "p_explode",
                 samples,
@@ -751,13 +770,14 @@ def check_c10_derivative_above_one(r: Results) -> ClaimResult:
     wide = last[(last["n"] > 1) & (last["s"] == last["s"].max())]["p_explode"].max()
     return result(
         tree,
-        measured=f"P(product > {boom}, K = {kmax}, s = {s0:g}): "
-        + ", ".join(f"{c.name}: {stats.fmt_stat(c.statistic)}" for c in conds)
-        + f"; n ≤ 1: {sig(never)}; n > 1 at s = {last['s'].max():g}: {sig(float(wide))}",
+        measured=f"P(product > {boom}, K = {kmax}, s = {num(s0, 6)}): "
+        + stats.fmt_stats((c.name, c.statistic) for c in conds)
+        + f"; n ≤ 1: {sig(never)}; n > 1 at s = {num(last['s'].max(), 6)}: {sig(float(wide))}",
         expected="products explode where derivatives exceed 1",
-        tolerance=f"> {MAJORITY:.0%} of products above {boom} at the smallest s for every n > 1 "
+        tolerance=f"> {pct(MAJORITY)} of products above {boom} at the smallest s for every n > 1 "
         f"(Wilson {CI} over the sampled products); none for n ≤ 1",
-        evidence=f"{samples} Monte Carlo products per (n, s, seed) of K tanh(n·x) derivatives at "
+        evidence=f"{num(samples)} Monte Carlo products per (n, s, seed) of K tanh(n·x) "
+        "derivatives at "
         "x ~ N(0, s²).",
         figures=[FIG_PROB],
         tables=[PRODUCTS],

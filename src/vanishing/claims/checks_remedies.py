@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import num
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     condition,
@@ -140,11 +141,11 @@ def check_d5_remedies(r: Results) -> ClaimResult:
     if base.empty:
         premise = untested(
             "at depth 4 the tutorial's set-up's weight gradient shrinks towards the input",
-            f"depth {TUTORIAL_DEPTH} is not among the remedy depths {listing(depths)}",
+            f"depth {num(TUTORIAL_DEPTH)} is not among the remedy depths {listing(depths)}",
         )
     else:
         premise = part(
-            f"at depth {TUTORIAL_DEPTH} the tutorial's set-up's weight gradient shrinks "
+            f"at depth {num(TUTORIAL_DEPTH)} the tutorial's set-up's weight gradient shrinks "
             "towards the input",
             over_runs(
                 f"median over seeds of {RATIO_NAME}, sigmoid, N(0, 1)",
@@ -220,10 +221,10 @@ def check_d5_remedies(r: Results) -> ClaimResult:
     ]
     crit = [s for (_a, i), s in sw2.items() if i == CRITICAL]
     note = (
-        f"The tutorial's set-up at depth {TUTORIAL_DEPTH}: median {RATIO_NAME} = "
+        f"The tutorial's set-up at depth {num(TUTORIAL_DEPTH)}: median {RATIO_NAME} = "
         f"{sig(base_med, 3)} decades"
         + (f" (deeper: {', '.join(deeper_base)})" if deeper_base else "")
-        + f". Changes that bring it closer to level at depth {TUTORIAL_DEPTH}: "
+        + f". Changes that bring it closer to level at depth {num(TUTORIAL_DEPTH)}: "
         f"{'; '.join(fixed) or 'none'}. "
         f"In deeper nets (generalisation): {'; '.join(deeper) or 'none'}."
     )
@@ -235,7 +236,8 @@ def check_d5_remedies(r: Results) -> ClaimResult:
         )
     if premise.verdict == "refuted":
         note += (
-            f" The premise fails: at depth {TUTORIAL_DEPTH} the first layer's weight gradient is "
+            f" The premise fails: at depth {num(TUTORIAL_DEPTH)} the first layer's weight "
+            "gradient is "
             "not smaller than the output layer's, so there is nothing for a remedy to level."
         )
     elif np.isfinite(base_med) and base_med > -1:
@@ -258,11 +260,11 @@ def check_d5_remedies(r: Results) -> ClaimResult:
         expected="the tutorial's set-up's first-layer weight gradient is smaller than the "
         "output layer's, and changing the activation to ReLU, or the initialisation, brings "
         "it closer to level",
-        tolerance=f"premise: median {RATIO_NAME} < {VANISH_DECADES:g} at depth "
-        f"{TUTORIAL_DEPTH} (a failing premise refutes); a remedy: median over seeds of "
+        tolerance=f"premise: median {RATIO_NAME} < {num(VANISH_DECADES)} at depth "
+        f"{num(TUTORIAL_DEPTH)} (a failing premise refutes); a remedy: median over seeds of "
         f"|ratio| − |the tutorial's ratio| < 0 (closer to level, an explosion is as far from "
         f"level as a vanishing); {CI} bootstrap intervals over seeds; each remedy is an "
-        f"existence claim (one clear case at depth {TUTORIAL_DEPTH} supports it, "
+        f"existence claim (one clear case at depth {num(TUTORIAL_DEPTH)} supports it, "
         "counter-examples never refute it); deeper nets are generalisation; an overflowed "
         "network counts as ratio +∞",
         evidence="Step-0 weight gradients and back-propagated errors of the tutorial's net "

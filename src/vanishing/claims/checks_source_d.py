@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..labels import interval, num, pct
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import (
     FINITE,
@@ -111,7 +112,9 @@ def check_d3_step0_histograms(r: Results) -> ClaimResult:
         [
             # the tutorial's width is unknown: its observation holds if some set-up of its
             # kind (MNIST-like inputs, a width tried) reproduces it
-            by_form("existence", f"the first layer's tails stay inside ±{TUTORIAL_TAIL}", tails),
+            by_form(
+                "existence", f"the first layer's tails stay inside ±{num(TUTORIAL_TAIL)}", tails
+            ),
             part(
                 "the spread widens towards the output",
                 over_runs(
@@ -136,20 +139,21 @@ def check_d3_step0_histograms(r: Results) -> ClaimResult:
         measured=f"step 0, plain normal, {meta['width']}-wide, digits ({meta['n_in']} inputs), "
         f"batch {meta['batch_size']}: layer 1 max|g| = {spread(amax)}; median sd of g per layer "
         f"(1 → output) = {profile}; smallest layer-to-layer log10 sd ratio {spread(widen)}",
-        expected=f"first-layer |g| < {TUTORIAL_TAIL} in the tutorial's set-up; spread growing "
+        expected=f"first-layer |g| < {num(TUTORIAL_TAIL)} in the tutorial's set-up; spread growing "
         "towards the output",
-        tolerance=f"per set-up: median max|g₁| below {TUTORIAL_TAIL}; widening: median over "
+        tolerance=f"per set-up: median max|g₁| below {num(TUTORIAL_TAIL)}; widening: median over "
         f"seeds of the smallest log10 sd ratio between consecutive hidden layers above 0; {CI} "
         f"bootstrap over seeds; each set-up counted once; the {n_scope} set-ups with MNIST-like "
         "inputs (the tutorial's data, any width) are the scope, the digits scalings "
         "generalisation; the tutorial's width is unknown, so the tail is an existence claim "
         "over those set-ups (one clear case supports it; set-ups beyond it do not refute it)",
         evidence=f"A {depth}-hidden-layer sigmoid net with N(0, 1) weights on scikit-learn digits "
-        f"(not MNIST), {len(amax)} seeds: every entry of ∂L/∂W_l on the first minibatch, and the "
+        f"(not MNIST), {num(len(amax))} seeds: every entry of ∂L/∂W_l on the first minibatch, "
+        "and the "
         "first layer's tail for several input scalings × widths. " + diverged_text(status, "runs"),
         figures=FIGURES,
         tables=[STATS, VARIANTS],
-        note=f"Clearly within ±{TUTORIAL_TAIL}: {'; '.join(held) or 'none'}; clearly beyond: "
+        note=f"Clearly within ±{num(TUTORIAL_TAIL)}: {'; '.join(held) or 'none'}; clearly beyond: "
         f"{'; '.join(beyond) or 'none'}. The bound is not a property of the N(0, 1)-sigmoid net "
         "alone: the first layer's step-0 tail grows with the hidden width and changes with the "
         "input scaling (and the minibatch size). The tutorial used MNIST at a width it does not "
@@ -280,7 +284,7 @@ def check_d6_truncated_normal(r: Results) -> ClaimResult:
                     abs(k / n - NORMAL_BEYOND_2),
                     lo,
                     hi,
-                    f"Wilson {CI} over {int(n):,} weights",
+                    f"Wilson {CI} over {num(int(n))} weights",
                     BEYOND_2_TOL,
                     "below",
                 ),
@@ -309,13 +313,14 @@ def check_d6_truncated_normal(r: Results) -> ClaimResult:
     eff = over_runs("mean paired change of log10 first/last", diff, 0.0, "above", how="mean")
     return result(
         tree,
-        measured=f"truncated normal: max|w| = {t_max:.5f} over all seeds and layers; plain "
-        f"normal: {sig(100 * k / n)} % of {int(n):,} weights beyond ±2 (the normal law: "
-        f"{100 * NORMAL_BEYOND_2:.2f} %), per-seed max|w| {spread(plain_max)}",
-        expected=f"truncated ≤ 2 (its 2σ); plain normal {100 * NORMAL_BEYOND_2:.2f} % beyond ±2",
-        tolerance=f"max ≤ {TRUNCATION} + {FLOAT32_SLACK:g}; beyond-2 share within "
-        f"{100 * BEYOND_2_TOL:g} percentage point of the normal law's (Wilson {CI}); plain max > "
-        f"{TRUNCATION}",
+        measured=f"truncated normal: max|w| = {num(t_max, 6)} over all seeds and layers; plain "
+        f"normal: {sig(100 * k / n)} % of {num(int(n))} weights beyond ±2 (the normal law: "
+        f"{pct(NORMAL_BEYOND_2)}), per-seed max|w| {spread(plain_max)}",
+        expected=f"truncated ≤ 2 (its 2σ); plain normal {pct(NORMAL_BEYOND_2)} beyond ±2",
+        tolerance=f"max ≤ {num(TRUNCATION)} + {num(FLOAT32_SLACK)}; beyond-2 share within "
+        f"{num(100 * BEYOND_2_TOL, 6)} percentage point of the normal law's (Wilson {CI}); "
+        "plain max > "
+        f"{num(TRUNCATION)}",
         evidence="Initial weights of the D3 nets under both inits, and the first/last "
         "weight-gradient norm ratio at step 0 on the full training set.",
         figures=FIGURES,
@@ -324,7 +329,7 @@ def check_d6_truncated_normal(r: Results) -> ClaimResult:
         "bound holds by design and plain normal's tail is the normal law's; this is a check of "
         "the implementation, not measured support. Whether it matters: truncation (which also "
         f"lowers the sd to {sig(float(trunc['std_w'].mean()))}) changes log10(first/last) by "
-        f"{sig(eff.value)} [{sig(eff.lo)}, {sig(eff.hi)}] decades (paired by seed; "
+        f"{interval(eff.value, eff.lo, eff.hi)} decades (paired by seed; "
         f"{spread(r_plain)} plain, {spread(r_trunc)} truncated).",
         values={"truncated_max_abs": t_max, "plain_beyond_2": k / n, "ratio_diff": eff.value},
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import label
+from ..labels import label, num
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     FINITE,
@@ -74,6 +74,11 @@ def _train_status(df: pd.DataFrame) -> pd.Series:
     )
 
 
+# Titles of the appendix tables that long lists of conditions go to.
+SPARSE_HELPS = "Settings where ReLU is clearly better"
+SPARSE_HURTS = "Settings where softplus is clearly better"
+
+
 @check("B3")
 def check_b3_half_zero(r: Results) -> ClaimResult:
     probe = r.table(GRID)
@@ -89,11 +94,11 @@ def check_b3_half_zero(r: Results) -> ClaimResult:
             part(
                 condition(init=init),
                 with_interval(
-                    f"|mean exact-zero share − {HALF}|, every depth",
+                    f"|mean exact-zero share − {num(HALF)}|, every depth",
                     dev,
                     lo,
                     hi,
-                    f"{CI} bootstrap over {len(v)} networks",
+                    f"{CI} bootstrap over {num(len(v))} networks",
                     HALF_TOL,
                     "below",
                     n=len(v),
@@ -109,7 +114,7 @@ def check_b3_half_zero(r: Results) -> ClaimResult:
     raise_part = part(
         "an L1 penalty raises it",
         over_runs(
-            f"mean paired rise of the trained zero share, λ = {lam:g} over λ = 0",
+            f"mean paired rise of the trained zero share, λ = {num(lam, 6)} over λ = 0",
             rise,
             L1_RAISE,
             "above",
@@ -132,11 +137,11 @@ def check_b3_half_zero(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"exact-zero share of ReLU hidden outputs at init, uniform inits, all depths: "
-        f"{spread(uni['zero_frac'])}; after training, λ = 0: {spread(base)}, λ = {lam:g}: "
+        f"{spread(uni['zero_frac'])}; after training, λ = 0: {spread(base)}, λ = {num(lam, 6)}: "
         f"{spread(pen)} (paired rise {spread(rise)})",
-        expected=f"≈ {HALF} at init; higher with an L1 activation penalty",
-        tolerance=f"|mean − {HALF}| ≤ {HALF_TOL} per uniform init ({CI} bootstrap over "
-        f"networks); the penalty raises the trained share by ≥ {L1_RAISE} (mean of paired "
+        expected=f"≈ {num(HALF)} at init; higher with an L1 activation penalty",
+        tolerance=f"|mean − {num(HALF)}| ≤ {num(HALF_TOL)} per uniform init ({CI} bootstrap over "
+        f"networks); the penalty raises the trained share by ≥ {num(L1_RAISE)} (mean of paired "
         f"differences, {CI} bootstrap over seeds)",
         evidence="Zero share per hidden layer read from the probe (digits batch, zero biases, "
         "every depth); then ReLU MLPs trained with Adam with and without an L1 penalty on the "
@@ -235,19 +240,21 @@ def check_b4_softplus(r: Results) -> ClaimResult:
         f"{spread(relu0['zero_frac'])}); test accuracy — " + "; ".join(lines),
         expected="softplus: no exact zeros; in some setting ReLU trains better (its zeros can "
         "help)",
-        tolerance=f"softplus zero share ≤ {SOFTPLUS_ZERO_MAX:g} (exact maximum); 'can help' is "
+        tolerance=f"softplus zero share ≤ {num(SOFTPLUS_ZERO_MAX)} (exact maximum); 'can help' is "
         f"an existence claim: supported by one setting where the {CI} bootstrap interval over "
         "seeds of the mean paired accuracy difference ReLU − softplus lies above 0; settings "
         "where softplus wins do not refute it; 'no harm' (the quoted authors' hypothesis) is a "
-        f"general claim: ReLU's mean paired accuracy at most {NO_HARM:g} below softplus's in "
+        f"general claim: ReLU's mean paired accuracy at most {num(NO_HARM)} below softplus's in "
         "every setting where some ReLU unit is alive",
         evidence="ReLU and softplus MLPs of the same shape, init and seeds trained on digits "
         "(λ = 0) under each optimiser and depth; exact-zero share of hidden outputs and test "
         "accuracy. " + diverged_text(status, "runs") + " (a diverged run's accuracy counts as 0).",
         figures=["study_sparsity"],
         tables=[SPARSITY],
-        note=f"ReLU clearly better in: {names(helps)}; softplus clearly better in: "
-        f"{names(hurts)}. The condition 'as long as some path still carries gradient' held "
+        note=f"ReLU clearly better in: {names(helps, title=SPARSE_HELPS)}; softplus clearly "
+        "better in: "
+        f"{names(hurts, title=SPARSE_HURTS)}. The condition 'as long as some path still "
+        "carries gradient' held "
         "wherever ReLU trained.",
         values={
             "softplus_zero_frac_max": soft_zero,

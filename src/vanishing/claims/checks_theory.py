@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import theory
+from ..labels import num
 from .registry import ClaimResult, Results, check, result
 from .stats import exact, listing, sig
 from .verdict import all_of, part
@@ -68,7 +69,8 @@ def check_a4_tanh_n_derivative(r: Results) -> ClaimResult:
         measured=f"max |autograd − n(1 − tanh²(nx))| = {sig(worst)}; {above} points with x ≠ 0 "
         "at or above n",
         expected="difference at round-off level; no point at or above n",
-        tolerance=f"difference ≤ {NUMERIC_TOL:g}; no point with |x| > {NEAR_ZERO:g} at or above n",
+        tolerance=f"difference ≤ {num(NUMERIC_TOL)}; no point with |x| > {num(NEAR_ZERO)} at "
+        "or above n",
         evidence=f"Autograd derivatives of tanh(n·x) on {points} points in "
         f"[{sig(float(x.min()))}, {sig(float(x.max()))}] for n ∈ {listing(ns)} against the "
         "closed form.",
@@ -92,9 +94,9 @@ def check_a5_t1_threshold(r: Results) -> ClaimResult:
     return result(
         all_of("A5", [part("t1(n) is where f′ = 1/n", stat)]),
         measured=f"closed form vs bisection: max difference {sig(worst)} over n ∈ "
-        f"{listing(rows['n'])}; t1(2) = {t1_2:.4f}",
+        f"{listing(rows['n'])}; t1(2) = {num(t1_2, 4)}",
         expected="the closed form t1(n) = artanh(√(1 − 1/n²))/n is where f′ = 1/n",
-        tolerance=f"|closed form − bisection| ≤ {NUMERIC_TOL:g}",
+        tolerance=f"|closed form − bisection| ≤ {num(NUMERIC_TOL)}",
         evidence="For each n the level crossing f′(x) = 1/n was found by bisection on the "
         "derivative and compared with the formula; by symmetry t2 = −t1.",
         figures=["thresholds"],
@@ -112,13 +114,16 @@ def check_a6_widest_band(r: Results) -> ClaimResult:
         "A6",
         [
             part(
-                f"the widest integer band is at n = {SOURCE_N}",
+                f"the widest integer band is at n = {num(SOURCE_N)}",
                 exact("|integer argmax − n₀|", abs(n_int - SOURCE_N), 0, "below"),
             ),
             part(
-                f"its half-width is {SOURCE_T1}",
+                f"its half-width is {num(SOURCE_T1)}",
                 exact(
-                    f"|t1(argmax) − {SOURCE_T1}|", abs(t_int - SOURCE_T1), THREE_DECIMALS, "below"
+                    f"|t1(argmax) − {num(SOURCE_T1)}|",
+                    abs(t_int - SOURCE_T1),
+                    THREE_DECIMALS,
+                    "below",
                 ),
             ),
             part(
@@ -129,19 +134,21 @@ def check_a6_widest_band(r: Results) -> ClaimResult:
     )
     return result(
         tree,
-        measured=f"integer argmax n = {n_int}, t1 = {t_int:.4f}; continuous argmax "
-        f"n = {n_star:.3f}, t1 = {t_star:.4f}",
-        expected=f"n = {SOURCE_N} with ±{SOURCE_T1} among integers; a slightly wider band for "
+        measured=f"integer argmax n = {n_int}, t1 = {num(t_int, 4)}; continuous argmax "
+        f"n = {num(n_star, 4)}, t1 = {num(t_star, 4)}",
+        expected=f"n = {num(SOURCE_N)} with ±{num(SOURCE_T1)} among integers; a slightly wider "
+        "band for "
         "some real n",
-        tolerance=f"argmax = {SOURCE_N}, |t1 − {SOURCE_T1}| ≤ {THREE_DECIMALS:g}; continuous max "
-        f"above the integer max by ≥ {NUMERIC_TOL:g}",
-        evidence=f"t1 on a {_default(theory.t1_continuous_max, 'grid'):,}-point grid over "
-        f"n ∈ ({_default(theory.t1_continuous_max, 'n_lo'):g}, "
-        f"{_default(theory.t1_continuous_max, 'n_hi'):g}], refined by golden-section search; "
+        tolerance=f"argmax = {num(SOURCE_N)}, |t1 − {num(SOURCE_T1)}| ≤ {num(THREE_DECIMALS)}; "
+        "continuous max "
+        f"above the integer max by ≥ {num(NUMERIC_TOL)}",
+        evidence=f"t1 on a {num(_default(theory.t1_continuous_max, 'grid'))}-point grid over "
+        f"n ∈ ({num(_default(theory.t1_continuous_max, 'n_lo'), 6)}, "
+        f"{num(_default(theory.t1_continuous_max, 'n_hi'), 6)}], refined by golden-section search; "
         f"the integer maximum over n = 2…{_default(theory.t1_integer_max, 'n_max')}.",
         figures=["thresholds"],
         tables=[MAXIMA],
-        note=f"The continuous optimum is n ≈ {n_star:.2f}, only {t_star - t_int:.4f} wider "
+        note=f"The continuous optimum is n ≈ {num(n_star, 3)}, only {num(t_star - t_int, 2)} wider "
         f"than n = {n_int}.",
         values={"n_star": n_star, "t_star": t_star, "t_int": t_int},
     )
@@ -173,7 +180,7 @@ def check_c3_sigmoid_derivative(r: Results) -> ClaimResult:
         measured=f"max {top:.12f} at x = {sig(m['sigmoid_derivative_argmax'])}; min on "
         f"[{sig(float(x.min()))}, {sig(float(x.max()))}] = {sig(float(d.min()))} > 0",
         expected="in (0, 1/4], maximum 1/4 at x = 0",
-        tolerance=f"|max − 1/4| ≤ {NUMERIC_TOL:g}; every sampled derivative > 0",
+        tolerance=f"|max − 1/4| ≤ {num(NUMERIC_TOL)}; every sampled derivative > 0",
         evidence="Golden-section search on s(1 − s) and the autograd derivative on a grid.",
         figures=["activation_derivatives"],
         tables=[MAXIMA, DERIV],

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..activations import DEFAULT_LEAKY_SLOPE
-from ..labels import label
+from ..labels import label, num, pct
 from . import stats
 from .registry import ClaimResult, MissingResult, Results, check, not_tested, result
 from .stats import (
@@ -196,6 +196,17 @@ def _came_back(ratio: pd.DataFrame) -> tuple[int, int]:
     return vanished, recovered
 
 
+A10_TABLE = "Configurations where the good fraction and the δ ratio both fell clearly (or not)"
+A10_CONVERGED = "Configurations that converged first: reported, not counted"
+
+
+# Titles of the appendix tables that long lists of conditions go to.
+B5_DYING = "Settings where ReLU ended with many dead units"
+B5_HOLDS = "Variant × setting comparisons where the variant kept learning"
+B6_WINS = "Settings where NecroReLU's loss was clearly lower than both ReLUs'"
+E3_HOLDS = "Depths and steps where E3 holds clearly"
+
+
 @check("A10")
 def check_a10(r: Results) -> ClaimResult:
     layers = r.table(LAYERS)
@@ -281,19 +292,26 @@ def check_a10(r: Results) -> ClaimResult:
     tree = all_of("A10", [by_form("trend", "training drifts into vanishing", conds), back])
     holds = [c.name for c in conds if c.verdict == "supported"]
     fails = [c.name for c in conds if c.verdict == "refuted"]
+    table = {
+        "title": A10_TABLE,
+        "columns": ["configuration", "both fell clearly"],
+        "rows": [[c, "yes"] for c in holds] + [[c, "clearly not"] for c in fails],
+    }
     return result(
         tree,
         measured=f"from step {first} to {last}: change of the good fraction {spread(d_good)}, "
         f"of log10 ‖δ₁‖/‖δ_out‖ {spread(d_ratio)}; both fell clearly in "
-        f"{len(holds)} of {len(conds)} configurations ({names(holds)}), clearly not in "
-        f"{len(fails)} ({names(fails)})",
+        f"{num(len(holds))} of {num(len(conds))} configurations, clearly not in "
+        f"{num(len(fails))} (listed in the appendix table)",
         expected="the good fraction falls during training and the gradient then vanishes",
         tolerance=f"per configuration: median over seeds of the change in good fraction < "
-        f"−{GOOD_DROP} and of log10 ratio < −{VANISH_DECADES:g}, {CI} bootstrap over seeds; "
+        f"−{num(GOOD_DROP)} and of log10 ratio < −{num(VANISH_DECADES)}, {CI} bootstrap over "
+        "seeds; "
         "the scope is the configurations that did not converge first (median final/initial "
-        f"loss ≥ {TRAINS}); 'does not come back': fewer than {NO_RETURN:.0%} of the nets whose δ "
-        f"ratio fell by more than {VANISH_DECADES:g} decade later recover to within "
-        f"{VANISH_DECADES / 2:g} decade (exact count)",
+        f"loss ≥ {num(TRAINS)}); 'does not come back': fewer than {pct(NO_RETURN)} of the nets "
+        "whose δ "
+        f"ratio fell by more than {num(VANISH_DECADES)} decade later recover to within "
+        f"{num(VANISH_DECADES / 2, 6)} decade (exact count)",
         evidence="tanh(n·x) nets (n > 1) trained by SGD on digits at every init and depth; at "
         "every logged step the share of hidden pre-activations inside ±t1(n) and the "
         "first-layer over output-layer back-propagated error ‖δ₁‖/‖δ_out‖ were measured on "
@@ -302,11 +320,14 @@ def check_a10(r: Results) -> ClaimResult:
         + " (a diverged net counts as exploded, not vanished).",
         figures=["training_tanh_good_fraction"],
         tables=[LAYERS],
-        note=f"Of the nets whose δ ratio fell by more than {VANISH_DECADES:g} decade at some "
-        f"logged step, {n_back} of {n_van} later came back within {VANISH_DECADES / 2:g} decade. "
+        note=f"Of the nets whose δ ratio fell by more than {num(VANISH_DECADES)} decade at some "
+        f"logged step, {n_back} of {n_van} later came back within {num(VANISH_DECADES / 2, 6)} "
+        "decade. "
         "The answer offers the drift as a rough analogy for runs that have not converged "
-        f"first; configurations that converged (reported, not counted): {names(converged)}.",
+        f"first; configurations that converged (reported, not counted): "
+        f"{names(converged, title=A10_CONVERGED, what='configurations')}.",
         values={"configs_hold": float(len(holds)), "configs": float(len(conds))},
+        run_tables=[table],
         diverged=diverged_of(status),
     )
 
@@ -412,7 +433,7 @@ def check_b1(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"share of ReLU derivatives exactly 0 or 1: min "
-        f"{sig(float(exact01.min())) if len(exact01) else 'none logged'} over {len(exact01)} "
+        f"{sig(float(exact01.min())) if len(exact01) else 'none logged'} over {num(len(exact01))} "
         f"layer snapshots{sig_txt}; snapshots where a "
         f"silent unit had a non-zero gradient row: {leaks}; final dead share of hidden units "
         f"per ReLU net {spread(dead_end)}",
@@ -458,10 +479,11 @@ def check_b2(r: Results) -> ClaimResult:
     whole = bool((relu["monitor_size"] >= relu["monitor_size"].max()).all()) if len(relu) else False
     return result(
         part("B2", stat),
-        measured=f"{int(revived)} of {int(ever)} ever-dead ReLU units revived "
+        measured=f"{num(int(revived))} of {num(int(ever))} ever-dead ReLU units revived "
         f"({sig(100 * revived / ever) if ever else '0'} %); "
         + "; ".join(
-            f"depth {d}: {int(x.revived)}/{int(x.ever_dead)}" for d, x in by_depth.iterrows()
+            f"depth {d}: {num(int(x.revived))}/{num(int(x.ever_dead))}"
+            for d, x in by_depth.iterrows()
         )
         + f"; first-layer revivals: {rev1}",
         expected="some dead units come back to life",
@@ -496,7 +518,7 @@ def check_b5(r: Results) -> ClaimResult:
     variants = [v for v in [leaky, *RELU_VARIANTS] if v in acts]
     if "relu" not in acts or not variants:
         return not_tested(
-            f"ReLU and a leaky ReLU ({SOURCE_LEAKY_SLOPE:g}), PReLU or ELU are not both in the "
+            f"ReLU and a leaky ReLU ({num(SOURCE_LEAKY_SLOPE)}), PReLU or ELU are not both in the "
             "training grid",
             [STEPS, LAYERS],
         )
@@ -505,7 +527,7 @@ def check_b5(r: Results) -> ClaimResult:
     dying = dying[dying >= DEAD_FRAC]
     if dying.empty:
         return not_tested(
-            f"ReLU never ended with ≥ {DEAD_FRAC:.0%} dead units (median over seeds) in this "
+            f"ReLU never ended with ≥ {pct(DEAD_FRAC)} dead units (median over seeds) in this "
             "grid, so there is no setting where it dies",
             [STEPS, LAYERS],
         )
@@ -552,21 +574,22 @@ def check_b5(r: Results) -> ClaimResult:
             for i, d in dying.index
         ]
         extra_txt = (
-            f" For comparison, leaky ReLU with slope {DEFAULT_LEAKY_SLOPE:g}: median "
+            f" For comparison, leaky ReLU with slope {num(DEFAULT_LEAKY_SLOPE)}: median "
             f"relative loss reduction per setting {', '.join(sig(x) for x in g)}."
         )
     status = _status_of(end, ["relu", *variants])
     holds = [c.name for c in conds if c.verdict == "supported"]
     return result(
         tree,
-        measured=f"ReLU ended with ≥ {DEAD_FRAC:.0%} dead units in {len(dying)} init/depth "
-        f"settings ({names(list(dying.index))}; median dead share {spread(dying)}); a variant "
-        f"kept learning with a clearly lower loss in {len(holds)} of {len(conds)} "
-        f"variant × setting comparisons ({names(holds)})",
-        expected=f"leaky ReLU ({SOURCE_LEAKY_SLOPE:g}), PReLU and ELU keep learning (no stuck "
+        measured=f"ReLU ended with ≥ {pct(DEAD_FRAC)} dead units in {num(len(dying))} init/depth "
+        f"settings ({names(list(dying.index), title=B5_DYING, bare=True)}; median dead share "
+        f"{spread(dying)}); a variant "
+        f"kept learning with a clearly lower loss in {num(len(holds))} of {num(len(conds))} "
+        f"variant × setting comparisons ({names(holds, title=B5_HOLDS, bare=True)})",
+        expected=f"leaky ReLU ({num(SOURCE_LEAKY_SLOPE)}), PReLU and ELU keep learning (no stuck "
         "units) and end with a lower loss where ReLU dies",
-        tolerance=f"per variant and setting: median stuck share < {STUCK_FRAC:.0%} and median "
-        f"paired relative loss reduction ≥ {LOSS_REL:.0%}, {CI} bootstrap over seeds; qualified "
+        tolerance=f"per variant and setting: median stuck share < {pct(STUCK_FRAC)} and median "
+        f"paired relative loss reduction ≥ {pct(LOSS_REL)}, {CI} bootstrap over seeds; qualified "
         "when it holds in some settings and fails in others",
         evidence="ReLU vs its variants trained with the same inits, depths, seeds and "
         "minibatches; final training loss and the share of hidden units with an exactly-zero "
@@ -588,7 +611,8 @@ def check_b7(r: Results) -> ClaimResult:
     leaky = _leaky(r, SOURCE_LEAKY_SLOPE)
     if not {"necro_relu", "relu"} <= acts or leaky is None:
         return not_tested(
-            f"necro_relu, relu and a leaky ReLU with slope {SOURCE_LEAKY_SLOPE:g} are not all in "
+            f"necro_relu, relu and a leaky ReLU with slope {num(SOURCE_LEAKY_SLOPE)} are not "
+            "all in "
             "the training grid",
             [STEPS, LAYERS],
         )
@@ -633,21 +657,22 @@ def check_b7(r: Results) -> ClaimResult:
         tree,
         measured=(
             f"NecroReLU's largest stuck share {sig(float(necro['stuck'].max()))} over "
-            f"{len(necro)} nets, {len(necro) - len(finite)} of them diverged (forward-silent share "
+            f"{num(len(necro))} nets, {num(len(necro) - len(finite))} of them diverged "
+            "(forward-silent share "
             f"at the end, finite nets: {spread(finite['dead'])})"
             if len(finite)
-            else f"every one of the {len(necro)} NecroReLU nets diverged"
+            else f"every one of the {num(len(necro))} NecroReLU nets diverged"
         )
-        + f"; its loss was clearly ≥ {LOSS_REL:.0%} below both ReLU's and leaky ReLU's ({leaky}) "
-        f"in {len(wins)} of "
-        f"{len(conds)} init/depth settings ({names(wins)})",
+        + f"; its loss was clearly ≥ {pct(LOSS_REL)} below both ReLU's and leaky ReLU's ({leaky}) "
+        f"in {num(len(wins))} of "
+        f"{num(len(conds))} init/depth settings ({names(wins, title=B6_WINS, bare=True)})",
         expected="NecroReLU never gets stuck and sometimes has the lowest loss",
-        tolerance=f"stuck share < {STUCK_FRAC:.0%} in every net, a diverged one counting as stuck "
+        tolerance=f"stuck share < {pct(STUCK_FRAC)} in every net, a diverged one counting as stuck "
         f"(exact); 'beats' = median "
-        f"paired relative loss reduction ≥ {LOSS_REL:.0%} against the better of the two, {CI} "
+        f"paired relative loss reduction ≥ {pct(LOSS_REL)} against the better of the two, {CI} "
         "bootstrap over seeds; one setting where it clearly beats both supports 'sometimes'",
-        evidence=f"NecroReLU (ReLU forward, backward slope {SOURCE_LEAKY_SLOPE:g} for x < 0) vs "
-        f"ReLU and leaky ReLU with slope {SOURCE_LEAKY_SLOPE:g}, same inits, depths, seeds and "
+        evidence=f"NecroReLU (ReLU forward, backward slope {num(SOURCE_LEAKY_SLOPE)} for x < 0) vs "
+        f"ReLU and leaky ReLU with slope {num(SOURCE_LEAKY_SLOPE)}, same inits, depths, seeds and "
         "minibatches; final training loss. "
         + diverged_text(status, "networks")
         + " (a diverged net has an infinite loss and counts as stuck).",
@@ -656,7 +681,7 @@ def check_b7(r: Results) -> ClaimResult:
         note=(
             f"Every finite NecroReLU net had a largest stuck share of "
             f"{sig(float(finite['stuck'].max()))}: 'cannot die' fails only through the "
-            f"{len(necro) - len(finite)} diverged nets, which exploded rather than died, and "
+            f"{num(len(necro) - len(finite))} diverged nets, which exploded rather than died, and "
             "the one divergence rule counts against a claim of healthy training. "
             if len(finite)
             and len(necro) > len(finite)
@@ -785,7 +810,7 @@ def check_b9(r: Results) -> ClaimResult:
         measured="lowest-median-loss init per activation: " + "; ".join(lines),
         expected="the best init depends on the activation; leaky ReLU's differs from ReLU's",
         tolerance=f"an activation 'needs' its own init when using another activation's best "
-        f"init costs it ≥ {LOSS_REL:.0%} in median final loss ({CI} bootstrap over seeds, the "
+        f"init costs it ≥ {pct(LOSS_REL)} in median final loss ({CI} bootstrap over seeds, the "
         "best inits re-chosen in every resample); the interaction needs it at some depth, the "
         "leaky-vs-ReLU part at every depth",
         evidence="every activation trained from each of the inits "
@@ -795,8 +820,8 @@ def check_b9(r: Results) -> ClaimResult:
         + " (a diverged net has an infinite loss).",
         figures=["training_loss_curves"],
         tables=[STEPS],
-        note=f"He's gain for a leaky slope a is √(2/(1 + a²)): for a = {SOURCE_LEAKY_SLOPE:g} "
-        f"that is {100 * (1 - math.sqrt(1 / (1 + SOURCE_LEAKY_SLOPE**2))):.2f} % below "
+        note=f"He's gain for a leaky slope a is √(2/(1 + a²)): for a = {num(SOURCE_LEAKY_SLOPE)} "
+        f"that is {pct(1 - math.sqrt(1 / (1 + SOURCE_LEAKY_SLOPE**2)))} below "
         "ReLU's, so analytically the inits barely differ.",
         diverged=diverged_of(status),
     )
@@ -881,7 +906,7 @@ def check_c5(r: Results) -> ClaimResult:
         ps = [p for p in ps if p.in_scope == inside]
         yes = sum(p.verdict == "supported" for p in ps)
         no = sum(p.verdict == "refuted" for p in ps)
-        return f"holds clearly in {yes}, fails clearly in {no} of {len(ps)}"
+        return f"holds clearly in {yes}, fails clearly in {no} of {num(len(ps))}"
 
     return result(
         tree,
@@ -946,7 +971,7 @@ def check_d2(r: Results) -> ClaimResult:
                 untested(
                     name,
                     f"{name} does not train at depth {dmin} either (median final/initial loss "
-                    f"{sig(float(np.median(shallow_ratio)))} ≥ {TRAINS})",
+                    f"{sig(float(np.median(shallow_ratio)))} ≥ {num(TRAINS)})",
                 )
             )
             harder[-1].in_scope = inside
@@ -1024,25 +1049,32 @@ def check_d2(r: Results) -> ClaimResult:
     )
     status = end["status"]
 
-    def tally(ps: list[Part], inside: bool) -> str:
+    def tally(ps: list[Part], inside: bool, what: str) -> str:
         ps = [p for p in ps if p.in_scope == inside and p.verdict != "not tested"]
         yes = [p.name for p in ps if p.verdict == "supported"]
-        return f"{len(yes)} of {len(ps)} ({names(yes)})"
+        nets = "sigmoid nets" if inside else "other activations"
+        return (
+            f"{num(len(yes))} of {num(len(ps))} ({names(yes, title=f'{what}, {nets}', bare=True)})"
+        )
 
+    harder_t, small_t = "Clearly harder to train when deeper", "Clearly insignificant updates"
+    large_t = "First-layer update ratio clearly large"
     return result(
         tree,
-        measured=f"sigmoid nets (in scope): final loss clearly ≥ {LOSS_REL:.0%} higher at depth "
-        f"{dmax} than {dmin} for {tally(harder, True)}; first layer's update ratio clearly "
-        f"below {INSIGNIFICANT:g} × the output layer's at depth {dmax} for {tally(small, True)}. "
-        f"Other activations (generalisation): harder {tally(harder, False)}; insignificant "
-        f"updates {tally(small, False)}. First-layer update ratio at some logged step above "
-        f"{TOO_LARGE:g} × the output layer's: sigmoid {tally(large, True)}, others "
-        f"{tally(large, False)}. Untestable (no training at depth {dmin} either): "
-        f"{names(floor)}",
+        measured=f"sigmoid nets (in scope): final loss clearly ≥ {pct(LOSS_REL)} higher at depth "
+        f"{dmax} than {dmin} for {tally(harder, True, harder_t)}; first layer's update ratio "
+        f"clearly below {num(INSIGNIFICANT)} × the output layer's at depth {dmax} for "
+        f"{tally(small, True, small_t)}. "
+        f"Other activations (generalisation): harder {tally(harder, False, harder_t)}; "
+        f"insignificant updates {tally(small, False, small_t)}. First-layer update ratio at some "
+        f"logged step above {num(TOO_LARGE)} × the output layer's: sigmoid "
+        f"{tally(large, True, large_t)}, others {tally(large, False, large_t)}. Untestable (no "
+        f"training at depth {dmin} either): "
+        f"{names(floor, title='Untestable: no training at the shallowest depth either')}",
         expected="deeper sigmoid nets end with a higher loss; their lower layers get tiny updates",
-        tolerance=f"per init: median paired loss increase ≥ {LOSS_REL:.0%}; median log10 "
-        f"update-ratio first/output < log10 {INSIGNIFICANT:g}; {CI} bootstrap over seeds; a "
-        f"setting that does not train at depth {dmin} (median final/initial loss ≥ {TRAINS}) "
+        tolerance=f"per init: median paired loss increase ≥ {pct(LOSS_REL)}; median log10 "
+        f"update-ratio first/output < log10 {num(INSIGNIFICANT)}; {CI} bootstrap over seeds; a "
+        f"setting that does not train at depth {dmin} (median final/initial loss ≥ {num(TRAINS)}) "
         "cannot show depth's effect and is untestable; sigmoid nets are the scope, the rest "
         "generalisation",
         evidence="The same activation and init trained for the same number of SGD steps at each "
@@ -1094,11 +1126,12 @@ def check_e2(r: Results) -> ClaimResult:
     lr, width = float(steps["lr"].iloc[0]), int(steps["width"].iloc[0])
     return result(
         tree,
-        measured=f"final/initial loss after {n_steps} steps: Xavier median "
+        measured=f"final/initial loss after {num(n_steps)} steps: Xavier median "
         f"{sig(float(rx.median()))} "
         f"({spread(rx)}), He median {sig(float(rh.median()))} ({spread(rh)})",
         expected="Xavier stalls, He trains",
-        tolerance=f"stall: median loss ratio > {STALL}; trains: median ratio < {TRAINS}; {CI} "
+        tolerance=f"stall: median loss ratio > {num(STALL)}; trains: median ratio < "
+        f"{num(TRAINS)}; {CI} "
         "bootstrap over seeds",
         evidence=f"ReLU MLPs with {depth} hidden layers of width {width}, SGD lr {sig(lr)}, "
         "Xavier vs He init on the same seeds and minibatches. "
@@ -1230,10 +1263,11 @@ def check_e3(r: Results) -> ClaimResult:
         measured=f"slope of log10 ‖δ‖ per layer towards the input, tanh: U[±1/√n] "
         f"{txt('glorot_standard', 0)} at step 0, {txt('glorot_standard', last)} at step "
         f"{last}; Xavier {txt('xavier', 0)} at step 0, {txt('xavier', last)} at step {last}; "
-        f"holds clearly at: {names(holds)}",
+        f"holds clearly at: {names(holds, title=E3_HOLDS)}",
         expected="standard init: δ shrinks towards the input; Xavier: level",
-        tolerance=f"per depth and step: median slope < −{LEVEL_SLOPE} decades/layer (standard) "
-        f"and median |slope| < {LEVEL_SLOPE} (Xavier), {CI} bootstrap over seeds; qualified "
+        tolerance=f"per depth and step: median slope < −{num(LEVEL_SLOPE)} decades/layer "
+        "(standard) "
+        f"and median |slope| < {num(LEVEL_SLOPE)} (Xavier), {CI} bootstrap over seeds; qualified "
         "where it holds at some depths or times only",
         evidence="tanh nets at each depth with Glorot's 'standard' U[−1/√n, 1/√n] and normalized "
         "(Xavier) init; norm of the back-propagated δ = ∂L/∂z at every hidden layer on the "

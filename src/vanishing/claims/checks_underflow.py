@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import label
+from ..labels import label, pct
 from .registry import ClaimResult, Results, check, result
 from .stats import diverged_of, diverged_text, exact, sig, spread
 from .verdict import part
@@ -62,9 +62,9 @@ def check_c2_underflow(r: Results) -> ClaimResult:
             if top is not None
             else ""
         )
-        + f"; mean share ≥ {UNDERFLOW_MAJORITY:.0%} — {firsts}; at the deepest depth: {per}",
+        + f"; mean share ≥ {pct(UNDERFLOW_MAJORITY)} — {firsts}; at the deepest depth: {per}",
         expected="some gradients become exactly 0 in floating point",
-        tolerance=f"one network with ≥ {UNDERFLOW_MAJORITY:.0%} of its float64-non-zero "
+        tolerance=f"one network with ≥ {pct(UNDERFLOW_MAJORITY)} of its float64-non-zero "
         "first-layer gradient entries exactly 0 proves it (an existence claim: exact maximum "
         "over every network)",
         evidence="Deep sigmoid MLPs, the same weights cast to each dtype, one backward pass on a "

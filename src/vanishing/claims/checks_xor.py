@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels import interval, num, pct
 from ..labels import label as act_label
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
@@ -32,11 +33,16 @@ ABS_GOOD = 0.9
 def _rate(s: pd.Series) -> str:
     k, n = float(s.sum()), float(len(s))
     lo, hi = wilson(k, n)
-    return f"{sig(k / n)} [{sig(lo, 2)}, {sig(hi, 2)}]"
+    return f"{interval(k / n, lo, hi)}"
 
 
 def _leaky_variants(acts: set[str]) -> list[str]:
     return sorted(a for a in acts if a.startswith("leaky_relu") or a == "prelu")
+
+
+# Titles of the appendix tables that long lists of conditions go to.
+XOR_WINS = "Settings where ReLU is clearly better"
+XOR_LOSSES = "Settings where ReLU is clearly worse"
 
 
 @check("B6")
@@ -71,7 +77,7 @@ def check_b6_xor(r: Results) -> ClaimResult:
                         relu.mean() - lv.mean(),
                         lo,
                         hi,
-                        f"Newcombe {CI} over {len(relu)} + {len(lv)} seeds",
+                        f"Newcombe {CI} over {num(len(relu))} + {num(len(lv))} seeds",
                         0.0,
                         "above",
                         strict=True,
@@ -114,7 +120,7 @@ def check_b6_xor(r: Results) -> ClaimResult:
         expected="ReLU solves XOR more often than leaky ReLU; abs solves it well",
         tolerance=f"per setting and leaky variant: Newcombe {CI} interval of the success-rate "
         f"difference ReLU − variant above 0; abs: Wilson {CI} interval of its success rate "
-        f"≥ {ABS_GOOD:.0%}; the named example XOR is a specific claim: refuted when ReLU is "
+        f"≥ {pct(ABS_GOOD)}; the named example XOR is a specific claim: refuted when ReLU is "
         "clearly worse somewhere and clearly better nowhere, qualified when both occur",
         evidence="Many seeds of a 2-input MLP with one small hidden layer trained full-batch on "
         "the four XOR points (batched ensemble); success = all four points right. "
@@ -122,7 +128,8 @@ def check_b6_xor(r: Results) -> ClaimResult:
         + " (a diverged run counts as a failure).",
         figures=["study_xor"],
         tables=[XOR],
-        note=f"ReLU clearly better in: {names(wins)}; clearly worse in: {names(losses)}. "
+        note=f"ReLU clearly better in: {names(wins, title=XOR_WINS)}; clearly worse in: "
+        f"{names(losses, title=XOR_LOSSES)}. "
         "Overall success ranking: "
         + ", ".join(f"{act_label(a)} {sig(v)}" for a, v in best.items())
         + ".",

@@ -14,6 +14,7 @@ import yaml
 
 from . import registry
 from .registry import CHECKS, ClaimResult, MissingResult, Results, not_tested
+from .stats import collecting_run_tables
 from .verdict import FORMS, KINDS, METHOD, QUANTITIES, VERDICTS
 
 log = logging.getLogger("vanishing.claims")
@@ -64,9 +65,11 @@ def run_check(claim: dict[str, Any], results: Results) -> ClaimResult:
     if fn is None:
         return not_tested(claim.get("untested_reason", "no check yet"))
     try:
-        res = fn(results)
+        with collecting_run_tables() as tables:
+            res = fn(results)
     except MissingResult as e:
         return not_tested(f"not run here: {e}")
+    res.run_tables = [*tables, *res.run_tables]
     # Parts of the claim's sentence that no check covers are declared in the catalogue
     # with their reason: the verdict covers the tested parts, the row names the others.
     if res.verdict != "not tested":

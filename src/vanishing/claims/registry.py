@@ -14,9 +14,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..labels import prose
 from ..tables import MissingResult, Tables  # noqa: F401  (re-exported for the checks)
 from .stats import sig, spread  # noqa: F401  (re-exported for the checks)
 from .verdict import VERDICTS, Part, Statistic, Verdict, conclude
+
+# The fields a reader reads as sentences (see ``prose``).
+PROSE = ("measured", "expected", "tolerance", "evidence", "note")
+# The fields the report prints as clauses, not sentences: no full stop at their end.
+CLAUSES = ("measured", "expected", "tolerance", "condition")
 
 
 @dataclass
@@ -43,6 +49,9 @@ class ClaimResult:
     untested_parts: list[dict[str, str]] = field(default_factory=list)
     # conditions outside the claim's scope, reported and not folded into the verdict
     generalisation: list[dict[str, str]] = field(default_factory=list)
+    # long lists of runs or conditions, printed as tables in the report's appendix:
+    # [{"title": str, "columns": [str], "rows": [[str | number]]}]
+    run_tables: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -50,6 +59,10 @@ class ClaimResult:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        for key in PROSE:
+            d[key] = prose(d[key])
+        for key in CLAUSES:  # the report joins these with its own punctuation
+            d[key] = d[key].rstrip().removesuffix(".") if not d[key].endswith("...") else d[key]
         d["values"] = {k: (None if not math.isfinite(v) else v) for k, v in self.values.items()}
         st = self.statistic
         # a Statistic, or (checks that build it themselves) its dict already
@@ -70,6 +83,7 @@ def result(
     values: dict[str, float] | None = None,
     diverged: dict[str, int] | None = None,
     headline: Statistic | None = None,
+    run_tables: list[dict[str, Any]] | None = None,
 ) -> ClaimResult:
     """The ClaimResult of a tree of tested parts, by the one rule in ``verdict``."""
     c = conclude(tree, headline)
@@ -94,6 +108,7 @@ def result(
         fails_under=c.fails_under,
         untested_parts=c.untested if c.verdict != "not tested" else [],
         generalisation=c.generalisation,
+        run_tables=run_tables or [],
     )
 
 

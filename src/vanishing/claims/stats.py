@@ -8,13 +8,15 @@ the same interval), or a 95 % Wilson interval for a share of independent runs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from ..labels import label
+from ..labels import SUPERSCRIPT, bracket, label, num, pct  # noqa: F401  (pct re-exported)
 from .verdict import CI, EXACT, LEVEL, N_BOOT, RNG_SEED, Side, Statistic
 
 __all__ = ["CI", "LEVEL", "N_BOOT", "RNG_SEED"]
@@ -25,26 +27,23 @@ FINITE, DIVERGED, OVERFLOWED = "finite", "diverged", "overflowed"
 
 
 # ---- formatting ----------------------------------------------------------------
+# Every number a check writes goes through labels.num (the one number style); these
+# helpers add what a check needs on top: an undefined value in words, a number held as
+# its log10, sets, spreads over runs and a statistic with its interval.
 
 
 def sig(x: float | None, digits: int = 3) -> str:
-    """Round to significant digits; scientific notation for tiny/huge values."""
+    """Round to significant digits in the one number style (labels.num); 'undefined'
+    for NaN, as a check's prose says it."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "undefined"
-    x = float(x)
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1e5 or abs(x) < 1e-3:
-        return f"{x:.{digits - 1}e}"
-    return f"{x:.{digits}g}"
+    return num(float(x), digits)
 
 
 def pow10(log10_value: float | None, digits: int = 3) -> str:
-    """A number held as its log10, written out: 6.97 → '9.33e+06' (the report prints
-    '9.33 × 10⁶'), for any exponent a float could not hold; one within rounding of 1
-    as '1 − 2.67e-08', so that 'below 1' stays visible."""
+    """A number held as its log10, written out: 6.97 → '9.33 × 10⁶', for any exponent a
+    float could not hold; one within rounding of 1 as '1 − 2.67 × 10⁻⁸', so that 'below
+    1' stays visible."""
     if log10_value is None or math.isnan(log10_value):
         return sig(None)
     if math.isinf(log10_value):
@@ -57,51 +56,67 @@ def pow10(log10_value: float | None, digits: int = 3) -> str:
     m = round(10.0 ** (v - k), digits - 1)
     if m >= 10:
         m, k = m / 10, k + 1
-    if -3 <= k < 5:
+    if -300 < k < 300:  # within a float's range: the one number style decides
         return sig(m * 10.0**k, digits)
-    return f"{m:.{digits - 1}f}e{k:+03d}"
+    # beyond a float's range: the mantissa by num, the power of ten by hand
+    return num(m, digits) + " × 10" + str(k).translate(SUPERSCRIPT)
 
 
 def listing(values: Iterable[float]) -> str:
     """Distinct values as a set, sorted and plainly written: '{0.5, 1, 2}' (never a
     Python list)."""
-    return "{" + ", ".join(f"{v:g}" for v in sorted({float(v) for v in values})) + "}"
-
-
-def pct(x: float, digits: int = 3) -> str:
-    """A share as a percentage: 0.683 → '68.3 %'."""
-    return f"{sig(100 * x, digits)} %"
+    return "{" + ", ".join(num(v, 6) for v in sorted({float(v) for v in values})) + "}"
 
 
 def spread(values: Iterable[float], digits: int = 3, unit: str = "") -> str:
     """'mean ± sd (n = k)' over runs; the median and range when the values span orders
-    of magnitude. Non-finite values (diverged runs) are counted, never dropped silently."""
+    of magnitude; 'x (n = k, identical)' when they do not vary at all (never '± 0').
+    Non-finite values (diverged runs) are counted, never dropped silently."""
     v = np.asarray(list(values), dtype=float)
     bad = int((~np.isfinite(v)).sum())
     fin = v[np.isfinite(v)]
-    tail = f"; {bad} of {len(v)} non-finite" if bad else ""
+    tail = f"; {num(bad)} of {num(len(v))} non-finite" if bad else ""
     if len(fin) == 0:
-        return f"non-finite in all {len(v)} runs" if len(v) else "no runs"
+        return f"non-finite in all {num(len(v))} runs" if len(v) else "no runs"
     if len(fin) == 1:
         return f"{sig(float(fin[0]), digits)}{unit} (n = 1{tail})"
+    if np.all(fin == fin[0]):
+        return f"{sig(float(fin[0]), digits)}{unit} (n = {num(len(fin))}, identical{tail})"
     pos = fin[fin > 0]
     if len(pos) == len(fin) and pos.max() / pos.min() > 100:
-        return (
-            f"median {sig(float(np.median(fin)), digits)}{unit} "
-            f"[{sig(float(fin.min()), 2)}, {sig(float(fin.max()), 2)}] (n = {len(fin)}{tail})"
-        )
-    sd = float(fin.std(ddof=1))
-    return f"{sig(float(fin.mean()), digits)} ± {sig(sd, 2)}{unit} (n = {len(fin)}{tail})"
+        lo, hi = float(fin.min()), float(fin.max())
+        med, a, b = bracket(float(np.median(fin)), lo, hi, digits)
+        return f"median {med}{unit} [{a}, {b}] (n = {num(len(fin))}{tail})"
+    mean, sd = float(fin.mean()), float(fin.std(ddof=1))
+    return f"{sig(mean, digits)} ± {sig(sd, 2)}{unit} (n = {num(len(fin))}{tail})"
 
 
-def fmt_stat(s: Statistic, digits: int = 3) -> str:
-    """'0.41 [0.35, 0.47] (… bootstrap over 5 seeds)' or '0.683 (exact)'."""
-    val = f"{sig(s.value, digits)}{s.unit}"
+def fmt_stat(s: Statistic, digits: int = 3, kind: bool = True) -> str:
+    """'0.41 [0.35, 0.47] (95 % bootstrap over 5 seeds)' or '0.683 (exact)'; without
+    the kind of interval when ``kind`` is False (a list of statistics names it once,
+    see ``fmt_stats``)."""
     if s.exact:
-        return f"{val} (exact)"
+        return f"{sig(s.value, digits)}{s.unit} (exact)"
     if s.lo is None or s.hi is None:
-        return f"{val} ({s.interval})"
-    return f"{val} [{sig(s.lo, digits)}, {sig(s.hi, digits)}] ({s.interval})"
+        return f"{sig(s.value, digits)}{s.unit} ({s.interval})"
+    if s.lo == s.hi == s.value:
+        text = f"{sig(s.value, digits)}{s.unit} (zero-width interval)"
+    else:
+        v, lo, hi = bracket(s.value, s.lo, s.hi, digits)
+        text = f"{v}{s.unit} [{lo}, {hi}]"
+    return f"{text} ({s.interval})" if kind else text
+
+
+def fmt_stats(items: Iterable[tuple[str, Statistic]], digits: int = 3) -> str:
+    """'n = 1.5: 1 [0.99993, 1], n = 2: … (each Wilson 95 % over 50,000 sampled
+    products)': several statistics, the kind of their interval said once when they
+    share it (the report states the convention; a cell need not repeat it)."""
+    items = list(items)
+    kinds = {st.interval for _, st in items}
+    if len(kinds) != 1 or len(items) < 2:
+        return ", ".join(f"{name}: {fmt_stat(st, digits)}" for name, st in items)
+    body = ", ".join(f"{name}: {fmt_stat(st, digits, kind=False)}" for name, st in items)
+    return f"{body} (each {kinds.pop()})"
 
 
 # How each field of a condition is written (in this order) by ``condition``.
@@ -114,11 +129,11 @@ _CONDITION_FIELDS: dict[str, Callable[[object], str]] = {
     "depth": lambda v: f"depth {v}",
     "width": lambda v: f"width {v}",
     "hidden": lambda v: f"{v} hidden units",
-    "lr": lambda v: f"learning rate {v:g}" if isinstance(v, float) else f"learning rate {v}",
+    "lr": lambda v: f"learning rate {num(v, 6)}" if isinstance(v, float) else f"learning rate {v}",
     "seed": lambda v: f"seed {v}",
     "weight_seed": lambda v: f"weight seed {v}",
     "order_seed": lambda v: f"batch order {v}",
-    "l1": lambda v: f"L1 weight {v:g}" if isinstance(v, float) else f"L1 weight {v}",
+    "l1": lambda v: f"L1 weight {num(v, 6)}" if isinstance(v, float) else f"L1 weight {v}",
     "step": lambda v: f"step {v}",
 }
 
@@ -136,19 +151,33 @@ def condition(**fields: object) -> str:
     return ", ".join(out)
 
 
-def names(keys: Iterable[tuple | str], limit: int = 12) -> str:
+# Lists longer than this go to an appendix table instead of a cell.
+INLINE_LIST = 4
+
+
+def names(
+    keys: Iterable[tuple | str],
+    limit: int = INLINE_LIST,
+    title: str = "",
+    what: str = "settings",
+    bare: bool = False,
+) -> str:
     """'ReLU, He, 16; tanh, Xavier, 4' (or 'none'): each key's code names as reader
-    labels, cut after ``limit`` with a count."""
+    labels. More than ``limit`` keys go to an appendix table titled ``title`` (the
+    claim's run_tables), and the text counts them: '6 inits (listed in the appendix
+    table “…”)', or with ``bare`` (inside a parenthesis that counts them already) just
+    'listed in the appendix table “…”'."""
     keys = list(keys)
     if not keys:
         return "none"
     txt = [label(k) if isinstance(k, str) else ", ".join(label(x) for x in k) for k in keys]
-    if any(not isinstance(k, str) for k in keys):
-        return "; ".join(txt[:limit]) + (
-            f" and {len(txt) - limit} more" if len(txt) > limit else ""
-        )
-    more = f" and {len(txt) - limit} more" if len(txt) > limit else ""
-    return ", ".join(txt[:limit]) + more
+    if len(txt) > limit:
+        conditions_table(title or "Conditions", txt)
+        where = f"the appendix table “{title}”" if title else "the appendix"
+        return f"listed in {where}" if bare else f"{num(len(txt))} {what} (listed in {where})"
+    # conditions that hold commas themselves ('ReLU, He, depth 4') are kept apart by ';'
+    sep = "; " if any(", " in t for t in txt) else ", "
+    return sep.join(txt)
 
 
 # ---- intervals -------------------------------------------------------------------
@@ -264,7 +293,7 @@ def over_runs(
         value,
         None if math.isnan(lo) else lo,
         None if math.isnan(hi) else hi,
-        f"{CI} bootstrap over {len(v)} {runs}" if len(v) > 1 else f"single run ({runs})",
+        f"{CI} bootstrap over {num(len(v))} {runs}" if len(v) > 1 else f"single run ({runs})",
         threshold,
         side,
         unit,
@@ -295,7 +324,7 @@ def share(
         k / n,
         lo,
         hi,
-        f"Wilson {CI} over {int(n)} {runs}",
+        f"Wilson {CI} over {num(int(n))} {runs}",
         threshold,
         side,
         strict=strict,
@@ -396,13 +425,20 @@ def diverged_of(status: pd.Series) -> dict[str, int] | None:
     return {"runs": int((status != FINITE).sum()), "of": int(len(status))}
 
 
-def diverged_text(status: pd.Series, what: str = "runs", limit: int = 8) -> str:
-    """'diverged in 3 of 15 runs (relu/he/16/0, …)' or 'none of 15 runs diverged'."""
+def diverged_text(status: pd.Series, what: str = "runs", limit: int = 3) -> str:
+    """'none of 15 runs diverged', '2 diverged of 15 runs (ReLU, He, depth 16, seed 0;
+    …)' or, beyond ``limit`` runs, '19 diverged of 120 runs (listed in the appendix
+    table)': a long list of runs goes to the claim's appendix table (``run_table``),
+    never into a cell."""
     bad = status[status != FINITE]
     if bad.empty:
-        return f"none of {len(status)} {what} diverged"
-    kinds = ", ".join(f"{int(n)} {k}" for k, n in bad.value_counts().sort_index().items())
-    return f"{kinds} of {len(status)} {what} ({run_names(bad.index, limit)})"
+        return f"none of {num(len(status))} {what} diverged"
+    kinds = ", ".join(f"{num(n)} {k}" for k, n in bad.value_counts().sort_index().items())
+    head = f"{kinds} of {num(len(status))} {what}"
+    if len(bad) <= limit:
+        return f"{head} ({run_names(bad.index, limit)})"
+    run_table(f"{what.capitalize()} that diverged or overflowed", bad.index, bad.to_list())
+    return f"{head}, listed in the appendix table"
 
 
 def run_names(index: pd.Index, limit: int = 8) -> str:
@@ -418,6 +454,70 @@ def run_names(index: pd.Index, limit: int = 8) -> str:
     return "; ".join(txt[:limit]) + more
 
 
+# ---- appendix tables -------------------------------------------------------------
+# Long lists of runs or conditions go to tables in the report's appendix, one list per
+# claim in claims.json's ``run_tables``: [{"title", "columns", "rows"}]. The lists are
+# built deep inside helpers that many checks share (diverged_text above), so the tables
+# are collected while a check runs (evaluate.run_check opens the collector) rather than
+# threaded through every check's return value; a check can also pass its own tables to
+# ``registry.result(run_tables=...)``.
+
+_RUN_TABLES: ContextVar[list[dict[str, Any]] | None] = ContextVar("run_tables", default=None)
+
+
+@contextmanager
+def collecting_run_tables() -> Iterator[list[dict[str, Any]]]:
+    """The tables ``run_table`` records while the block runs (one claim's check)."""
+    tables: list[dict[str, Any]] = []
+    token = _RUN_TABLES.set(tables)
+    try:
+        yield tables
+    finally:
+        _RUN_TABLES.reset(token)
+
+
+def _cell(level: str | None, value: object) -> str | int | float:
+    """A table cell: code names as reader labels, counts and indices kept as integers,
+    other numbers formatted."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return num(float(value), 6)  # a learning rate or a scale, in the one number style
+    if level in _CONDITION_FIELDS and level not in ("depth", "width", "hidden", "seed", "step"):
+        return _CONDITION_FIELDS[level](value)
+    return label(value)
+
+
+def run_table(
+    title: str, index: pd.Index, last: list[object] | None = None, last_column: str = "status"
+) -> dict[str, Any]:
+    """A table of runs (one row per entry of ``index``, whose level names are the
+    columns), with an optional last column; recorded for the running check's claim."""
+    levels = list(index.names) if isinstance(index, pd.MultiIndex) else [index.name]
+    columns = [str(n or "run").replace("_", " ") for n in levels]
+    rows = []
+    for k, key in enumerate(index):
+        key = key if isinstance(key, tuple) else (key,)
+        row = [_cell(lv, v) for lv, v in zip(levels, key, strict=True)]
+        rows.append(row + ([label(last[k])] if last is not None else []))
+    table = {"title": title, "columns": columns + ([last_column] if last else []), "rows": rows}
+    return record_table(table)
+
+
+def conditions_table(title: str, conditions: list[str], column: str = "condition") -> dict:
+    """A one-column table of conditions already in a reader's words."""
+    return record_table({"title": title, "columns": [column], "rows": [[c] for c in conditions]})
+
+
+def record_table(table: dict[str, Any]) -> dict[str, Any]:
+    tables = _RUN_TABLES.get()
+    if tables is not None:
+        tables.append(table)
+    return table
+
+
 # ---- which gradient ------------------------------------------------------------------
 
 # The probe summary's per-network log10 first/last ratios of the two quantities.
@@ -427,16 +527,16 @@ GAP_DECADES = 1.0
 
 
 def quantity_gap(
-    summary: pd.DataFrame, cells: Iterable[tuple[str, str, int]], limit: int = 6
+    summary: pd.DataFrame, cells: Iterable[tuple[str, str, int]], limit: int = 2
 ) -> str:
     """Where the probe's weight-gradient ratio log10 ‖∂L/∂W₁‖/‖∂L/∂W_out‖ and its δ ratio
-    log10 ‖δ₁‖/‖δ_out‖ differ by more than a decade (medians over seeds), one clause per
+    log10 ‖δ₁‖/‖δ_out‖ differ by more than a decade (medians over seeds), per
     (activation, init, depth) cell; '' where they agree. A depth claim's row says so,
     because the two can disagree by many decades (see the report's "which gradient"
-    section)."""
+    section). More than ``limit`` cells go to an appendix table."""
     if WEIGHT_RATIO not in summary or DELTA_RATIO not in summary:
         return ""
-    out = []
+    rows = []
     for act, init, depth in cells:
         sel = summary[
             (summary["activation"] == act) & (summary["init"] == init) & (summary["depth"] == depth)
@@ -451,14 +551,20 @@ def quantity_gap(
             continue
         dm, wm = float(d.median()), float(w.median())
         if abs(dm - wm) > GAP_DECADES:
-            out.append(
-                f"{condition(activation=act, init=init, depth=depth)}: δ ratio {sig(dm, 3)}, "
-                f"∂L/∂W ratio {sig(wm, 3)} decades"
-            )
-    if not out:
+            rows.append([condition(activation=act, init=init, depth=depth), sig(dm), sig(wm)])
+    if not rows:
         return ""
     lead = (
-        "The weight gradient disagrees with δ (log10 of the first layer over the output layer) in "
+        "The weight gradient disagrees with δ (log10 of the first layer over the output "
+        "layer, decades) in "
     )
-    more = f"; and {len(out) - limit} more" if len(out) > limit else ""
-    return lead + "; ".join(out[:limit]) + more + "."
+    if len(rows) > limit:
+        record_table(
+            {
+                "title": "Where the weight gradient disagrees with δ by more than a decade",
+                "columns": ["setting", "log10 δ ratio", "log10 ∂L/∂W ratio"],
+                "rows": rows,
+            }
+        )
+        return f"{lead}{num(len(rows))} settings (listed in the appendix table)."
+    return lead + "; ".join(f"{c}: δ ratio {d}, ∂L/∂W ratio {w}" for c, d, w in rows) + "."

@@ -24,6 +24,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..labels import num
+
 Verdict = Literal["supported", "refuted", "qualified", "inconclusive", "not tested"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "refuted", "qualified", "inconclusive", "not tested")
 Kind = Literal["analytic", "construction", "measured"]
@@ -54,8 +56,8 @@ CI = f"{round(100 * LEVEL)} %"
 
 METHOD = (
     "Every claim is read the way its author put it, and the reading is recorded with the "
-    "claim: its **form**, its **scope** (the networks and settings the source speaks "
-    "about) and its **quantity** (which gradient it means: the back-propagated error δ, "
+    "claim: its form, its scope (the networks and settings the source speaks "
+    "about) and its quantity (which gradient it means: the back-propagated error δ, "
     "the weight gradient ∂L/∂W, the update ratio ‖∂L/∂W‖/‖W‖, or a loss). Each tested "
     "part of a claim is decided on a named statistic against a threshold that the "
     "claim's wording implies, on the side the claim needs; statistic, threshold and "
@@ -63,38 +65,44 @@ METHOD = (
     f"statistic carries an interval: a {CI} percentile bootstrap over seeds or runs "
     f"({N_BOOT:,} resamples from a fixed random seed), a {CI} Wilson interval for a share "
     "of independent runs, or none where the value is exact (a closed form, a count, a "
-    "maximum over every run). Under one condition a statistic is a **clear case for** the "
-    "claim when its whole interval lies on the claim's side of the threshold, a **clear "
-    "case against** when the whole interval lies on the other side, and **undecided** when "
+    "maximum over every run). A statistic is written value [lower, upper]: the estimate "
+    "and the ends of its interval, with enough digits that the ends differ (an interval "
+    "whose ends coincide, because every resample gave the same number, says so); the kind "
+    "of interval follows once per statistic, or once for a list of statistics that share "
+    "it, and is not repeated in every cell. Numbers below 10⁻³ or from 10⁶ on are "
+    "written as powers of ten, and long lists of runs or conditions are tables in the "
+    "appendix. Under one condition a statistic is a clear case for the "
+    "claim when its whole interval lies on the claim's side of the threshold, a clear "
+    "case against when the whole interval lies on the other side, and undecided when "
     "the interval contains the threshold. The conditions are then joined by the claim's "
-    'form. An *existence* claim ("can", "some", "may") is supported by one clear '
+    'form. An existence claim ("can", "some", "may") is supported by one clear '
     "case in scope and otherwise inconclusive, naming what was tried; counter-examples "
     'never refute it, but an example the claim names ("such as XOR") is a claim of its '
     'own and can fail. A claim that a general statement does not always hold ("ReLU does '
     'not cure it", "neither alone fixes it") is its negation: one clear exception '
-    "supports it, and it is refuted when every condition clearly shows none. A *general* "
-    "claim, a *comparison* and a *trend* are supported when "
+    "supports it, and it is refuted when every condition clearly shows none. A general "
+    "claim, a comparison and a trend are supported when "
     "every condition in scope is a clear case for it, refuted when there are clear cases "
-    "against and none for, **qualified** when there are both (the row names the "
-    "conditions on each side), and inconclusive otherwise. A *bound* "
+    "against and none for, qualified when there are both (the row names the "
+    "conditions on each side), and inconclusive otherwise. A bound "
     "(a necessary or a sufficient condition) is tested in its direction only; how tight "
-    "it is goes in the note, unless the source asserts tightness. An *identity* holds or "
+    "it is goes in the note, unless the source asserts tightness. An identity holds or "
     "fails exactly. Conditions outside the claim's scope are reported as generalisation "
     "and never change the verdict. A claim with several parts (a premise and a "
     "conclusion, or two assertions) is refuted when any part is (a true conclusion does "
     "not soften a false premise), supported only when every tested part is, and "
-    "inconclusive otherwise; a part that could not be tested makes the claim **partly "
-    "tested**: the verdict covers the tested parts, and the row names the untested one "
+    "inconclusive otherwise; a part that could not be tested makes the claim partly "
+    "tested: the verdict covers the tested parts, and the row names the untested one "
     "and why. When the verdict is inconclusive, the row estimates how many more runs "
     "would make the interval clear the threshold if the estimate stayed where it is (an "
     "interval narrows as 1/√n). Runs that diverged (a non-finite loss or gradient) or "
     "overflowed are counted by one rule in every claim that reads them: a diverged run "
     "counts against a claim that predicts healthy behaviour and for a claim that predicts "
     'failure, and is never dropped ("diverged in k of n"). Each claim is labelled by '
-    "the kind of its evidence: *analytic* (mathematics, checked numerically), "
-    "*construction* (true by how the experiment is built: reported, not counted as "
-    "measured support) or *measured*; the summary counts the kinds separately. *Not "
-    "tested* is used only with the reason printed."
+    "the kind of its evidence: analytic (mathematics, checked numerically), "
+    "construction (true by how the experiment is built: reported, not counted as "
+    "measured support) or measured; the summary counts the kinds separately. Not "
+    "tested is used only with the reason printed."
 )
 
 
@@ -128,7 +136,7 @@ class Statistic:
         return x < t if self.strict else x <= t
 
     def relation(self) -> str:
-        """'≥ 0.5', '< 1e-09': the claim's side, for prose."""
+        """'≥ 0.5', '< 10⁻⁹': the claim's side, for prose."""
         sym = {("above", False): "≥", ("above", True): ">", ("below", False): "≤"}
         return f"{sym.get((self.side, self.strict), '<')} {_num(self.threshold)}"
 
@@ -170,9 +178,7 @@ def _word(x: float) -> str:
 
 
 def _num(x: float) -> str:
-    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
-        return f"{x:.2g}"
-    return f"{x:.4g}"
+    return num(x, 4)
 
 
 def decide(s: Statistic) -> Verdict:

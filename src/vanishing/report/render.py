@@ -143,15 +143,23 @@ def statistic_text(st: dict[str, Any] | None, condition: str = "") -> str:
     if not st or (st.get("value") is None and "value" not in words):
         return ""
 
+    # the value and its ends at one number of digits, enough that the interval never
+    # prints as a point and the value never prints outside it (labels.bracket)
+    v, a, b = lab.bracket(st.get("value"), st.get("lo"), st.get("hi"))
+    printed = {"value": v, "lo": a, "hi": b}
+
     def show(key: str) -> str | None:
         if st.get(key) is not None:
-            return lab.num(st[key])
+            return printed[key]
         return words.get(key)
 
     unit = f" {st['unit'].strip()}" if (st.get("unit") or "").strip() else ""
     lo, hi = show("lo"), show("hi")
     interval = f" [{lo}, {hi}]" if lo is not None and hi is not None else ""
     kind = f" ({st['interval']})" if st.get("interval") and interval else ""
+    if interval and st.get("lo") is not None and st.get("lo") == st.get("hi") == st.get("value"):
+        # every resample gave the same number: no '0.74 [0.74, 0.74]'
+        interval, kind = "", f" (zero-width interval: {st['interval']})"
     need = ""
     if st.get("threshold") is not None and st.get("side") in ("above", "below"):
         need = f"; the claim needs {lab.relation(st)} {lab.num(st['threshold'])}"
