@@ -113,11 +113,6 @@ def test_quick_claims_json_carries_run_tables(quick_run: Path) -> None:
         assert ("appendix" in cells) <= bool(c["run_tables"]), c["id"]
 
 
-# Two hits remain in parts of the report this branch does not own: the data line of
-# report/templates/report.md.j2 ("1348 for training": d.n_train wants the num filter) and
-# the caption of figures/products_inside.py ("below 1e-6": labels.num). Strict: the test
-# fails once both are fixed, so that the mark is removed then.
-@pytest.mark.xfail(strict=True, reason="template data line and products_inside caption")
 def test_quick_report_md_has_no_hit(quick_run: Path) -> None:
     md = (quick_run / "report/quick/report.md").read_text()
     hits = lint_markdown(md)

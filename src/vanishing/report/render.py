@@ -8,6 +8,7 @@ printing an empty cell.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -328,6 +329,21 @@ def _figure_refs(c: dict[str, Any], numbers: dict[str, int]) -> list[dict[str, A
     return [{"name": f, "number": numbers[f]} for f in c.get("figures") or [] if f in numbers]
 
 
+def run_tables(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The appendix's run lists: each distinct table once, numbered, with the claims that
+    cite it (B9, C5 and D2 cite the same divergence list); each claim gets
+    ``run_refs`` pointing to its tables' numbers."""
+    unique: dict[str, dict[str, Any]] = {}
+    for c in claims:
+        c["run_refs"] = []
+        for tab in c.get("run_tables") or []:
+            key = json.dumps(tab, sort_keys=True)
+            entry = unique.setdefault(key, {"n": len(unique) + 1, "table": tab, "claims": []})
+            entry["claims"].append(c["id"])
+            c["run_refs"].append({"n": entry["n"], "title": tab["title"]})
+    return list(unique.values())
+
+
 def resolved_config(config: dict[str, Any]) -> dict[str, Any]:
     """The config with every study's parameters resolved (defaults included), for the
     scope the abstract and the limitations state."""
@@ -451,7 +467,7 @@ def build_context(
         "which": which_gradient(claims),
         "which_figure": entries.get(WHICH_FIGURE),
         "appendix_figures": [entries[f] for f, part in where.items() if part == "appendix"],
-        "run_tables": [(c, tab) for c in claims for tab in c["run_tables"]],
+        "run_tables": run_tables(claims),
         "figure_numbers": numbers,
         "cites": cites,
         "maxima": maxima,
