@@ -354,7 +354,7 @@ def theme_summary(theme: Theme, by: ById) -> list[str]:
             i for i in tally.get(verdict, []) if i not in theme.key_claims or not own_text(i, by)
         ]
         if ids:
-            out.append(f"{lead}: {_listed(ids)}.")
+            out.append(f"{lead}: {', '.join(ids)}.")
     open_ = tally.get("inconclusive", []) + tally.get("not tested", [])
     if open_:
         out.append(

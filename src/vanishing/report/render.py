@@ -91,11 +91,11 @@ def figure_tables(name: str, config: dict[str, Any]) -> tuple[list[str], list[st
 
 
 def place_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[str, str]:
-    """Where each figure is shown (the rule the method section states): the overview in
-    the summary, the which-gradient figure in the method, a measured claim's first
-    figure in the theme of the first such claim (in the report's order), and every
-    other figure (analytic illustrations, further views) in the appendix, linked from
-    the claims that cite it."""
+    """Where each figure is shown (FIGURE_RULE, stated in the method section): the
+    overview in the summary, the which-gradient figure in the method, and in its theme
+    the first figure of each measured claim that is a theme's key claim or whose verdict
+    is not "supported" (where the sources go wrong or the question stays open); every
+    other figure in the appendix, linked from the claims that cite it."""
     where = {f: part for f, part in ((OVERVIEW_FIGURE, "summary"), (WHICH_FIGURE, "method"))}
     where = {f: p for f, p in where.items() if f in available}
     by = {c["id"]: c for c in claims}
@@ -103,7 +103,8 @@ def place_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[st
         for cid in theme.claims:
             c = by.get(cid) or {}
             first = [f for f in c.get("figures") or [] if f in available][:1]
-            if c.get("kind") == "measured" and first and first[0] not in where:
+            shown = cid in theme.key_claims or c.get("verdict") != "supported"
+            if c.get("kind") == "measured" and shown and first and first[0] not in where:
                 where[first[0]] = theme.key
     for f in available:
         where.setdefault(f, "appendix")
@@ -111,10 +112,10 @@ def place_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[st
 
 
 FIGURE_RULE = (
-    "The main text shows the first figure of each measured claim, in the section of the "
-    "first claim that cites it; the other figures (analytic illustrations and further "
-    "views of the same runs) are in the appendix, and every claim links to all of its "
-    "figures."
+    "The main text shows, in each theme, the first figure of every measured claim that "
+    "is the theme's key claim or whose verdict is not “supported”; the other figures "
+    "(analytic illustrations, further views of the same runs, the figures of supported "
+    "measurements) are in the appendix, and every claim links to all of its figures."
 )
 
 
@@ -136,7 +137,9 @@ def figure_entry(name: str, number: int, config: dict[str, Any]) -> dict[str, An
     }
 
 
-def statistic_text(st: dict[str, Any] | None, condition: str = "") -> str:
+def statistic_text(
+    st: dict[str, Any] | None, condition: str = "", needs: str = "the claim needs"
+) -> str:
     """'share of dead units (ReLU, He, depth 32): 0.12 [0.08, 0.17] (95 % bootstrap over
     seeds)': the tested number first, with the condition it was measured under, its
     interval and unit; '' when the check recorded none."""
@@ -163,7 +166,7 @@ def statistic_text(st: dict[str, Any] | None, condition: str = "") -> str:
         interval, kind = "", f" (zero-width interval: {st['interval']})"
     need = ""
     if st.get("threshold") is not None and st.get("side") in ("above", "below"):
-        need = f"; the claim needs {lab.relation(st)} {lab.num(st['threshold'])}"
+        need = f"; {needs} {lab.relation(st)} {lab.num(st['threshold'])}"
     where = f" ({lab.humanise(condition)})" if condition else ""
     name = f"{lab.humanise(st['name'])}{where}: " if st.get("name") else ""
     return f"{name}{show('value')}{interval}{unit}{kind}{need}"
@@ -360,7 +363,12 @@ def summary_number(st: dict[str, Any] | None, condition: str = "") -> str:
     the claim's own section)."""
     if not st:
         return ""
-    text = statistic_text({**st, "name": ""})
+    # the interval's kind is printed in the claim's own paragraph, unless it is the
+    # only thing left to say (a zero-width interval)
+    point = st.get("lo") is not None and st.get("lo") == st.get("hi") == st.get("value")
+    text = statistic_text(
+        {**st, "name": "", "interval": st.get("interval") if point else ""}, needs="needs"
+    )
     # 'part: condition' names the part of the claim, then the condition; a bare part
     # name adds nothing to the one-line claim beside it
     where = condition.partition(": ")[2] if condition else ""
