@@ -358,3 +358,10 @@ def test_latex_ready_needs_the_engine_and_the_font(monkeypatch: pytest.MonkeyPat
     real = shutil.which
     monkeypatch.setattr(shutil, "which", lambda n: None if n == "xelatex" else real(n))
     assert not latex_ready()
+
+
+def test_digit_indices_are_subscripts_and_a_percent_stays_with_its_number() -> None:
+    assert tex_escape("the gain χ1, at t1(n)") == r"the gain $\chi_{1}$, at $t_{1}$(n)"
+    # names that merely end in 1 stay text
+    assert tex_escape("tanh1 and x1 and t10") == "tanh1 and x1 and t10"
+    assert tex_escape("68.3 % of") == r"68.3~\% of"

@@ -14,6 +14,7 @@ import torch
 from tests.tables import write
 from vanishing.activations import get_activation
 from vanishing.claims import checks_remedies as cr
+from vanishing.claims.stats import collecting_run_tables
 from vanishing.models import EnsembleMLP, reference_mlp
 from vanishing.pipeline import results_at
 from vanishing.studies import source_d as sd
@@ -269,9 +270,13 @@ def test_d5_an_out_of_scope_clear_case_does_not_change_the_verdict(tmp_path) -> 
 
 def test_d5_overflowed_networks_count_against_level(tmp_path) -> None:
     table = _table(LEVEL, overflowed={("relu", "normal", 4): 6})
-    res = _check(tmp_path, "g", table)
+    with collecting_run_tables() as tables:
+        res = _check(tmp_path, "g", table)
     assert res.diverged == {"runs": 6, "of": len(SETUPS) * 2 * len(SEEDS)}
-    assert "6 overflowed" in res.evidence and "seed 0" in res.evidence
+    # the count in the evidence, the runs themselves in the appendix table
+    assert "6 overflowed" in res.evidence and "appendix table" in res.evidence
+    assert len(tables) == 1 and len(tables[0]["rows"]) == 6
+    assert tables[0]["rows"][0] == ["ReLU, N(0, 1), depth 4, seed 0", "overflowed"]
     parts = {p["name"]: p for p in res.parts}
     relu = parts["changing the activation (ReLU) is a remedy: ReLU, N(0, 1), depth 4"]
     assert relu["verdict"] != "supported"  # a median of +∞ is not level

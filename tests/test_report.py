@@ -77,7 +77,7 @@ def test_report_names_every_claim_and_escapes_latex(tmp_path: Path) -> None:
         assert f"\\label{{ev:{c['id'].lower()}}}" in latex
     assert "100\\% \\& \\$" in latex
     assert "![Figure 1](../results/figures/thresholds.png)" in text
-    assert (tmp_path / "references.bib").read_text().count("@") == 15
+    assert (tmp_path / "references.bib").read_text().count("@") == 18
     assert "Glorot" in text and "Saxe" in text
 
 

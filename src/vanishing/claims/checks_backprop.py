@@ -155,7 +155,8 @@ def check_b13_manual_backprop(r: Results) -> ClaimResult:
         tables=[COMPARE, NEVER_FIRE],
         note="Written with δ = ∂L/∂h: δ_i = W_{i+1}ᵀ(δ_{i+1} ⊙ f′(s_{i+1})); the claim's "
         "indexing of f′ is off by one layer in some renderings. A unit in a later layer could "
-        "in principle be revived by earlier layers (see B2); here none was.",
+        "in principle be revived by earlier layers (B2 counts such revivals in the training "
+        "grid); none of the units forced off here came back.",
         values={
             "max_rel_diff": worst,
             "never_fire_grad_max": never_grad,

@@ -118,7 +118,13 @@ def check_e7_which_gradient(r: Results) -> ClaimResult:
             conds.append(untested(name, f"{name} is not in this probe grid"))
             continue
         t = ratios(layers, ACTIVATION, init, depth)
-        status.append(t["status"].set_axis([(ACTIVATION, init, s) for s in t.index]))
+        status.append(
+            t["status"].set_axis(
+                pd.MultiIndex.from_tuples(
+                    [(ACTIVATION, init, s) for s in t.index], names=["activation", "init", "seed"]
+                )
+            )
+        )
         shrink = over_runs(
             f"median over seeds of {DELTA_NAME}, {name}",
             t["delta"],

@@ -1,8 +1,9 @@
-"""The init sets the direction: at the grid's deepest depth the per-layer gradient norm
-falls towards the input (vanishing) or rises (exploding) by many decades depending on the
-init, and is level only where init and activation match. Weight-gradient norm ‖∂L/∂W‖ per
-layer at initialisation (1 = input side), one panel per activation with its own log scale;
-colour and line style: init; line median over seeds, band range over seeds.
+"""Where the weight gradient falls or rises across the layers depends on the activation as
+much as on the init: for the homogeneous activations (the ReLU family, |x|, linear) it
+is level under every init, as Section 2.3 derives, while for the saturating ones the
+init decides. Weight-gradient norm ‖∂L/∂W‖ per layer at initialisation (1 = input side),
+one panel per activation with its own log scale; colour and line style: init; line
+median over seeds, band range over seeds.
 
 A line falling towards layer 1 is a vanishing gradient, a rising one an exploding
 gradient. Xavier (dotted) and LeCun (dash-dot) give square hidden layers the same

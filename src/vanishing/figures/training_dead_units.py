@@ -1,10 +1,10 @@
-"""Few units of the ReLU family stay dead, more in deeper nets, and a good share of the
-units that die come back later, so "once dead, dead for good" does not hold in training.
-Top, one panel per depth: share of hidden units silent (pre-activation ≤ 0) on every
-monitored training example against the SGD step, median over all networks of that
+"""A share of the ReLU family's units dies in training, larger in deeper nets, and many of
+the units that die come back later, so "once dead, dead for good" does not hold in
+training. Top, one panel per depth: share of hidden units silent (pre-activation ≤ 0) on
+every monitored training example against the SGD step, median over all networks of that
 activation and depth (every init and seed). Bottom left: its median and range over those
-networks at the last step. Bottom right: of the units dead at some logged step, the share
-active again at a later one, with how many units were ever dead.
+networks at the last step. Bottom right: of the units dead at some logged step, the
+share active again at a later one, with how many units were ever dead.
 
 For ReLU a silent unit receives an exactly-zero gradient; leaky ReLU, PReLU, ELU and
 NecroReLU pass a gradient through negative inputs, so their silent units can still move.

@@ -1,9 +1,9 @@
-"""Glorot & Bengio's observation holds for tanh: under the "standard" init
-U[−1/√n, 1/√n] the back-propagated gradient shrinks towards the input while the
-normalised (Xavier) init keeps it level; for sigmoid it shrinks under both. Norm of the
-back-propagated gradient δ = ∂L/∂z per hidden layer (1 = input side) for tanh, sigmoid
-and ReLU nets under both inits, at the first (solid) and last (dashed) logged SGD step;
-median over seeds, band min–max; one row per depth.
+"""Glorot & Bengio's observation, per activation and depth: under the "standard" init
+U[−1/√n, 1/√n] the back-propagated gradient shrinks towards the input, while the
+normalised (Xavier) init keeps it closer to level; E3 says where it is level enough and
+where not. Norm of the back-propagated gradient δ = ∂L/∂z per hidden layer (1 = input
+side) for tanh, sigmoid and ReLU nets under both inits, at the first (solid) and last
+(dashed) logged SGD step; median over seeds, band min–max; one row per depth.
 
 A line falling towards layer 1 means the gradient shrinks on its way to the input.
 """

@@ -3,8 +3,7 @@ learn, some not at all, while under a matched init every layer moves. At the dee
 trained depth, for each activation: update:weight ratio ‖ΔW‖/‖W‖ of the mini-batch SGD
 step (median over logged steps, then over seeds; band = range over seeds; upper rows), and
 relative change from initialisation ‖W_T − W_0‖/‖W_0‖ at the end (lower rows). x: layer,
-1 = input side, the last point is the output layer; colour: init. Both quantities share
-one log scale across all panels.
+1 = input side, the last point is the output layer; colour: init.
 
 A layer whose curve sits decades below the others barely learns. A value of exactly 0 (a
 layer that never moved: its gradient was exactly zero at every step) is drawn on a

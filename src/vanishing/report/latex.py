@@ -301,8 +301,15 @@ def _plain(s: str) -> str:
     return "".join(parts)
 
 
+# Names the text writes with a digit for a subscript (χ1, t1(n)): set as χ_1, t_1(n).
+_DIGIT_INDEX = re.compile(r"(?<![\w/.])(χ|t)(1)(?=[\s(),.;:]|$)")
+# A number and its per cent sign stay on one line.
+_PERCENT = re.compile(r"(\d) %")
+
+
 def _prose(s: str) -> str:
     """Text without markup: subscripts as math, the rest plain."""
+    s = _PERCENT.sub("\\1\u00a0%", _DIGIT_INDEX.sub(r"\1_\2", s))
     parts, last = [], 0
     for m in _SUBSCRIPT.finditer(s):
         parts += [_plain(s[last : m.start()]), _subscript(m)]

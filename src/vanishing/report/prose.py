@@ -64,26 +64,27 @@ def percent(x: float | None) -> str:
     return "n/a" if x is None else f"{lab.num(100 * x)} %"
 
 
-def _max_key(node: Any, keys: tuple[str, ...]) -> list[float]:
-    """Every number under any of ``keys`` anywhere in a nested config."""
+def _max_key(node: Any, keys: tuple[str, ...], part: str = "") -> list[float]:
+    """Every number under any of ``keys`` (or any key containing ``part``) anywhere in
+    a nested config."""
     found: list[float] = []
     if isinstance(node, dict):
         for k, v in node.items():
-            if k in keys:
+            if k in keys or (part and part in str(k)):
                 items = v if isinstance(v, list) else [v]
                 found += [float(x) for x in items if isinstance(x, int | float)]
             else:
-                found += _max_key(v, keys)
+                found += _max_key(v, keys, part)
     elif isinstance(node, list):
         for v in node:
-            found += _max_key(v, keys)
+            found += _max_key(v, keys, part)
     return found
 
 
 def scope_numbers(config: dict[str, Any]) -> dict[str, Any]:
     """What the networks and runs span, from the config: the grid's width, every width
     a study uses, the deepest network and the longest training."""
-    widths = sorted({int(w) for w in _max_key(config, ("width", "widths"))})
+    widths = sorted({int(w) for w in _max_key(config, ("width", "widths"), part="width")})
     depths = _max_key(config, ("depths", "depth", "e2_depth", "e4_depths"))
     steps = _max_key(config, ("steps",))
     return {
@@ -109,10 +110,11 @@ def _a15(c: Claim, by: ById) -> str | None:
     )
     if c["verdict"] == "supported":
         return (
-            f"Multiplying tanh's input by n is {what}; the two train alike once those "
-            f"parameters' learning rate is multiplied by n² (largest loss difference "
-            f"{lab.num(exact)}), but not at one learning rate, where it is at least "
-            f"{lab.num(same)}."
+            f"Multiplying tanh's input by n is {what}; at one learning rate the two train "
+            f"differently, as source A's answer says (largest loss difference at least "
+            f"{lab.num(same)}; A15, supported), and this report finds that they agree to "
+            f"{lab.num(exact)} once those parameters' learning rate is multiplied by n², "
+            f"not n."
         )
     if c["verdict"] == "refuted":
         return (
@@ -204,7 +206,8 @@ def _e1(c: Claim, by: ById) -> str | None:
     corr = f", and its predicted slopes correlate with the measured ones at r = {lab.num(r)}"
     if c["verdict"] == "supported":
         return (
-            f"Mean-field theory's per-layer gain χ1 predicts the direction of the measured "
+            f"Mean-field theory's per-layer gain χ1, followed layer by layer from the input, "
+            f"predicts the direction of the measured "
             f"gradient slope in a share {interval(st)} of the activation × initialisation "
             f"pairs{corr if r is not None else ''}."
         )
@@ -230,7 +233,7 @@ def _e6(c: Claim, by: ById) -> str | None:
         return (
             f"The order-to-chaos line χ1 = 1 marks where gradients are level only in part: "
             f"it holds for {holds} and misses for {fails} (largest gap {interval(st)} in "
-            f"ln σ_w², at zero bias variance)."
+            f"ln σ_w²)."
         )
     if c["verdict"] == "refuted":
         return (
@@ -240,7 +243,7 @@ def _e6(c: Claim, by: ById) -> str | None:
     return None
 
 
-def _short_conditions(items: Iterable[str] | None, most: int = 4) -> list[str]:
+def _short_conditions(items: Iterable[str] | None, most: int = 8) -> list[str]:
     items = list(items or [])
     return items[:most] + ([f"{len(items) - most} more"] if len(items) > most else [])
 
@@ -280,8 +283,19 @@ def sentence(c: Claim, by: ById) -> str:
     text = own(c, by) if own else None
     if not text:
         return generic(c)
-    # the claim and its verdict go inside the sentence's last full stop
-    return f"{text.rstrip('.')} ({c['id']}, {c['verdict']})."
+    return tagged(text, c)
+
+
+def tagged(text: str, c: Claim) -> str:
+    """The sentence with its claim and verdict before the last full stop: '… (B1,
+    refuted).', or '… (width 16; D3, inconclusive).' when it already ends in brackets;
+    a sentence that names its own claim keeps its words."""
+    if f"{c['id']}, {c['verdict']}" in text:
+        return text
+    body = text.rstrip(".")
+    if body.endswith(")"):
+        return f"{body[:-1]}; {c['id']}, {c['verdict']})."
+    return f"{body} ({c['id']}, {c['verdict']})."
 
 
 # ---- the abstract -----------------------------------------------------------------
@@ -348,7 +362,7 @@ def theme_summary(theme: Theme, by: ById) -> list[str]:
         own = SENTENCES.get(i)
         text = own(by[i], by) if own else None
         if text:
-            out.append(f"{text.rstrip('.')} ({i}, {by[i]['verdict']}).")
+            out.append(tagged(text, by[i]))
     for verdict, lead in (("refuted", "Refuted"), ("qualified", "Qualified")):
         ids = [
             i for i in tally.get(verdict, []) if i not in theme.key_claims or not own_text(i, by)
@@ -358,7 +372,8 @@ def theme_summary(theme: Theme, by: ById) -> list[str]:
     open_ = tally.get("inconclusive", []) + tally.get("not tested", [])
     if open_:
         out.append(
-            f"Left open: {_listed(open_)}; each claim's paragraph says what would settle it."
+            f"Left open: {_listed(open_)}; each one's evidence in the appendix says what would "
+            f"settle it."
         )
     return out
 
@@ -389,6 +404,7 @@ def limitations(
         else "."
     )
     side = data.get("image_side", 8)
+    train = (config.get("studies") or {}).get("training") or config.get("training") or {}
     out = [
         (
             "Width",
@@ -415,6 +431,21 @@ def limitations(
             f"training does in the long run are tested only this far.",
         ),
         (
+            "One training set-up",
+            f"The training grid trains every activation with one SGD learning rate "
+            f"({lab.num(train.get('lr'))}) and batch size ({train.get('batch_size')}). A net "
+            f"that does not train at that rate might train at another, so comparisons of "
+            f"activations in training (B5, C5, D2) carry that choice; C1 varies the rate.",
+        ),
+        (
+            "Thresholds and many tests",
+            f"Each threshold is this report's reading of a claim's words (for example "
+            f"“about half” as a band around one half), stated in the claim's rule; another "
+            f"reading can move a verdict. With {len(claims)} claims and many conditions "
+            f"each, a few clear cases can arise by chance: the intervals are not corrected "
+            f"for multiplicity.",
+        ),
+        (
             "Sources",
             "Sources A and B were read through machine translations and checked against "
             "stored copies of the English pages, which hold only each page's opening; "
@@ -427,7 +458,7 @@ def limitations(
     if open_:
         listed = "; ".join(f"{c['id']} ({c['verdict']})" for c in open_)
         out.append(
-            ("Not settled here", f"{listed}. Their rows say why and what would settle them.")
+            ("Not settled here", f"{listed}. Their evidence says why and what would settle them.")
         )
     partly = [c["id"] for c in claims if c.get("partly_tested")]
     if partly:

@@ -37,6 +37,12 @@ WHICH_FIGURE = "which_gradient"
 WHICH_CLAIM = "E7"
 
 
+def period(text: Any) -> str:
+    """The text ending in exactly one full stop (a check's sentence may bring its own)."""
+    s = str(text).rstrip()
+    return s if s.endswith((".", "?", "!")) else s + "."
+
+
 def md_cell(value: Any) -> str:
     """Make text safe inside a Markdown table cell."""
     return str(value).replace("|", "\\|").replace("\n", " ")
@@ -312,6 +318,7 @@ def _environment(templates: Path, latex: bool) -> jinja2.Environment:
         )
         env.filters["cell"] = md_cell
         env.filters["t"] = md_text
+    env.filters["period"] = period
     env.filters.update(lab.jinja_filters())
     return env
 
@@ -419,6 +426,11 @@ def build_context(
         c["fig_refs"] = _figure_refs(c, numbers)
         c["table_paths"], c["raw_tables"] = table_paths(c["tables"], config)
         c["one_line"] = one_line().get(c["id"], c["text"])
+        # the speaker, as a label that starts a line ("Question author; Martin Thoma")
+        c["who_label"] = c["who"][:1].upper() + c["who"][1:]
+        c["untested_text"] = "; ".join(
+            f"{u['part']} ({u['reason']})" for u in c.get("untested_parts") or []
+        )
         c["theme"] = themes_of.get(c["id"], "")
         c.setdefault("run_tables", [])
     themes = []
