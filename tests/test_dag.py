@@ -29,6 +29,7 @@ NOT_JOB_CODE = {
     "vanishing.__main__",
     "vanishing.cli",
     "vanishing.publish",
+    "vanishing.textlint",  # tests and `python -m vanishing.textlint`
     "vanishing.imports",
     "vanishing.flops",
 }

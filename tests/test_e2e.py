@@ -65,7 +65,8 @@ FORBIDDEN = {
     # three or more numbers in brackets (an interval has two)
     "Python list of numbers": re.compile(r"\[[-−\d.e+]+(?:, [-−\d.e+]+){2,}\]"),
     "Python True/False": re.compile(r"\b(True|False)\b"),
-    "Python None": re.compile(r"\bNone\b"),
+    # a repr, not the English word that starts "None of 60 networks diverged"
+    "Python None": re.compile(r"\bNone\b(?! of\b)"),
     "nan": re.compile(r"\bnan\b"),
     "caret": re.compile(r"\^|\\textasciicircum"),
     "'?' substitution": re.compile(r"(?<=\s)\?(?=\s)"),
