@@ -1,6 +1,7 @@
 """For the sigmoidal activations the measured boundary between vanishing and exploding
-gradients follows mean-field theory's critical line χ1 = 1 wherever the line is on the grid,
-and plain sigmoid vanishes everywhere on it. Heat map: the measured per-layer slope of
+gradients follows mean-field theory's critical line χ1 = 1 where there is bias noise and
+sits off it at zero bias variance (E6 says by how much), and plain sigmoid vanishes
+everywhere on the grid. Heat map: the measured per-layer slope of
 ln‖δ‖ towards the input (median over seeds, deepest depth; blue vanishes, red explodes)
 over weight variance σ_w² and bias variance σ_b²; grey band: the theory's line; black
 dashed and dotted: the measured level set, slope = 0, at the deepest and shallowest depth.
