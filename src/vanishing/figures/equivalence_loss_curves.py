@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..labels import label
 from ..tables import Tables
-from .style import TEXT_WIDTH_IN, levels, save, setup
+from .style import TEXT_WIDTH_IN, levels, save, setup, shared_legend
 
 ORDER = ["same_lr", "lr_x_n", "lr_x_n2", "exact_eps_aside", "exact"]
 REFERENCE = {"color": "0.8", "lw": 4.5, "solid_capstyle": "round"}
@@ -82,16 +82,5 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             ax.set_title(f"{label(opt, 'optimizer')}, n = {n:g}")
             ax.set_ylabel("training loss" if c == 0 else "")
             ax.set_xlabel("step" if r == len(opts) - 1 else "")
-    handles: dict[str, Any] = {}
-    for ax in axes.flat:  # every mapping once, Adam's extra one included
-        for h, n in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(n, h)
-    fig.legend(
-        list(handles.values()),
-        list(handles),
-        loc="outside lower center",
-        ncol=3,
-        fontsize=7,
-        title="tanh(x) net started at u₀ = n·θ₀, learning rate mapped by",
-    )
+    shared_legend(fig, axes.flat, "tanh(x) net started at u₀ = n·θ₀, learning rate mapped by")
     save(fig, outputs)

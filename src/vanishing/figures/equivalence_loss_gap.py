@@ -18,7 +18,7 @@ import pandas as pd
 from ..labels import label
 from ..tables import Tables
 from .equivalence_loss_curves import MARKS, mapping_styles, nontrivial_ns
-from .style import TEXT_WIDTH_IN, save, setup
+from .style import TEXT_WIDTH_IN, save, setup, shared_legend
 
 FLOOR = 1e-17  # where exact agreement is drawn on the log axis
 
@@ -72,16 +72,5 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             ax.set_title(f"{label(opt, 'optimizer')}, n = {n:g}")
             ax.set_ylabel("max |Δ loss|" if c == 0 else "")
             ax.set_xlabel("step" if r == len(opts) - 1 else "")
-    handles: dict[str, Any] = {}
-    for ax in axes.flat:
-        for h, name in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(name, h)
-    fig.legend(
-        list(handles.values()),
-        list(handles),
-        loc="outside lower center",
-        ncol=3,
-        fontsize=7,
-        title="tanh(x) net, learning rate mapped by",
-    )
+    shared_legend(fig, axes.flat, "tanh(x) net, learning rate mapped by")
     save(fig, outputs)

@@ -316,6 +316,23 @@ def zero_floor(ax: plt.Axes, floor: float) -> None:
 JITTER_SEED = 0
 
 
+def shared_legend(fig: plt.Figure, axes: Iterable[plt.Axes], title: str, ncol: int = 3) -> None:
+    """One legend below the panels with every labelled line of any panel once (a line
+    only some panels draw is still listed)."""
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for h, name in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(name, h)
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="outside lower center",
+        ncol=ncol,
+        fontsize=7,
+        title=title,
+    )
+
+
 def setup() -> None:
     np.random.seed(JITTER_SEED)  # noqa: NPY002 (seaborn reads the legacy global generator)
     sns.set_theme(context="paper", style="whitegrid")
