@@ -87,7 +87,8 @@ def check_b8_tanh_output(r: Results) -> ClaimResult:
         tables=[TANH, TIMING],
         note=f"PyTorch's own tanh backward node {saves} (it uses 1 − y² itself), which bears "
         "out the 'commonly' for one framework; how common it is elsewhere is not tested. The "
-        "operation counts say why: from y needs no transcendental function.",
+        "operation counts say why: computing the derivative from y needs no transcendental "
+        "function.",
         values={
             "max_abs_diff": diff,
             "time_ratio": cheaper.value,

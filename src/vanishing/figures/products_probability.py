@@ -2,7 +2,7 @@
 whether they vanish or explode depends on the input scale s. Probability that a product
 of K derivatives vanishes (below 10⁻⁶, solid) or explodes (above 10⁶, dashed) against K,
 for pre-activations x ~ N(0, s²), one panel per s; colour: tanh(n·x) for several n
-(shades of blue, darker = larger n) and ReLU; lines means over seeds, bands ± 1 sd. A
+(shades of blue, darker = larger n) and ReLU; lines are means over seeds, bands ± 1 sd. A
 probability that stays 0 is drawn as a thin line on the bottom edge.
 
 Plain tanh (n = 1) and n < 1 never explode; n > 1 explodes when s is small, because most x
