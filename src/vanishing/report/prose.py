@@ -32,14 +32,26 @@ ROLES: tuple[tuple[str, tuple[str, ...], int], ...] = (
     ("literature", ("E1", "E6"), 1),
 )
 ABSTRACT_MOST = 4
-ABSTRACT_RULE = (
-    "The abstract states at most four results, chosen by role and not by catalogue order: "
-    "a premise a source states as fact (C4), the answers to the sources' central "
-    "questions (A15 for source A, B1 for B, C5 for C, D3 for D; two at most), and the "
-    "literature result the theory rests on (E1, else E6), in that order. A claim whose "
-    "verdict is inconclusive or not tested has no result to state and gives its place "
-    "to the next."
-)
+
+
+def _rule() -> str:
+    """ABSTRACT_RULE's sentence, from ROLES and ABSTRACT_MOST (so that the printed rule
+    is the one the code applies)."""
+    roles = dict((role, (ids, places)) for role, ids, places in ROLES)
+    premise, central, literature = (roles[r] for r in ("premise", "central", "literature"))
+    sources = ", ".join(f"{cid} for source {cid[0]}" for cid in central[0])
+    return (
+        f"The abstract states at most {ABSTRACT_MOST} results, chosen by role and not by "
+        f"catalogue order: {premise[1]} premise a source states as fact "
+        f"({', '.join(premise[0])}), the answers to the sources' central questions "
+        f"({sources}; {central[1]} at most), and {literature[1]} literature result the "
+        f"theory rests on ({', else '.join(literature[0])}), in that order. A claim whose "
+        f"verdict is inconclusive or not tested has no result to state and gives its place "
+        f"to the next."
+    )
+
+
+ABSTRACT_RULE = _rule()
 
 
 # ---- numbers ----------------------------------------------------------------------
@@ -51,17 +63,13 @@ def value(c: Claim | None, key: str) -> float | None:
 
 
 def interval(st: dict[str, Any] | None) -> str:
-    """'0.407 [0.401, 0.412]' or '0.407': a statistic's value with its interval."""
+    """'0.407 [0.401, 0.412]' or '0.407': a statistic's value with its interval, in the
+    one interval style (labels.interval)."""
     if not st or st.get("value") is None:
         return "n/a"
-    out = lab.num(st["value"])
-    if st.get("lo") is not None and st.get("hi") is not None:
-        out += f" [{lab.num(st['lo'])}, {lab.num(st['hi'])}]"
-    return out
-
-
-def percent(x: float | None) -> str:
-    return "n/a" if x is None else f"{lab.num(100 * x)} %"
+    if st.get("lo") is None or st.get("hi") is None:
+        return lab.num(st["value"])
+    return lab.interval(st["value"], st["lo"], st["hi"])
 
 
 def _max_key(node: Any, keys: tuple[str, ...], part: str = "") -> list[float]:
@@ -155,7 +163,7 @@ def _c4(c: Claim, by: ById) -> str | None:
     if c["verdict"] == "refuted":
         return (
             f"Source C's premise that N(0, 1) weights lie in [−1, 1] is false: only "
-            f"{percent(inside)} of the distribution lies there, and it has no bound."
+            f"{lab.pct(inside)} of the distribution lies there, and it has no bound."
         )
     if c["verdict"] == "supported":
         return "Source C's premise that N(0, 1) weights lie in [−1, 1] holds."
@@ -314,9 +322,14 @@ def abstract_picks(claims: list[Claim]) -> list[Claim]:
     return picks[:ABSTRACT_MOST]
 
 
-def abstract(claims: list[Claim], counts: dict[str, int], config: dict[str, Any]) -> list[str]:
+def abstract(
+    claims: list[Claim],
+    counts: dict[str, int],
+    config: dict[str, Any],
+    data: dict[str, Any] | None = None,
+) -> list[str]:
     """The abstract's sentences: what was tested with the verdict counts, the results the
-    rule picks, and the scope."""
+    rule picks, and the scope (from the config and the data's description, maxima.json)."""
     by = {c["id"]: c for c in claims}
     n_lit = sum(1 for c in claims if c["source"] == "E")
     tally = ", ".join(f"{counts.get(v, 0)} {v}" for v in DECIDED)
@@ -331,10 +344,12 @@ def abstract(claims: list[Claim], counts: dict[str, int], config: dict[str, Any]
     ]
     out += [sentence(c, by) for c in abstract_picks(claims)]
     s = scope_numbers(config)
+    side = (data or {}).get("image_side", "?")
     out.append(
         f"The networks are fully connected, {s['width']} units wide in the main grids and "
         f"at most {s['max_depth']} layers deep, trained for at most {s['max_steps']:,} "
-        f"steps on scikit-learn's 8×8 digits or on generated data; convolutional, recurrent "
+        f"steps on scikit-learn's {side}×{side} digits or on generated data; convolutional, "
+        f"recurrent "
         f"and residual networks, other data and long training are outside what this report "
         f"tests."
     )

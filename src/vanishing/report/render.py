@@ -473,7 +473,7 @@ def build_context(
         ),
         "method": data.get("method", ""),
         "n_claims": len(claims),
-        "abstract": prose.abstract(claims, counts, scope_config),
+        "abstract": prose.abstract(claims, counts, scope_config, maxima.get("data") or {}),
         "abstract_rule": prose.ABSTRACT_RULE,
         "figure_rule": FIGURE_RULE,
         "introduction": prose.introduction(sources, claims),
