@@ -15,12 +15,12 @@ import torch
 from vanishing.activations import DEFAULT_LEAKY_SLOPE, LECUN_A, LECUN_B, get_activation
 from vanishing.claims import checks_phase as C
 from vanishing.claims.registry import VERDICTS, Results
-from vanishing.families import family
 from vanishing.models import EnsembleMLP
 from vanishing.pipeline import results_at, run_stage, table_paths
 from vanishing.studies import meanfield as M
 from vanishing.studies import phase as P
 from vanishing.summaries import backward_slope
+from vanishing.vocabulary import family
 
 MEAN = M.Trapezoid(4001)
 TINY = {

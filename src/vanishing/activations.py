@@ -12,13 +12,14 @@ learnable parameter (only PReLU has one; it is ``None`` otherwise).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from . import vocabulary
 
 ActivationFn = Callable[[Tensor, Tensor | None], Tensor]
 
@@ -95,50 +96,49 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+# SELU's constants (Klambauer et al. 2017), as torch.nn.functional.selu uses them.
+SELU_LAMBDA = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429585902
+
 _FIXED: dict[str, Activation] = {
     a.name: a
     for a in [
         Activation("sigmoid", lambda x, _: torch.sigmoid(x)),
         Activation("tanh", lambda x, _: torch.tanh(x), tanh_n=1.0),
         Activation("lecun_tanh", lambda x, _: LECUN_A * torch.tanh(LECUN_B * x)),
+        Activation("hard_tanh", lambda x, _: F.hardtanh(x)),
+        Activation("softsign", lambda x, _: F.softsign(x)),
         Activation("relu", lambda x, _: torch.relu(x), can_die=True, negative_slope=0.0),
         Activation("prelu", _prelu, has_param=True, negative_slope=PRELU_INIT),
-        Activation("elu", lambda x, _: F.elu(x)),
-        Activation("softplus", lambda x, _: F.softplus(x)),
-        Activation("abs", lambda x, _: torch.abs(x)),
-        Activation("linear", lambda x, _: x),
         Activation(
             "necro_relu", lambda x, _: necro_relu(x), can_die=False, negative_slope=NECRO_SLOPE
         ),
+        Activation("elu", lambda x, _: F.elu(x)),
+        Activation("selu", lambda x, _: F.selu(x)),
+        Activation("softplus", lambda x, _: F.softplus(x)),
+        Activation("gelu", lambda x, _: F.gelu(x)),
+        Activation("silu", lambda x, _: F.silu(x)),
+        Activation("mish", lambda x, _: F.mish(x)),
+        Activation("abs", lambda x, _: torch.abs(x)),
+        Activation("linear", lambda x, _: x),
     ]
 }
-
-_FAMILIES = re.compile(r"^(?P<family>tanh_n|leaky_relu)(?P<value>\d+(\.\d+)?)?$")
+# The rows of vocabulary.ACTIVATIONS and these functions are the same names (a test).
 
 #: the names accepted in config files (a regex, mirrored in the JSON Schema)
-NAME_PATTERN = r"^(" + "|".join(sorted(_FIXED)) + r"|leaky_relu(\d+(\.\d+)?)?|tanh_n\d+(\.\d+)?)$"
+NAME_PATTERN = vocabulary.NAME_PATTERN
 
 
 def get_activation(name: str, leaky_slope: float = DEFAULT_LEAKY_SLOPE) -> Activation:
     """Look an activation up by name; raise ``KeyError`` naming the valid ones."""
-    if name in _FIXED:
-        return _FIXED[name]
-    m = _FAMILIES.match(name)
-    if m:
-        value = m.group("value")
-        if m.group("family") == "tanh_n":
-            if value is None:
-                raise KeyError(f"activation {name!r}: tanh_n needs a scale, e.g. tanh_n2")
-            n = float(value)
-            if n <= 0:
-                raise KeyError(f"activation {name!r}: the scale n must be positive")
-            return _tanh_n(n)
-        slope = float(value) if value is not None else leaky_slope
-        return _leaky(slope, name)
-    raise KeyError(
-        f"unknown activation {name!r}; known: {', '.join(sorted(_FIXED))}, "
-        "leaky_relu[<slope>], tanh_n<n>"
-    )
+    key, value = vocabulary.split_name(name)
+    if value is None and key in _FIXED:
+        return _FIXED[key]
+    if key == "tanh_n" and value is not None:
+        return _tanh_n(value)
+    if key == "leaky_relu":
+        return _leaky(value if value is not None else leaky_slope, name)
+    raise KeyError(f"activation {name!r} is in the vocabulary but has no function here")
 
 
 def fixed_names() -> list[str]:
@@ -169,6 +169,22 @@ def analytic_derivative(name: str, x: Tensor, leaky_slope: float = DEFAULT_LEAKY
         return torch.where(x > 0, torch.ones_like(x), torch.exp(x))
     if name == "softplus":
         return torch.sigmoid(x)
+    if name == "hard_tanh":
+        # torch's hardtanh_backward passes the gradient strictly inside (−1, 1) only
+        return ((x > -1) & (x < 1)).to(x.dtype)
+    if name == "softsign":
+        return 1 / (1 + x.abs()) ** 2
+    if name == "selu":
+        return SELU_LAMBDA * torch.where(x > 0, torch.ones_like(x), SELU_ALPHA * torch.exp(x))
+    if name == "gelu":
+        pdf = torch.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
+        return 0.5 * (1 + torch.erf(x / math.sqrt(2))) + x * pdf
+    if name == "silu":
+        s = torch.sigmoid(x)
+        return s * (1 + x * (1 - s))
+    if name == "mish":
+        sp = F.softplus(x)
+        return torch.tanh(sp) + x * torch.sigmoid(x) * (1 - torch.tanh(sp) ** 2)
     if name == "abs":
         return torch.sign(x)
     if name == "linear":

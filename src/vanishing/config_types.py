@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict
 
-from .activations import NAME_PATTERN, get_activation
-from .inits import INITS
+from .vocabulary import INITS, NAME_PATTERN, activation_problem
 
 # Digits: 1,797 images, 25 % held out (vanishing.data; a test keeps these equal).
 N_DIGITS = 1797
@@ -58,14 +57,6 @@ class SetByRule:
     source: str
 
 
-def _activation_problem(name: Any) -> str | None:
-    try:
-        get_activation(name)
-    except KeyError as e:
-        return str(e.args[0])
-    return None
-
-
 # ---- scalars ---------------------------------------------------------------------
 Depth = Annotated[int, Spec(ge=1, le=MAX_DEPTH, doc="a number of hidden layers")]
 Width = Annotated[int, Spec(ge=1, le=MAX_WIDTH, doc="a hidden-layer width")]
@@ -84,7 +75,7 @@ ActivationName = Annotated[
     Spec(
         pattern=NAME_PATTERN,
         doc="an activation name (tanh_n<n> is tanh(n*x), leaky_relu<slope> a leaky ReLU)",
-        check=_activation_problem,
+        check=activation_problem,
     ),
 ]
 InitName = Annotated[str, Spec(enum=tuple(INITS), doc="an init name")]

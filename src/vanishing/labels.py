@@ -21,42 +21,19 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import vocabulary
+
 MINUS = "\u2212"
 
 # ---- the label tables ----------------------------------------------------------
 
 # (short label, definition). Definitions say what the code computes.
+# Activations and inits: from their one home, vocabulary.py (with colour, family, ...).
 ACTIVATIONS: dict[str, tuple[str, str]] = {
-    "sigmoid": ("sigmoid", "logistic function 1/(1 + exp(−x))"),
-    "tanh": ("tanh", "hyperbolic tangent tanh(x)"),
-    "lecun_tanh": ("LeCun tanh", "1.7159·tanh(2x/3), the scaled tanh of LeCun et al. (1998)"),
-    "relu": ("ReLU", "max(0, x)"),
-    "leaky_relu": ("leaky ReLU", "max(x, a·x) with slope a = 0.01 (config key leaky_slope)"),
-    "prelu": ("PReLU", "leaky ReLU whose slope is learned, one per layer, starting at 0.25"),
-    "elu": ("ELU", "x for x > 0, exp(x) − 1 otherwise"),
-    "softplus": ("softplus", "ln(1 + exp(x)), the smooth ReLU"),
-    "abs": ("|x|", "absolute value"),
-    "linear": ("linear", "identity: no activation"),
-    "necro_relu": (
-        "NecroReLU",
-        "ReLU in the forward pass, slope 0.1 for x < 0 in the backward pass",
-    ),
+    n: (w.label, w.definition) for n, w in vocabulary.ACTIVATIONS.items()
 }
 INITS: dict[str, tuple[str, str]] = {
-    "normal": ("N(0, 1)", "standard normal weights, whatever the width"),
-    "truncated_normal": ("truncated N(0, 1)", "N(0, 1) redrawn beyond ±2 (TensorFlow's)"),
-    "glorot_standard": (
-        "U[±1/√fan_in]",
-        "uniform on [−1/√fan_in, 1/√fan_in], Glorot & Bengio's (2010) 'standard' init",
-    ),
-    "xavier": (
-        "Xavier",
-        "uniform with Var = 2/(fan_in + fan_out), Glorot & Bengio's (2010) normalised init",
-    ),
-    "he": ("He", "normal with Var = 2/fan_in (He et al. 2015)"),
-    "lecun": ("LeCun", "normal with Var = 1/fan_in (LeCun et al. 1998)"),
-    "orthogonal": ("orthogonal", "a random (semi-)orthogonal matrix per layer (Saxe et al. 2014)"),
-    "zeros": ("zeros", "every weight 0"),
+    n: (w.label, w.definition) for n, w in vocabulary.INITS.items()
 }
 OPTIMIZERS: dict[str, tuple[str, str]] = {
     "gd": ("full-batch GD", "gradient descent on the whole training set"),
@@ -95,22 +72,11 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "dtype": DTYPES,
 }
 
-_FAMILY = re.compile(r"^(?P<family>tanh_n|leaky_relu)(?P<value>\d+(?:\.\d+)?)$")
-
-
-def _g(v: float) -> str:
-    return f"{v:g}"
-
 
 def _family(name: str) -> tuple[str, str] | None:
-    """tanh_n<n> and leaky_relu<slope>: the two activation families named by a number."""
-    m = _FAMILY.match(name)
-    if not m:
-        return None
-    v = float(m.group("value"))
-    if m.group("family") == "tanh_n":
-        return f"tanh({_g(v)}x)", f"tanh(n·x) with n = {_g(v)}"
-    return f"leaky ReLU ({_g(v)})", f"max(x, a·x) with slope a = {_g(v)}"
+    """tanh_n<n> and leaky_relu<slope>: the activations named by a number."""
+    lab, definition = vocabulary.activation_label(name), vocabulary.activation_definition(name)
+    return (lab, definition) if lab is not None and definition is not None else None
 
 
 def _lookup(name: str, kind: str | None) -> tuple[str, str] | None:

@@ -39,6 +39,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
+from .. import vocabulary  # noqa: E402
 from ..labels import label  # noqa: E402
 
 DPI = 150
@@ -49,54 +50,15 @@ MAX_WIDTH_IN = TEXT_WIDTH_IN + 0.3
 MAX_HEIGHT_IN = 8.0
 MIN_FONT_PT = 7.0
 
-# Okabe & Ito (2008) and Tol's muted scheme: distinguishable with the common
-# colour-vision deficiencies.
-ACTIVATION_COLORS: dict[str, str] = {
-    "sigmoid": "#CC79A7",  # reddish purple
-    "tanh": "#0072B2",  # blue; tanh(n·x) are shades of it
-    "lecun_tanh": "#009E73",  # bluish green
-    "relu": "#D55E00",  # vermillion
-    "leaky_relu": "#E69F00",  # orange; leaky ReLU with other slopes are shades of it
-    "prelu": "#882255",  # wine
-    "elu": "#999933",  # olive
-    "necro_relu": "#000000",  # black
-    "softplus": "#44AA99",  # teal
-    "abs": "#AA4499",  # purple
-    "linear": "#888888",  # grey
-}
+# Okabe & Ito (2008) and Tol's muted scheme, distinguishable with the common
+# colour-vision deficiencies; each activation's colour is in its vocabulary row.
+ACTIVATION_COLORS: dict[str, str] = {n: w.colour for n, w in vocabulary.ACTIVATIONS.items()}
 # Tol's bright scheme plus black; xavier and lecun (the same variance at square width)
-# differ in hue and in lightness.
-INIT_COLORS: dict[str, str] = {
-    "normal": "#EE6677",  # red
-    "truncated_normal": "#AA3377",  # purple
-    "glorot_standard": "#CCBB44",  # yellow
-    "xavier": "#4477AA",  # blue
-    "he": "#228833",  # green
-    "lecun": "#66CCEE",  # cyan
-    "orthogonal": "#000000",  # black
-    "zeros": "#BBBBBB",  # grey
-}
-# Line styles by init, for figures where colour already means the activation.
-INIT_DASHES: dict[str, tuple[float, ...] | str] = {
-    "normal": "",
-    "truncated_normal": (1, 1),
-    "glorot_standard": (4, 1.5),
-    "xavier": (1.5, 1.5),
-    "he": "",
-    "lecun": (5, 2, 1, 2),
-    "orthogonal": (3, 1, 1, 1, 1, 1),
-    "zeros": (1, 3),
-}
-INIT_MARKERS: dict[str, str] = {
-    "normal": "o",
-    "truncated_normal": "v",
-    "glorot_standard": "s",
-    "xavier": "D",
-    "he": "^",
-    "lecun": "P",
-    "orthogonal": "X",
-    "zeros": "*",
-}
+# differ in hue and in lightness. Line styles and markers by init are for figures where
+# colour already means the activation. All three are in the inits' vocabulary rows.
+INIT_COLORS: dict[str, str] = {n: w.colour for n, w in vocabulary.INITS.items()}
+INIT_DASHES: dict[str, tuple[float, ...]] = {n: w.dashes for n, w in vocabulary.INITS.items()}
+INIT_MARKERS: dict[str, str] = {n: w.marker for n, w in vocabulary.INITS.items()}
 # Verdicts are told apart by shape and fill, in black and grey (every hue already
 # means an activation or an init): qualified is half filled (true one way, false the
 # other), not tested is hollow grey, clearly not a pass. Colour-blind safe by design.
@@ -136,18 +98,19 @@ def activation_color(name: str) -> str:
     """The activation's fixed colour, the one it has in every figure; tanh(n·x) and
     leaky ReLU(a) are shades of their family's colour: lighter below n = 1 (a = 0.01),
     darker above, darkest at n = 3 (a = 0.3)."""
-    if name in ACTIVATION_COLORS:
-        return ACTIVATION_COLORS[name]
-    if name.startswith("tanh_n"):
-        n = float(name.removeprefix("tanh_n"))
-        return _shade(ACTIVATION_COLORS["tanh"], float(np.log(n) / np.log(3 if n > 1 else 4)))
-    if name.startswith("leaky_relu"):
-        a = float(name.removeprefix("leaky_relu"))
-        # Above 0.01 the shade is linear in the slope (0.1, 0.2, 0.3 a third of the
-        # ramp apart each): on a log scale 0.1 and 0.2 were two near-identical browns.
-        t = (a - 0.01) / 0.29 if a > 0.01 else float(np.log(a / 0.01) / np.log(10))
-        return _shade(ACTIVATION_COLORS["leaky_relu"], t)
-    return FALLBACK
+    try:
+        key, v = vocabulary.split_name(name)
+    except KeyError:
+        return FALLBACK
+    if v is None:
+        return ACTIVATION_COLORS[key]
+    base = ACTIVATION_COLORS[vocabulary.PARAMETRISED[key].base]
+    if key == "tanh_n":
+        return _shade(base, float(np.log(v) / np.log(3 if v > 1 else 4)))
+    # Above 0.01 the shade is linear in the slope (0.1, 0.2, 0.3 a third of the ramp
+    # apart each): on a log scale 0.1 and 0.2 were two near-identical browns.
+    t = (v - 0.01) / 0.29 if v > 0.01 else float(np.log(v / 0.01) / np.log(10))
+    return _shade(base, t)
 
 
 def init_color(name: str) -> str:
@@ -194,18 +157,7 @@ def palette_colors() -> set[str]:
 
 def activation_order(names: Iterable[str]) -> list[str]:
     """Activations in the convention's order (families together, n and slopes rising)."""
-    fixed = list(ACTIVATION_COLORS)
-
-    def key(a: str) -> tuple[int, float]:
-        if a.startswith("tanh_n"):
-            return fixed.index("tanh"), float(a.removeprefix("tanh_n"))
-        if a.startswith("leaky_relu") and a != "leaky_relu":
-            return fixed.index("leaky_relu"), float(a.removeprefix("leaky_relu"))
-        if a in fixed:
-            return fixed.index(a), 1.0 if a == "tanh" else 0.01 if a == "leaky_relu" else 0.0
-        return len(fixed), 0.0
-
-    return sorted(dict.fromkeys(names), key=key)
+    return sorted(dict.fromkeys(names), key=vocabulary.activation_rank)
 
 
 def init_order(names: Iterable[str]) -> list[str]:

@@ -52,9 +52,9 @@ from torch import Tensor
 
 from ..activations import Activation, derivative, get_activation
 from ..config_types import Activations, Depths, Positive, QuadPoints, Seeds, Slope, Spec, Width
-from ..families import family
 from ..models import EnsembleMLP, seed_generator
 from ..tables import Tables
+from ..vocabulary import family
 from ._small import write_csv
 from .meanfield import Q_CAP, Q_FLOOR, Trapezoid, numpy_fns, slope_from_profile
 
