@@ -46,6 +46,24 @@ def test_fraction_inside_t1_counts_pre_activations() -> None:
     assert row["frac_inside_t1"].item() == pytest.approx(inside)
 
 
+@pytest.mark.parametrize("name", ["selu", "tanh"])
+def test_activation_moments_are_those_of_the_reference_network(name: str) -> None:
+    model, x, y = _setup(name, "lecun")
+    stats = layer_stats(model, x, y)
+    for i, seed in enumerate(model.seeds):
+        ref = reference_mlp(model, i)
+        h, got = x, stats[stats["seed"] == seed].sort_values("layer")
+        acts = []
+        for m in ref:
+            h = m(h)
+            if not isinstance(m, torch.nn.Linear):
+                acts.append(h.detach())
+        hidden = got[got["hidden"]]
+        np.testing.assert_allclose(hidden["act_mean"], [a.mean().item() for a in acts])
+        np.testing.assert_allclose(hidden["act_var"], [a.var().item() for a in acts])
+        assert got[~got["hidden"]]["act_var"].isna().all()
+
+
 def test_dead_units_are_those_never_positive() -> None:
     model, x, y = _setup("relu", "he")
     with torch.no_grad():

@@ -23,7 +23,7 @@ from functools import lru_cache
 import torch
 from torch import Tensor
 
-from .activations import LECUN_A, LECUN_B, NECRO_SLOPE, Activation
+from .activations import LECUN_A, LECUN_B, NECRO_SLOPE, SELU_ALPHA, SELU_LAMBDA, Activation
 from .models import EnsembleMLP
 
 aten = torch.ops.aten
@@ -96,6 +96,19 @@ def backward_kernel(act: Activation) -> ActBackward:
         return lambda g, z, h, p: (aten.elu_backward(g, 1.0, 1, 1, False, z), None)
     if name == "softplus":
         return lambda g, z, h, p: (aten.softplus_backward(g, z, 1, 20), None)
+    if name == "selu":  # F.selu is elu with SELU's α and scale λ
+        return lambda g, z, h, p: (
+            aten.elu_backward(g, SELU_ALPHA, SELU_LAMBDA, 1, False, z),
+            None,
+        )
+    if name == "gelu":
+        return lambda g, z, h, p: (aten.gelu_backward(g, z), None)
+    if name == "silu":
+        return lambda g, z, h, p: (aten.silu_backward(g, z), None)
+    if name == "mish":
+        return lambda g, z, h, p: (aten.mish_backward(g, z), None)
+    if name == "hard_tanh":
+        return lambda g, z, h, p: (aten.hardtanh_backward(g, z, -1.0, 1.0), None)
     if name == "abs":
         return lambda g, z, h, p: (g * z.sgn(), None)
     if name == "necro_relu":

@@ -86,7 +86,9 @@ def _columns(model: EnsembleMLP, x: Tensor, y: Tensor) -> dict[str, Tensor]:
     depth, s = model.depth, model.n_models
     dev = model.weights[0].device
     t1_n, te_n = tanh_intervals(model.activation.tanh_n)
-    hid: dict[str, list[Tensor]] = {k: [] for k in ("std", "dead", "zero", "t1", "te")}
+    hid: dict[str, list[Tensor]] = {
+        k: [] for k in ("std", "dead", "zero", "t1", "te", "act_mean", "act_std")
+    }
     delta_norm: list[Tensor] = [torch.empty(0)] * (depth + 1)
     # |∂L/∂W| of all layers with the same number of weights share one float64 buffer
     # (rows: layer-major, then network), reduced in one call per buffer at the end.
@@ -102,6 +104,9 @@ def _columns(model: EnsembleMLP, x: Tensor, y: Tensor) -> dict[str, Tensor]:
         # A unit is dead on this batch when its pre-activation is never positive.
         hid["dead"].append(silent_units(z).double().mean(dim=1))
         hid["zero"].append(_count(h == 0))
+        # the activations' own moments (self-normalisation, E8): over batch and units
+        hid["act_mean"].append(h.flatten(1).double().mean(dim=1))
+        hid["act_std"].append(_std(h))
         if not math.isnan(t1_n):
             a = z.abs()
             hid["t1"].append(_count(a < t1_n))
@@ -161,6 +166,8 @@ def _columns(model: EnsembleMLP, x: Tensor, y: Tensor) -> dict[str, Tensor]:
     cols["loss"] = losses.double().repeat(n_layers)
     cols["dead_frac"] = flat(hid["dead"])
     cols["zero_frac"] = flat(hid["zero"]) / n_pre
+    cols["act_mean"] = flat(hid["act_mean"])
+    cols["act_var"] = flat(hid["act_std"]).square()
     for key, name in (("t1", "frac_inside_t1"), ("te", "frac_inside_explode")):
         cols[name] = (
             flat(hid[key]) / n_pre
@@ -171,7 +178,14 @@ def _columns(model: EnsembleMLP, x: Tensor, y: Tensor) -> dict[str, Tensor]:
 
 
 # Columns that only hidden layers have (NaN on the output layer).
-HIDDEN_ONLY = ("dead_frac", "zero_frac", "frac_inside_t1", "frac_inside_explode")
+HIDDEN_ONLY = (
+    "dead_frac",
+    "zero_frac",
+    "act_mean",
+    "act_var",
+    "frac_inside_t1",
+    "frac_inside_explode",
+)
 
 
 def layer_tensors(model: EnsembleMLP, x: Tensor, y: Tensor) -> list[dict[str, object]]:
@@ -224,6 +238,9 @@ COLUMNS = [
     *[f"grad_abs_q{int(q * 100)}" for q in QUANTILES],
     "dead_frac",
     "zero_frac",
+    # mean and variance of a hidden layer's activations φ(z), over batch and units
+    "act_mean",
+    "act_var",
     "frac_inside_t1",
     "frac_inside_explode",
 ]
