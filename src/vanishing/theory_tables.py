@@ -15,28 +15,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import theory
+from . import theory, vocabulary
 from .activations import LECUN_A, LECUN_B, derivative, get_activation
 from .data import describe, digits
 from .tables import Tables
 
 log = logging.getLogger("vanishing.theory")
 
-# Activations whose derivative curves the figure shows (families in the sources).
-CURVE_ACTIVATIONS = (
-    "sigmoid",
-    "tanh",
-    "tanh_n0.5",
-    "tanh_n2",
-    "tanh_n3",
-    "lecun_tanh",
-    "relu",
-    "leaky_relu",
-    "prelu",
-    "elu",
-    "softplus",
-    "necro_relu",
-)
+# Activations whose derivative curves the figure shows: every activation of the
+# vocabulary, with the tanh(n·x) the sources discuss.
+CURVE_ACTIVATIONS = (*vocabulary.ACTIVATIONS, "tanh_n0.5", "tanh_n2", "tanh_n3")
 X_RANGE = (-4.0, 4.0)
 EXAMPLE_N, EXAMPLE_K = 2.0, 50
 
