@@ -25,6 +25,7 @@ FAILING = {
     "lower-case sentence start": "paired by seed. none of 120 networks diverged",
     "degenerate interval": "n = 1.5: 1 [1, 1], n = 5: 0.999 [0.999, 0.999]",
     "± 0": "had fewer than 0.74 ± 0 (n = 10) of their x inside",
+    "hyphen as minus sign": "max |tanh(x) − (2σ(2x) − 1)| over [-20, 20]",
     "double period": "as E4 shows.. Then",
     "zero init called overflowed": "140 overflowed of 1120 networks (|x|, zeros, seed 0)",
     "decimal below 10⁻³": "|t_explode(2) − 0.441| ≤ 0.0005",

@@ -125,25 +125,11 @@ SUPERSCRIPT = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
 # A hyphen-minus that is a sign: before a digit (or decimal point), not inside a word,
 # a number range (2-3) or an exponent (1e-6).
 _SIGN = re.compile(r"(?<![\w.)\]])-(?=\.?\d)")
-# Scientific notation 1.5e-07 → 1.5 × 10⁻⁷ (not in identifiers such as seed_1e3).
-_SCI = re.compile(r"(?<![\w.])(?P<mant>[-−]?\d+(?:\.\d+)?)e(?P<exp>[-+]?\d+)\b")
 
 
 def minus(text: str) -> str:
     """Replace hyphen-minus signs in front of numbers by the true minus sign (U+2212)."""
     return _SIGN.sub(MINUS, text)
-
-
-def _sci(m: re.Match[str]) -> str:
-    exp = int(m.group("exp"))
-    mant = m.group("mant")
-    power = "10" + str(exp).translate(SUPERSCRIPT)
-    return power if mant in ("1", "1.0", "1.00") else f"{mant} × {power}"
-
-
-def sci(text: str) -> str:
-    """'1.5e-07' → '1.5 × 10⁻⁷' wherever it occurs in text."""
-    return _SCI.sub(_sci, text)
 
 
 # The one number style of the report and of every string a check writes:
@@ -280,17 +266,18 @@ URL = re.compile(r"(https?://[^\s)\]]+)")
 
 
 def humanise(text: Any) -> str:
-    """Free text for a reader: code names → labels, signs → U+2212, e-notation → × 10ⁿ.
+    """Free text for a reader: code names → labels.
 
-    It leaves paths and file names (``results/…/relu.csv``) alone, and does not
-    touch Python reprs: those are bugs in the string's producer and the report's
-    text scan reports them.
+    Numbers are not touched: every number reaches the text through ``num`` (and its
+    ``pct``/``interval`` siblings) where the sentence is built, so there is one
+    formatter; the text lint (``vanishing.textlint``) finds a number that bypassed it.
+    It leaves paths and file names (``results/…/relu.csv``) alone, and does not touch
+    Python reprs: those are bugs in the string's producer and the text lint reports them.
     """
     parts = URL.split(str(text))
     # split() with a group keeps the URLs at the odd positions: leave them as they are.
     return "".join(
-        p if k % 2 else minus(sci(_IDENTIFIER.sub(lambda m: label(m.group(1)), p)))
-        for k, p in enumerate(parts)
+        p if k % 2 else _IDENTIFIER.sub(lambda m: label(m.group(1)), p) for k, p in enumerate(parts)
     )
 
 

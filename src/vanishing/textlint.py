@@ -49,6 +49,8 @@ RULES: dict[str, re.Pattern[str]] = {
     # an interval printed as a point: "1 [1, 1]", "0.999 [1, 1]"
     "degenerate interval": re.compile(rf"\[({_NUMBER}), \1\]"),
     "± 0": re.compile(r"± 0(?:\.0+)?(?![\d.,])"),
+    # a sign written as a hyphen: "[-20, 20]" (the one formatter writes U+2212)
+    "hyphen as minus sign": re.compile(r"(?<![\w.)\]/–-])-(?=\.?\d)"),
     "double period": re.compile(r"(?<!\.)\.\s?\.(?!\.)"),
     # 0.0005 next to 5 × 10⁻⁴: decimals stop at 10⁻³, powers of ten start there
     "decimal below 10⁻³": re.compile(r"(?<![\d.])0\.000\d"),

@@ -4,8 +4,6 @@ vs sigmoid)."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -150,11 +148,9 @@ def _signed(s: pd.DataFrame) -> pd.Series:
 
 
 def _grid(facts: dict) -> str:
-    """The facts study's description of its grid ("[-20, 20], 400001 points, float64")
-    with its counts in the one number style (the study writes them bare)."""
-    return re.sub(
-        r"(?<![\d.])\d{4,}(?![\d.])", lambda m: num(int(m.group())), facts["tanh_identity_grid"]
-    )
+    """The facts study's grid for the identity, "[−20, 20], 400,001 points, float64"."""
+    lo, hi = facts["tanh_identity_range"]
+    return f"[{num(lo)}, {num(hi)}], {num(int(facts['tanh_identity_points']))} points, float64"
 
 
 @check("C6")
