@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing import theory
+from vanishing import mean_field as mf
 from vanishing.activations import get_activation
 from vanishing.models import EnsembleMLP
 from vanishing.pipeline import run_stage
 from vanishing.studies import meanfield as M
 
-MEAN = M.Trapezoid(4001)
+MEAN = mf.Trapezoid(4001)
 
 
 def _p(**kw) -> M.Params:
@@ -29,7 +29,7 @@ def test_trapezoid_moments_and_jump() -> None:
     # A step at 0 must get exactly half the mass (no node sits on it).
     assert MEAN(lambda h: (h > 0).astype(float), 5.0) == pytest.approx(0.5, abs=1e-12)
     # Smooth, moderate q: Gauss-Hermite is accurate there and must agree.
-    gh = theory.gauss_expectation(lambda h: np.tanh(h) ** 2, 1.0)
+    gh = mf.gauss_expectation(lambda h: np.tanh(h) ** 2, 1.0)
     assert MEAN(lambda h: np.tanh(h) ** 2, 1.0) == pytest.approx(gh, rel=1e-9)
 
 
@@ -66,16 +66,16 @@ def test_q_fixed_point_limits_and_equation() -> None:
     tanh = M.numpy_fns(get_activation("tanh"))[0]
     relu = M.numpy_fns(get_activation("relu"))[0]
     sig = M.numpy_fns(get_activation("sigmoid"))[0]
-    assert M.q_fixed_point(tanh, 1.0, MEAN, 300) == 0.0  # creeps to 0 like 1/t
-    assert M.q_fixed_point(relu, 4.0, MEAN, 300) == math.inf
-    q = M.q_fixed_point(sig, 2.0, MEAN, 500)
+    assert mf.q_fixed_point(tanh, 1.0, MEAN, 300) == 0.0  # creeps to 0 like 1/t
+    assert mf.q_fixed_point(relu, 4.0, MEAN, 300) == math.inf
+    q = mf.q_fixed_point(sig, 2.0, MEAN, 500)
     assert q == pytest.approx(2.0 * MEAN(lambda h: sig(h) ** 2, q), rel=1e-8)
 
 
 def test_trajectory_equals_qstar_when_chi1_is_q_free() -> None:
     for name, s2 in (("relu", 2.0), ("linear", 1.5), ("leaky_relu", 1.0)):
         phi, dphi = M.numpy_fns(get_activation(name))
-        pred = M.trajectory_slope(phi, dphi, 0.7, s2, 12, MEAN)
+        pred = mf.trajectory_slope(phi, dphi, 0.7, s2, 12, MEAN)
         chi = s2 * MEAN(lambda h, d=dphi: d(h) ** 2, 1.0)
         assert pred == pytest.approx(0.5 * math.log(chi), abs=1e-9)
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
+from vanishing import mean_field as mf
 from vanishing.activations import DEFAULT_LEAKY_SLOPE, LECUN_A, LECUN_B, get_activation
 from vanishing.claims import checks_phase as C
 from vanishing.claims.registry import VERDICTS, Results
@@ -19,10 +20,9 @@ from vanishing.models import EnsembleMLP
 from vanishing.pipeline import results_at, run_stage, table_paths
 from vanishing.studies import meanfield as M
 from vanishing.studies import phase as P
-from vanishing.summaries import backward_slope
 from vanishing.vocabulary import family
 
-MEAN = M.Trapezoid(4001)
+MEAN = mf.Trapezoid(4001)
 TINY = {
     "activations": ["tanh", "relu", "softplus"],
     "sigma_w2": [0.5, 1.0, 2.0, 4.0],
@@ -36,8 +36,8 @@ TINY = {
 }
 
 
-def _moments(name: str) -> P.Moments:
-    return P.Moments(*M.numpy_fns(get_activation(name)), MEAN)
+def _moments(name: str) -> mf.Moments:
+    return mf.Moments(*M.numpy_fns(get_activation(name)), MEAN)
 
 
 # ---- parameters and families -----------------------------------------------------------
@@ -77,8 +77,8 @@ def test_validate_names_the_field(field: str, value: object) -> None:
 )
 def test_fixed_point_matches_the_mean_field_study(name: str, sw2: float) -> None:
     phi = M.numpy_fns(get_activation(name))[0]
-    want = M.q_fixed_point(phi, sw2, MEAN, 2000)
-    got = P.q_fixed_points(_moments(name), np.array([sw2]), np.array([0.0]), np.array([1.0]))[0]
+    want = mf.q_fixed_point(phi, sw2, MEAN, 2000)
+    got = mf.q_fixed_points(_moments(name), np.array([sw2]), np.array([0.0]), np.array([1.0]))[0]
     if math.isfinite(want) and want > 0:
         assert got == pytest.approx(want, rel=1e-7)
     else:
@@ -88,7 +88,7 @@ def test_fixed_point_matches_the_mean_field_study(name: str, sw2: float) -> None
 def test_fixed_point_with_bias_solves_the_length_map() -> None:
     m = _moments("tanh")
     sw, sb = np.array([1.5, 3.0, 0.5]), np.array([0.2, 0.05, 0.4])
-    q = P.q_fixed_points(m, sw, sb, sw + sb)
+    q = mf.q_fixed_points(m, sw, sb, sw + sb)
     np.testing.assert_allclose(q, sw * m.a_at(q) + sb, rtol=1e-10)
     # Independent: the plain iteration, from the same start, ends at the same place.
     phi = M.numpy_fns(get_activation("tanh"))[0]
@@ -160,7 +160,7 @@ def test_critical_point_at_zero_bias_is_one_over_slope_squared(name: str, want: 
 def test_sigmoid_line_exists_far_off_the_grid() -> None:
     line = P.critical_points(_moments("sigmoid"), np.array([0.0, 0.5]))
     assert (line["sigma_w2"] > 50).all() and (line["kind"] == "finite q*").all()
-    q, chi = P.chi1_fixed(_moments("sigmoid"), line["sigma_w2"].to_numpy(), np.array([0.0, 0.5]))
+    q, chi = mf.chi1_fixed(_moments("sigmoid"), line["sigma_w2"].to_numpy(), np.array([0.0, 0.5]))
     np.testing.assert_allclose(chi, 1.0, rtol=1e-6)
 
 
@@ -217,7 +217,7 @@ def test_fit_slopes_matches_backward_slope_and_flags_status() -> None:
     norms[3, 5] = 0.0
     slope, status = P.fit_slopes(torch.as_tensor(norms))
     for i in range(2):
-        assert slope[i] == pytest.approx(backward_slope(np.arange(1, 8), norms[i]), rel=1e-12)
+        assert slope[i] == pytest.approx(mf.backward_slope(np.arange(1, 8), norms[i]), rel=1e-12)
     assert list(status) == ["finite", "finite", "diverged", "vanished"]
     assert np.isnan(slope[2:]).all()
 

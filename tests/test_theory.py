@@ -1,12 +1,15 @@
-"""Checks of vanishing.theory against independent numerical methods (bisection, grids, sampling)."""
+"""Checks of vanishing.theory, and of mean_field's Gauss-Hermite rule with the length map and
+χ1 on it, against independent numerical methods (bisection, grids, sampling)."""
 
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
 
+from vanishing import mean_field as mf
 from vanishing import theory as th
 
 NS = [1.5, 2.0, 3.0, 7.3]
@@ -146,28 +149,34 @@ def test_bisect_threshold_increasing_and_unbracketed() -> None:
         th.bisect_threshold(lambda x: x, 10.0, 0.0, 1.0)
 
 
+# Gauss-Hermite rules: gauss_expectation's default order (odd), and an even order, which puts
+# no node on ReLU's kink at h = 0.
+GH = partial(mf.gauss_expectation, order=101)
+GH_EVEN = partial(mf.gauss_expectation, order=100)
+
+
 @pytest.mark.parametrize(("q", "tol"), [(0.3, 1e-10), (1.0, 1e-10), (4.0, 1e-5)])
 def test_gauss_expectation_moments(q: float, tol: float) -> None:
-    assert th.gauss_expectation(lambda h: h**2, q) == pytest.approx(q, rel=1e-12)
-    assert th.gauss_expectation(lambda h: h**4, q) == pytest.approx(3 * q**2, rel=1e-12)
+    assert mf.gauss_expectation(lambda h: h**2, q) == pytest.approx(q, rel=1e-12)
+    assert mf.gauss_expectation(lambda h: h**4, q) == pytest.approx(3 * q**2, rel=1e-12)
     # Independent: Riemann sum against the Gaussian density for a non-polynomial function.
     h = np.linspace(-12 * math.sqrt(q), 12 * math.sqrt(q), 200_001)
     dens = np.exp(-(h**2) / (2 * q)) / math.sqrt(2 * math.pi * q)
     ref = float(np.sum(np.tanh(h) ** 2 * dens) * (h[1] - h[0]))
     # tanh saturates on a scale < sqrt(q) for large q, so Gauss-Hermite needs a looser tolerance.
-    assert th.gauss_expectation(lambda x: np.tanh(x) ** 2, q) == pytest.approx(ref, abs=tol)
-    assert th.gauss_expectation(lambda x: np.tanh(x) ** 2, q, order=201) == pytest.approx(
+    assert mf.gauss_expectation(lambda x: np.tanh(x) ** 2, q) == pytest.approx(ref, abs=tol)
+    assert mf.gauss_expectation(lambda x: np.tanh(x) ** 2, q, order=201) == pytest.approx(
         ref, abs=max(tol / 100, 1e-10)
     )
 
 
 def test_gauss_expectation_rejects_overflowing_order() -> None:
     with pytest.raises(ValueError):
-        th.gauss_expectation(lambda h: h**2, 1.0, order=401)
+        mf.gauss_expectation(lambda h: h**2, 1.0, order=401)
 
 
 def test_gauss_expectation_zero_variance() -> None:
-    assert th.gauss_expectation(lambda h: np.cos(h), 0.0) == 1.0
+    assert mf.gauss_expectation(lambda h: np.cos(h), 0.0) == 1.0
 
 
 def _relu_prime(h: np.ndarray) -> np.ndarray:
@@ -177,26 +186,33 @@ def _relu_prime(h: np.ndarray) -> np.ndarray:
 def test_chi1_relu_he_and_linear() -> None:
     for q in (0.5, 1.0, 3.0):
         # He initialisation: sigma_w2 = 2 with ReLU keeps gradient norms fixed.
-        assert th.chi1(_relu_prime, 2.0, q) == pytest.approx(1.0, abs=1e-12)
-        assert th.chi1(np.ones_like, 1.0, q) == pytest.approx(1.0, abs=1e-12)
-    # An odd rule has a node at the ReLU kink, which is why chi1 defaults to an even order.
-    assert abs(th.chi1(_relu_prime, 2.0, 1.0, order=101) - 1.0) > 0.01
+        assert mf.chi1(_relu_prime, 2.0, q, GH_EVEN) == pytest.approx(1.0, abs=1e-12)
+        assert mf.chi1(np.ones_like, 1.0, q, GH_EVEN) == pytest.approx(1.0, abs=1e-12)
+    # An odd rule has a node at the ReLU kink, which is why its cross-check uses an even order.
+    assert abs(mf.chi1(_relu_prime, 2.0, 1.0, GH) - 1.0) > 0.01
     # Sampling check, independent of quadrature.
     rng = np.random.default_rng(0)
     h = rng.normal(0.0, 1.0, 400_000)
     mc = 2.0 * float(np.mean((h > 0).astype(float)))
-    assert mc == pytest.approx(th.chi1(_relu_prime, 2.0, 1.0), abs=1e-2)
+    assert mc == pytest.approx(mf.chi1(_relu_prime, 2.0, 1.0, GH_EVEN), abs=1e-2)
 
 
 def test_chi1_zero_variance() -> None:
     # Zero weights give q = 0: the gradient factor is sigma_w2 * phi'(0)^2.
-    assert th.chi1(lambda h: 1.0 - np.tanh(h) ** 2, 1.5, 0.0) == pytest.approx(1.5)
+    assert mf.chi1(lambda h: 1.0 - np.tanh(h) ** 2, 1.5, 0.0, GH_EVEN) == pytest.approx(1.5)
+
+
+def _iterate(phi: mf.Fn, sigma_w2: float, steps: int, q: float = 1.0) -> float:
+    for _ in range(steps):
+        q = mf.q_map(phi, sigma_w2, q, GH)
+    return q
 
 
 def test_tanh_q_star_and_chi1() -> None:
-    q = th.q_star(np.tanh, 1.0, 0.0)
+    q = _iterate(np.tanh, 1.0, 500)
     assert 0.0 <= q < 0.01  # tanh at sigma_w2 = 1 shrinks the length towards 0
-    assert th.q_star(np.tanh, 1.0, 0.0, iters=2000) < q  # still drifting down, not stuck
+    assert _iterate(np.tanh, 1.0, 1500, q) < q  # still drifting down, not stuck
+    assert mf.q_fixed_point(np.tanh, 1.0, GH, 500) == 0.0  # so the fixed point is its limit
     # Independent: iterate the same map with a Riemann-sum expectation instead of quadrature.
     z = np.linspace(-10.0, 10.0, 20_001)
     w = np.exp(-(z**2) / 2) * (z[1] - z[0]) / math.sqrt(2 * math.pi)
@@ -204,20 +220,20 @@ def test_tanh_q_star_and_chi1() -> None:
     for _ in range(500):
         q_ref = float(np.sum(np.tanh(math.sqrt(q_ref) * z) ** 2 * w))
     assert q == pytest.approx(q_ref, rel=1e-6)
-    c = th.chi1(lambda h: 1.0 - np.tanh(h) ** 2, 1.0, q)
+    c = mf.chi1(lambda h: 1.0 - np.tanh(h) ** 2, 1.0, q, GH_EVEN)
     assert c < 1.0
     assert c > 0.9  # near q = 0, chi1 -> phi'(0)^2 = 1 from below
 
 
 def test_q_star_fixed_point_and_divergence() -> None:
     # Linear phi: q <- sigma_w2 q + sigma_b2 has fixed point sigma_b2 / (1 - sigma_w2).
-    q = th.q_star(lambda h: h, 0.5, 0.25)
+    q = mf.q_fixed_point(lambda h: h, 0.5, GH, 500, sigma_b2=0.25)
     assert q == pytest.approx(0.5, abs=1e-10)
-    assert 0.5 * th.gauss_expectation(lambda h: h**2, q) + 0.25 == pytest.approx(q, abs=1e-10)
-    assert th.q_star(lambda h: h, 2.0, 0.0) == float("inf")
+    assert 0.5 * mf.gauss_expectation(lambda h: h**2, q) + 0.25 == pytest.approx(q, abs=1e-10)
+    assert mf.q_fixed_point(lambda h: h, 2.0, GH, 500) == float("inf")
     # tanh with bias has a non-zero fixed point satisfying the map.
-    qt = th.q_star(np.tanh, 2.0, 0.05)
-    mapped = 2.0 * th.gauss_expectation(lambda h: np.tanh(h) ** 2, qt) + 0.05
+    qt = mf.q_fixed_point(np.tanh, 2.0, GH, 500, sigma_b2=0.05)
+    mapped = 2.0 * mf.gauss_expectation(lambda h: np.tanh(h) ** 2, qt) + 0.05
     assert mapped == pytest.approx(qt, abs=1e-9)
     assert qt > 0.1
 

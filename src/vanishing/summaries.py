@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .mean_field import backward_slope
 from .tables import Tables
 
 KEYS = ["activation", "init", "depth", "seed"]
@@ -18,17 +19,6 @@ def _safe_log10(x: float) -> float:
     if np.isnan(x):
         return float("nan")
     return float(np.log10(x)) if x > 0 else float("-inf")
-
-
-def backward_slope(layers: np.ndarray, delta_norm: np.ndarray) -> float:
-    """Least-squares slope of ln‖δ‖ per layer travelled towards the input.
-
-    Mean-field theory predicts ½·ln χ1 (χ1 scales the squared norm)."""
-    ok = np.isfinite(delta_norm) & (delta_norm > 0)
-    if ok.sum() < 2:
-        return float("nan")
-    steps = layers.max() - layers[ok]
-    return float(np.polyfit(steps, np.log(delta_norm[ok]), 1)[0])
 
 
 def summarise_network(g: pd.DataFrame) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Analytic thresholds for tanh(n x) and mean-field quantities, numpy only.
+"""Analytic thresholds for tanh(n x), numpy only (mean-field quantities: vanishing.mean_field).
 
 The derivative of tanh(n x) is n * sech^2(n x). Solving n * sech^2(n t) = L for the level L gives
 tanh^2(n t) = 1 - L / n, i.e. t = artanh(sqrt(1 - e)) / n with e = L / n. The named thresholds are
@@ -8,8 +8,6 @@ the levels L = 1/n (t1), L = 1 (t_explode) and L = n^-(k-1) (t_k).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -153,74 +151,6 @@ def bisect_threshold(
         else:
             b = m
     return 0.5 * (a + b)
-
-
-@lru_cache(maxsize=16)
-def _hermegauss(order: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Cached nodes and weights: q_star calls the quadrature hundreds of times."""
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        nodes, weights = np.polynomial.hermite_e.hermegauss(order)
-    if not np.all(np.isfinite(weights)):
-        # numpy's weight formula overflows for orders above roughly 300.
-        raise ValueError(f"Gauss-Hermite order {order} is too large for float64 weights")
-    nodes.flags.writeable = False  # shared through the cache, so guard against mutation
-    weights.flags.writeable = False
-    return nodes, weights
-
-
-def gauss_expectation(
-    fn: Callable[[NDArray[np.float64]], Any], q: float, order: int = 101
-) -> float:
-    """E[fn(h)] for h ~ N(0, q) by probabilists' Gauss-Hermite quadrature; fn must vectorise.
-
-    Accuracy is excellent for smooth fn at moderate q, but degrades for functions that saturate
-    on a scale much smaller than sqrt(q) (E[tanh(h)^2]: error ~1e-11 at q=1, ~4e-6 at q=4, ~7e-3
-    at q=25 with order 101). Odd orders put a node at h = 0, which matters for a step at 0.
-    """
-    if q < 0:
-        raise ValueError(f"variance must be >= 0, got {q}")
-    if q == 0:
-        # Degenerate Gaussian: the expectation is the value at the mean.
-        return float(np.asarray(fn(np.zeros(1)), dtype=float).reshape(-1)[0])
-    nodes, weights = _hermegauss(order)
-    values = np.asarray(fn(np.sqrt(q) * nodes), dtype=float)
-    # Weights sum to sqrt(2 pi); normalising makes them a probability measure.
-    return float(np.sum(weights * values) / np.sum(weights))
-
-
-def q_star(
-    phi: Callable[[NDArray[np.float64]], Any],
-    sigma_w2: float,
-    sigma_b2: float = 0.0,
-    q0: float = 1.0,
-    iters: int = 500,
-    tol: float = 1e-12,
-) -> float:
-    """Iterate the mean-field length map q <- sigma_w2 E[phi(h)^2] + sigma_b2 from q0.
-
-    Returns the last iterate (it may still be drifting towards 0), or inf once q exceeds 1e30.
-    """
-    q = float(q0)
-    for _ in range(iters):
-        q_next = sigma_w2 * gauss_expectation(lambda h: np.asarray(phi(h)) ** 2, q) + sigma_b2
-        if not np.isfinite(q_next) or q_next > 1e30:
-            return float("inf")
-        converged = abs(q_next - q) < tol
-        q = q_next
-        if converged:
-            break
-    return q
-
-
-def chi1(
-    phi_prime: Callable[[NDArray[np.float64]], Any], sigma_w2: float, q: float, order: int = 100
-) -> float:
-    """sigma_w2 E[phi'(h)^2], h ~ N(0, q): per-layer gradient factor (Poole 2016; Schoenholz 2017).
-
-    The default order is even so no node sits at h = 0: ReLU's derivative jumps there, and an odd
-    rule would give the single value phi'(0) about 8% of the mass (chi1 = 0.94 instead of 1 for He).
-    """
-    return sigma_w2 * gauss_expectation(lambda h: np.asarray(phi_prime(h)) ** 2, q, order)
 
 
 def threshold_table(

@@ -18,6 +18,7 @@ import torch
 from . import theory, vocabulary
 from .activations import LECUN_A, LECUN_B, derivative, get_activation
 from .data import describe, digits
+from .mean_field import gauss_expectation
 from .tables import Tables
 
 log = logging.getLogger("vanishing.theory")
@@ -67,7 +68,7 @@ def lecun_numbers() -> dict[str, float]:
         "argmax_abs_f2": float(x[np.argmax(f2)]),
         # Var of f(x) for x ~ N(0,1): near 1 means unit-variance inputs stay unit-variance.
         "var_f_standard_normal": float(
-            theory.gauss_expectation(lambda h: (LECUN_A * np.tanh(b * h)) ** 2, 1.0)
+            gauss_expectation(lambda h: (LECUN_A * np.tanh(b * h)) ** 2, 1.0)
         ),
     }
 

@@ -3,11 +3,11 @@
 E1. For every activation × init of the probe grid: σ_w² = width·Var(W) (hidden layers are
 width × width, biases are zero so σ_b² = 0), the fixed point q* of q ← σ_w² E[φ(h)²], and
 χ1 = σ_w² E[φ'(h)²] at q*, φ' being the derivative back-propagation uses (autograd: 0.1 for
-NecroReLU's x < 0, PReLU's initial slope 0.25). Expectations use a dense trapezoid rule in
-standardised units (accurate at any q, unlike Gauss-Hermite for saturating φ at large q);
-Gauss-Hermite is kept as a cross-check column. Because the first layers are not at q*, a
-second prediction follows the actual variances q_l layer by layer from the probe batch's input
-norm and fits the same least-squares slope the probe summary fits to ln‖δ‖.
+NecroReLU's x < 0, PReLU's initial slope 0.25). vanishing.mean_field computes them: its
+dense trapezoid rule in standardised units is accurate at any q, unlike Gauss-Hermite for
+saturating φ at large q, which is kept as a cross-check column. Because the first layers are
+not at q*, a second prediction follows the actual variances q_l layer by layer from the probe
+batch's input norm and fits the same least-squares slope the probe summary fits to ln‖δ‖.
 
 E4. Linear and tanh MLPs, orthogonal vs a Gaussian of the same variance (LeCun, 1/fan_in),
 over depth: first/last weight-gradient ratio on the digits batch, and the singular values of
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import theory
 from ..activations import Activation, derivative, get_activation
 from ..config_check import check_params
 from ..config_types import (
@@ -50,18 +49,21 @@ from ..config_types import (
 from ..data import digits, probe_batch
 from ..gradients import layer_stats
 from ..inits import weight_variance
+from ..mean_field import (
+    Fn,
+    Trapezoid,
+    chi1,
+    clamp,
+    gauss_expectation,
+    half_ln_chi1_profile,
+    q_fixed_point,
+    slope_from_profile,
+)
 from ..models import EnsembleMLP
-from ..summaries import backward_slope
 from ..tables import Tables
 
 log = logging.getLogger("vanishing.studies.meanfield")
 
-# q above this counts as diverged (q* = ∞): χ1 is then its large-q limit, evaluated here.
-Q_CAP = 1e30
-# q below this counts as collapsed to 0: χ1 is then σ_w² φ'(0)², evaluated here.
-Q_FLOOR = 1e-30
-
-Fn = Callable[[np.ndarray], np.ndarray]
 CMP_COLUMNS = [
     "activation",
     "init",
@@ -120,58 +122,17 @@ def numpy_fns(act: Activation) -> tuple[Fn, Fn]:
     return phi, phi_prime
 
 
-class Trapezoid:
-    """E[f(h)], h ~ N(0, q), on a fixed grid of z = h/√q: accurate whatever q is, because
-    a function saturating on the scale 1/√q in z is resolved down to the grid spacing."""
-
-    def __init__(self, points: int) -> None:
-        # An even number of points keeps z = 0 off the grid: a kink or jump there
-        # (ReLU family) then splits its mass evenly, as the exact integral does.
-        points += points % 2
-        self.z = np.linspace(-12.0, 12.0, points)
-        w = np.exp(-0.5 * self.z**2)
-        w[[0, -1]] *= 0.5
-        self.w = w / w.sum()
-
-    def __call__(self, f: Fn, q: float) -> float:
-        return float(np.sum(self.w * f(math.sqrt(q) * self.z)))
-
-
-def q_fixed_point(phi: Fn, sigma_w2: float, mean: Trapezoid, iters: int) -> float:
-    """Iterate q ← σ_w² E[φ(h)²] (σ_b² = 0) from q = 1.
-
-    Returns ∞ past Q_CAP and 0 below Q_FLOOR. Some maps creep rather than converge (tanh at
-    σ_w² = 1 decays like 1/t, ELU and softplus at σ_w² = 2 grow like t): if q is still moving
-    after ``iters`` steps, the limit it is moving to (0 or ∞) is returned."""
-    q, step = 1.0, 0.0
-    for _ in range(iters):
-        q_next = sigma_w2 * mean(lambda h: phi(h) ** 2, q)
-        if not math.isfinite(q_next) or q_next > Q_CAP:
-            return math.inf
-        if q_next < Q_FLOOR:
-            return 0.0
-        step = q_next - q
-        q = q_next
-        if abs(step) <= 1e-10 * max(q, 1e-3):
-            return q
-    return math.inf if step > 0 else 0.0
-
-
-def _clamp(q: float) -> float:
-    return min(max(q, Q_FLOOR), Q_CAP)
-
-
 def chi1_row(name: str, init: str, p: Params, mean: Trapezoid) -> dict:
     act = get_activation(name, p.leaky_slope)
     phi, dphi = numpy_fns(act)
     sigma_w2 = p.width * weight_variance(init, p.width, p.width)
     q = q_fixed_point(phi, sigma_w2, mean, p.q_iters)
-    qe = _clamp(q)
-    chi = sigma_w2 * mean(lambda h: dphi(h) ** 2, qe)
+    qe = clamp(q)
+    chi = chi1(dphi, sigma_w2, qe, mean)
     # Accuracy check: the same rule on a 4x finer grid.
-    chi_fine = sigma_w2 * Trapezoid(4 * len(mean.z))(lambda h: dphi(h) ** 2, qe)
-    # theory.chi1 squares φ' itself; Gauss-Hermite is the cross-check (poor at large q).
-    chi_gh = theory.chi1(dphi, sigma_w2, qe, p.quad_order)
+    chi_fine = chi1(dphi, sigma_w2, qe, Trapezoid(4 * len(mean.z)))
+    # Gauss-Hermite is the cross-check (poor at large q for saturating φ).
+    chi_gh = chi1(dphi, sigma_w2, qe, partial(gauss_expectation, order=p.quad_order))
     return {
         "activation": name,
         "init": init,
@@ -185,38 +146,6 @@ def chi1_row(name: str, init: str, p: Params, mean: Trapezoid) -> dict:
 
 
 # ---- the layer-by-layer prediction ---------------------------------------------------
-
-
-def half_ln_chi1_profile(
-    phi: Fn, dphi: Fn, q1: float, sigma_w2: float, depth: int, mean: Trapezoid
-) -> np.ndarray:
-    """½ ln χ1(q_l) for hidden layers l = 1..depth, with q_{l+1} = σ_w² E[φ(z_l)²] from q1.
-
-    A deeper net's profile extends a shallower one's, so one call serves every depth."""
-    qs = [q1]
-    for _ in range(depth - 1):
-        qs.append(_clamp(sigma_w2 * mean(lambda h: phi(h) ** 2, _clamp(qs[-1]))))
-    return np.array([0.5 * math.log(sigma_w2 * mean(lambda h: dphi(h) ** 2, q)) for q in qs])
-
-
-def slope_from_profile(half_ln: np.ndarray, depth: int) -> float:
-    """Predicted LS slope of ln‖δ_l‖ vs layers travelled for a net of ``depth`` hidden layers.
-
-    ‖δ_l‖² / ‖δ_{l+1}‖² = σ_w² E[φ'(z_l)²] = χ1(q_l) for hidden l < depth, so
-    ln‖δ_l‖ = const + ½ Σ_{m=l}^{depth-1} ln χ1(q_m); fit as summaries.backward_slope does."""
-    h = half_ln[: depth - 1]
-    # y_l: reverse cumulative sum of h, and 0 at l = depth.
-    y = np.concatenate([np.cumsum(h[::-1])[::-1], [0.0]])
-    return backward_slope(np.arange(1, depth + 1), np.exp(y))
-
-
-def trajectory_slope(
-    phi: Fn, dphi: Fn, q1: float, sigma_w2: float, depth: int, mean: Trapezoid
-) -> float:
-    """Predicted slope for one depth (NaN when σ_w² = 0: every δ below the output is 0)."""
-    if sigma_w2 == 0:
-        return math.nan
-    return slope_from_profile(half_ln_chi1_profile(phi, dphi, q1, sigma_w2, depth, mean), depth)
 
 
 def comparison_table(

@@ -35,6 +35,7 @@ import pandas as pd
 from .. import theory
 from ..config_check import check_params
 from ..config_types import Grid, QuadPoints, Seeds, Spec
+from ..mean_field import gauss_expectation
 from ..tables import Tables
 
 log = logging.getLogger("vanishing.studies.products")
@@ -205,8 +206,8 @@ def expected_table(p: Params, mc: pd.DataFrame) -> pd.DataFrame:
                     "n": n,
                     "s": s,
                     "seed": np.nan,
-                    "mean_deriv": theory.gauss_expectation(d, s * s, p.quad_order),
-                    "mean_log_deriv": theory.gauss_expectation(ld, s * s, p.quad_order),
+                    "mean_deriv": gauss_expectation(d, s * s, p.quad_order),
+                    "mean_log_deriv": gauss_expectation(ld, s * s, p.quad_order),
                 }
             )
             rows.append(
