@@ -321,6 +321,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("study_born_dead", ("dying.born_dead",), "E"),
     Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
     Figure("which_gradient", ("probe.layers",), "E"),
+    Figure("selu_self_normalisation", ("probe.layers",), "E"),
 )
 
 # Tables whose bytes depend on the machine and the moment (wall-clock timings), declared

@@ -61,10 +61,11 @@ def summarise_probe(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def per_layer(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Per-layer gradient norms of every network (the profile figures' input): ‖∂L/∂W‖,
-    ‖δ‖, and ‖W‖ with ‖∂L/∂W‖/‖W‖ (which of them vanishes, figure which_gradient)."""
+    ‖δ‖, and ‖W‖ with ‖∂L/∂W‖/‖W‖ (which of them vanishes, figure which_gradient), and
+    the mean and variance of each hidden layer's activations (self-normalisation, E8)."""
     cols = [*KEYS, "layer", "hidden", "grad_norm", "delta_norm", "dead_frac", "frac_inside_t1"]
     # columns that probe tables written before them lack
-    for extra in ("weight_norm", "rel_grad", "status"):
+    for extra in ("weight_norm", "rel_grad", "act_mean", "act_var", "status"):
         cols += [extra] if all(extra in f for f in frames) else []
     return pd.concat([f[cols] for f in frames], ignore_index=True)
 
