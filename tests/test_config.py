@@ -149,6 +149,19 @@ def test_rule_set_keys_are_not_user_keys() -> None:
     assert "job" not in studies["training"]["properties"]
 
 
+def test_the_configurable_studies_are_the_ones_the_manifest_runs() -> None:
+    """``studies.<name>`` is a module of vanishing.params; the manifest's stages run the
+    modules vanishing.studies.<name>: the two lists are the same, so neither can drift."""
+    from vanishing import pipeline
+    from vanishing.config_schema import params_class, study_names
+
+    prefix = "vanishing.studies."
+    run = {s.module.removeprefix(prefix) for s in pipeline.STAGES if s.module.startswith(prefix)}
+    assert study_names() == sorted(run)
+    for name in study_names():
+        assert params_class(name).__module__ == f"vanishing.params.{name}"
+
+
 def test_training_split_size_matches_the_data() -> None:
     from vanishing.config_types import N_DIGITS, N_TRAIN
     from vanishing.data import TEST_FRACTION, describe, digits

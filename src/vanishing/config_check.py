@@ -13,6 +13,10 @@ stops the run before any job starts, with its key path named.
 Every problem found is reported at once, one line each: ``<key path>: <what was
 expected>, got <value>``.
 
+Each study's ``Params`` lives in vanishing.params.<name>, apart from the study's code,
+and nothing imported here imports torch (only the CUDA check does, for ``device:
+cuda``): the Snakefile runs these checks while it parses the workflow.
+
     vanishing check-config config/config.yaml config/quick.yaml my.yaml   # layered in order
 """
 
@@ -31,6 +35,7 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from . import config_schema as cs
+from . import resources
 from .config_types import Spec
 
 
@@ -270,7 +275,7 @@ def _study_errors(name: str, overrides: Mapping[str, Any] | None) -> tuple[list[
 
 
 def study_params(name: str, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Defaults of ``vanishing.studies.<name>.Params`` updated by the config's
+    """Defaults of ``vanishing.params.<name>.Params`` updated by the config's
     ``studies.<name>``; any bad key or value raises ConfigError naming
     ``studies.<name>.<key>``."""
     errors, params = _study_errors(name, overrides)
@@ -322,8 +327,6 @@ def config_errors(config: Mapping[str, Any], *, machine: bool = True, cores: int
         return errors
     if config.get("device") == "cuda":
         errors += _cuda_errors()
-    from . import resources
-
     jobs = resources.plan(config, full.__getitem__, study_defaults)
     return errors + resources.check_resources(jobs, cores)
 

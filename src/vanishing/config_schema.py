@@ -1,5 +1,6 @@
 """The config's JSON Schema, generated from the typed dataclasses: the top-level
-``Config`` below and every study's ``Params`` (vanishing.studies.<name>).
+``Config`` below and every study's ``Params`` (vanishing.params.<name>, one module per
+study; torch-free, so that the Snakefile checks a config without importing torch).
 
     python -m vanishing.config_schema            # print the schema (YAML)
     python -m vanishing.config_schema --write    # rewrite workflow/schemas/config.schema.yaml
@@ -13,15 +14,18 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import pkgutil
 import sys
 import types
 import typing
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 
+from . import params
 from .config_types import (
     Activations,
     Depths,
@@ -75,18 +79,19 @@ class Config:
 
 
 def study_names() -> list[str]:
-    """The studies the manifest runs: the modules under vanishing/studies/ of its stages
-    (``studies.<name>`` configures them)."""
-    from . import pipeline
+    """The studies (``studies.<name>`` configures them): the modules of vanishing.params,
+    one per study module the manifest runs (a test keeps the two lists equal)."""
+    return list(_study_names())
 
-    prefix = "vanishing.studies."
-    return sorted(
-        {s.module.removeprefix(prefix) for s in pipeline.STAGES if s.module.startswith(prefix)}
-    )
+
+@cache
+def _study_names() -> tuple[str, ...]:
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(params.__path__)))
 
 
 def params_class(name: str) -> type:
-    return importlib.import_module(f"vanishing.studies.{name}").Params
+    """The ``Params`` dataclass of study ``name`` (vanishing.params.<name>)."""
+    return importlib.import_module(f"vanishing.params.{name}").Params
 
 
 def hints(cls: type) -> dict[str, Any]:
@@ -210,7 +215,7 @@ def dataclass_schema(cls: type, defaults: bool = False) -> dict[str, Any]:
 
 def study_schema(name: str) -> dict[str, Any]:
     s = dataclass_schema(params_class(name))
-    s["description"] = f"parameters of vanishing.studies.{name}.Params (its defaults apply)"
+    s["description"] = f"parameters of vanishing.params.{name}.Params (its defaults apply)"
     return s
 
 
@@ -229,7 +234,7 @@ def schema() -> dict[str, Any]:
     top["properties"]["studies"] = {
         "description": (
             "per-study parameters, each overriding the defaults of that study's Params "
-            "dataclass (src/vanishing/studies/<name>.py)"
+            "dataclass (src/vanishing/params/<name>.py)"
         ),
         "type": ["object", "null"],
         "default": {},

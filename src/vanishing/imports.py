@@ -4,11 +4,15 @@ Snakemake does not follow a script's imports, so each rule lists the files of
 its module's closure as inputs: editing any of them reruns exactly the jobs
 whose code imports it. Imports are read with ``ast`` (nothing is executed),
 including imports inside functions.
+
+The same reading gives the package's import graph (``import_graph``) and its circles
+(``cycles``): tests/test_import_cycles.py keeps the package free of them.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -84,3 +88,81 @@ def closure(modules: list[str]) -> list[Path]:
 def all_modules() -> list[str]:
     """Every module of the package, by dotted name."""
     return sorted(_module_name(p) for p in ROOT.rglob("*.py"))
+
+
+def _with_parents(name: str) -> list[str]:
+    """``name`` and the packages above it that have files: importing a.b.c runs
+    a/__init__ and a/b/__init__ too."""
+    parts = name.split(".")
+    prefixes = (".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return [p for p in prefixes if module_file(p) is not None]
+
+
+def import_graph() -> dict[str, frozenset[str]]:
+    """Every module of the package → the package's modules that importing it imports
+    directly (at any nesting, relative imports resolved, each with its parent packages)."""
+    graph: dict[str, frozenset[str]] = {}
+    for name in all_modules():
+        path = module_file(name)
+        assert path is not None, name
+        found = {p for n in direct_imports(path) for p in _with_parents(n)}
+        graph[name] = frozenset(found - {name})
+    return graph
+
+
+def cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """The import circles of ``graph``: its strongly connected components of more than
+    one module (Tarjan's algorithm), each sorted, sorted by their first module."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
+def cycle_path(graph: Mapping[str, Iterable[str]], component: list[str]) -> list[str]:
+    """One circle through a strongly connected ``component``, from its first module back
+    to it (the shortest such), for a message: [a, b, c, a]."""
+    start, members = component[0], set(component)
+    came_from: dict[str, str] = {}
+    todo = [start]
+    while todo:
+        nxt = []
+        for v in todo:
+            for w in sorted(graph.get(v, ())):
+                if w == start:
+                    path = [v]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return [*reversed(path), start]
+                if w in members and w not in came_from:
+                    came_from[w] = v
+                    nxt.append(w)
+        todo = nxt
+    raise ValueError(f"no circle through {start} in {component}")

@@ -6,8 +6,9 @@ config's results folder is written here and nowhere else. The workflow
 these lists; a stage's module gets its input tables as a ``Tables`` reader and
 its outputs as a dict by key; a figure module gets the tables it declares.
 
-Adding a study: its module under ``studies/`` (a ``Params`` dataclass and
-``run(params, inputs, outputs)``), one ``Stage`` below, its checks, its tests.
+Adding a study: its ``Params`` dataclass in ``params/<name>.py`` (the config keys
+``studies.<name>``; no torch there), its module ``studies/<name>.py`` with
+``run(params, inputs, outputs)``, one ``Stage`` below, its checks, its tests.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .config_check import study_params
 from .jobs import grouped
 from .tables import Tables
 
@@ -25,8 +27,6 @@ Config = dict[str, Any]
 
 def study(config: Config, name: str) -> dict[str, Any]:
     """A study's parameters: its ``Params`` defaults updated by ``studies.<name>``."""
-    from .config_check import study_params
-
     return study_params(name, (config.get("studies") or {}).get(name))
 
 
@@ -119,9 +119,10 @@ def _probe_params(config: Config, job: str) -> dict[str, Any]:
 
 
 def _training_jobs(config: Config) -> list[str]:
-    from .studies.training import job_names
-
-    return job_names(study(config, "training"))
+    """Training grid jobs: the study's activations ``activations_per_job`` at a time,
+    named by them."""
+    p = study(config, "training")
+    return grouped(p["activations"], p["activations_per_job"])
 
 
 def _meanfield_params(config: Config, job: str) -> dict[str, Any]:

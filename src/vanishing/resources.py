@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .config_schema import study_names
 from .config_types import N_DIGITS, N_TRAIN
 
 N_IN, N_OUT = 64, 10  # digits: 8×8 pixels, 10 classes
@@ -314,8 +315,6 @@ def plan(
     """Every kind of job of the config, each with the same job of the defaults
     (``study_params(name)``: a study's full parameters; ``study_defaults(name)``:
     its Params defaults)."""
-    from .config_schema import study_names
-
     pairs = list(zip(probe_jobs(cfg), probe_jobs(PROBE_REFERENCE), strict=True))
     for name in study_names():
         mine = study_jobs(name, study_params(name), cfg)

@@ -1,2 +1,14 @@
-"""Focused experiments; each module has ``Params`` (a dataclass of defaults,
-overridable from ``config['studies'][<name>]``) and ``run(params, out_dir)``."""
+"""The focused studies, one module per study, each run by a stage of the manifest
+(vanishing.pipeline: ``Stage.module``; training by two) as
+``run(params, inputs, outputs)``:
+
+- ``params``: a dict, the defaults of the study's ``Params`` dataclass
+  (vanishing.params.<study>) updated by the config's ``studies.<study>``, checked by
+  vanishing.config_check when the workflow is parsed; a stage may set keys of its own
+  (training's ``job`` and ``device``; the probe grid's for meanfield and phase).
+- ``inputs``: a vanishing.tables.Tables reader of the tables the stage declares.
+- ``outputs``: the stage's output paths, a dict by key (``Stage.outputs``).
+
+A study module imports its ``Params`` from vanishing.params.<study>, which imports no
+torch; ``_small`` holds what the small studies share.
+"""

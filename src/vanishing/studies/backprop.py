@@ -24,9 +24,8 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import pandas as pd
 import torch
@@ -34,20 +33,9 @@ from torch import Tensor
 from torch.overrides import TorchFunctionMode
 
 from ..activations import get_activation
-from ..config_types import (
-    ComputeDtype,
-    Depth,
-    Depths,
-    Grid,
-    Lr,
-    Seeds,
-    Spec,
-    Steps,
-    TrainBatch,
-    Width,
-)
 from ..data import digits, probe_batch
 from ..models import EnsembleMLP, per_model_loss
+from ..params.backprop import Params
 from ..tables import Tables
 from ._small import dtype, forward_all, log, write_csv, write_json
 
@@ -56,33 +44,6 @@ DERIV_FROM_OUTPUT: dict[str, Callable[[Tensor], Tensor]] = {
     "tanh": lambda h: 1 - h * h,
     "relu": lambda h: (h > 0).to(h.dtype),
 }
-
-
-@dataclass
-class Params:
-    # the activations whose derivative DERIV_FROM_OUTPUT reads off the output
-    activations: Grid(Literal["tanh", "relu"]) = field(default_factory=lambda: ["tanh", "relu"])
-    depths: Depths = field(default_factory=lambda: [1, 2, 4, 8, 16])
-    width: Width = 32
-    batch_size: TrainBatch = 128
-    seeds: Seeds = field(default_factory=lambda: [0, 1, 2])
-    # never-fire experiment
-    dead_bias: Annotated[float, Spec(ge=-1e6, lt=0, doc="a negative bias")] = -100.0
-    dead_layers: Depths = field(default_factory=lambda: [1, 2])
-    dead_depth: Depth = 3
-    dead_steps: Steps = 200
-    dead_lr: Lr = 0.05
-    # tanh derivative: points compared and timed, interleaved timing repeats (each a
-    # pair: from y and from x; B8's interval is a bootstrap over them), and the dtype
-    # of the timed tensors (float32, what networks train in; the exactness check
-    # against autograd is always float64)
-    timing_numel: Annotated[int, Spec(ge=1000, le=100_000_000)] = 1_000_000
-    timing_repeats: Annotated[int, Spec(ge=1, le=1000)] = 30
-    timing_dtype: ComputeDtype = "float32"
-
-    def validate(self) -> None:
-        if max(self.dead_layers) > self.dead_depth:
-            raise ValueError("dead_layers: every layer must be <= dead_depth")
 
 
 def manual_backward(model: EnsembleMLP, x: Tensor, y: Tensor) -> tuple[list[Tensor], list[Tensor]]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,20 +34,9 @@ from torch import Tensor
 
 from ..activations import get_activation
 from ..config_check import check_params
-from ..config_types import (
-    Count,
-    Depth,
-    Grid,
-    InitName,
-    Lr,
-    Seeds,
-    Spec,
-    Steps,
-    TrainBatch,
-    Width,
-)
 from ..data import digits
 from ..models import EnsembleMLP, seed_generator
+from ..params.equivalence import Params
 from ..tables import Tables
 from ._small import digits_ensemble
 
@@ -55,9 +44,6 @@ log = logging.getLogger("vanishing.studies.equivalence")
 
 # Salt of the per-seed data-order generator (the weights use salt 0).
 DATA_SALT = 2
-OPTIMIZERS = ("gd", "sgd", "adam")
-# the n of tanh(n·x): positive; beyond 100 tanh is a step function in float64
-ScaleN = Annotated[float, Spec(gt=0, le=100)]
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8  # PyTorch's and TensorFlow-2's default
 
@@ -74,25 +60,6 @@ MAPPINGS: dict[str, dict[str, tuple[int, int, int]]] = {
     },
 }
 MAPPINGS["sgd"] = MAPPINGS["gd"]
-
-
-@dataclass
-class Params:
-    ns: Grid(ScaleN) = field(default_factory=lambda: [1.0, 2.0, 3.0])  # trajectories
-    # A14: the function identity is cheap, so also at non-integer scales.
-    output_ns: Grid(ScaleN) = field(default_factory=lambda: [0.5, 1.0, 2.0, 2.5, 3.0])
-    depth: Depth = 3
-    width: Width = 32
-    init: InitName = "lecun"  # θ0 of the tanh(n·x) net: a trainable, non-saturated start
-    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    optimizers: Grid(Literal["gd", "sgd", "adam"]) = field(default_factory=lambda: list(OPTIMIZERS))
-    steps: Steps = 200
-    batch_size: TrainBatch = 64  # SGD and Adam minibatches
-    gd_examples: TrainBatch = 64  # plain GD: the full gradient of this fixed training subset
-    # η of the tanh(n·x) net: stable at n = 3, where the u-space step is 9·η.
-    lr_gd: Lr = 0.02
-    lr_adam: Lr = 1e-3
-    record_every: Count = 5  # thinning of trajectories.csv (the summary uses every step)
 
 
 # ---- the scaled-tanh ensemble, functional -------------------------------------

@@ -14,40 +14,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
 import torch
 
 from ..activations import derivative, get_activation
-from ..config_types import Depth, Depths, InitName, Seed, Seeds, Spec, TrainBatch, Width
 from ..data import digits, gaussian_inputs, probe_batch
 from ..gradients import layer_stats
 from ..models import EnsembleMLP
+from ..params.facts import Params
 from ..tables import Tables
 from ._small import forward_all, log, write_csv, write_json
-
-
-@dataclass
-class Params:
-    # a share to ~3 decimals needs >= 1000 draws
-    n_samples: Annotated[int, Spec(ge=1000, le=100_000_000)] = 1_000_000
-    sample_seed: Seed = 2024
-    # C4 network
-    sig_width: Width = 64
-    sig_depth: Depth = 2
-    sig_seeds: Seeds = field(default_factory=lambda: list(range(10)))
-    sig_batch: TrainBatch = 256
-    # B11 linear nets: width < n_in, n_out so the rank bound is visible
-    lin_depths: Depths = field(default_factory=lambda: [1, 2, 8, 32])
-    lin_width: Width = 8
-    lin_n_in: Width = 16
-    lin_n_out: Width = 16
-    lin_init: InitName = "xavier"
-    lin_seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
-
 
 # tanh(x) = 2σ(2x) − 1 is checked on this float64 grid (both saturate well inside it).
 IDENTITY_RANGE = (-20.0, 20.0)

@@ -12,30 +12,16 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
 import torch
 
-from ..activations import get_activation
-from ..config_types import (
-    ComputeDtype,
-    Depth,
-    Grid,
-    InitName,
-    Lr,
-    Optimizer,
-    Seeds,
-    Spec,
-    Steps,
-    TrainBatch,
-    Width,
-)
 from ..data import digits, probe_batch
 from ..gradients import layer_stats
 from ..models import EnsembleMLP
+from ..params.leaky_slope import Params, activation_name
 from ..tables import Tables
 from ._small import (
     digits_ensemble,
@@ -85,36 +71,6 @@ DOCUMENTED_DEFAULTS = [
 
 # The main leaky-ReLU entry point of each framework (one vote each).
 COUNTED = ("PyTorch", "TensorFlow", "Keras 3", "JAX")
-
-
-@dataclass
-class Params:
-    slopes: Grid(Annotated[float, Spec(ge=0, lt=1)]) = field(
-        default_factory=lambda: [0.0, 0.01, 0.1, 0.2, 0.3]
-    )
-    depth: Depth = 8
-    width: Width = 64
-    init: InitName = "he"
-    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    optimizer: Optimizer = "sgd"
-    lr: Lr = 0.1
-    steps: Steps = 600
-    batch_size: TrainBatch = 64
-    probe_batch: TrainBatch = 256
-    dtype: ComputeDtype = "float32"
-
-    def validate(self) -> None:
-        for s in self.slopes:
-            try:
-                get_activation(activation_name(s))
-            except KeyError:
-                raise ValueError(
-                    f"slopes: {s!r} has no activation name (write 0 or a slope >= 1e-4)"
-                ) from None
-
-
-def activation_name(slope: float) -> str:
-    return "relu" if slope == 0 else f"leaky_relu{slope:g}"
 
 
 def grad_ratio(model: EnsembleMLP, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,18 +33,6 @@ import torch
 
 from ..activations import Activation, derivative, get_activation
 from ..config_check import check_params
-from ..config_types import (
-    MAX_DEPTH,
-    Activations,
-    Grid,
-    Inits,
-    QuadPoints,
-    Seeds,
-    SetByRule,
-    Spec,
-    TrainBatch,
-    Width,
-)
 from ..data import digits, probe_batch
 from ..gradients import layer_stats
 from ..inits import weight_variance
@@ -60,6 +47,7 @@ from ..mean_field import (
     slope_from_profile,
 )
 from ..models import EnsembleMLP
+from ..params.meanfield import Params
 from ..tables import Tables
 
 log = logging.getLogger("vanishing.studies.meanfield")
@@ -75,35 +63,6 @@ CMP_COLUMNS = [
     "chi1",
     "sigma_w2",
 ]
-
-
-@dataclass
-class Params:
-    # The probe grid (the rule passes the config's lists; these defaults match config.yaml).
-    activations: Annotated[list[str], SetByRule("activations")] = field(
-        default_factory=lambda: ["tanh", "relu"]
-    )
-    inits: Annotated[list[str], SetByRule("inits")] = field(default_factory=lambda: ["lecun", "he"])
-    width: Annotated[int, SetByRule("width")] = 64
-    leaky_slope: Annotated[float, SetByRule("leaky_slope")] = 0.01
-    batch_size: Annotated[int, SetByRule("probe.batch_size")] = 256
-    # Quadrature: trapezoid points on z in [-12, 12]; Gauss-Hermite order for the cross-check.
-    trapezoid_points: QuadPoints = 4_001
-    quad_order: Annotated[int, Spec(ge=10, le=1000)] = 100
-    q_iters: Annotated[int, Spec(ge=10, le=100_000)] = 500
-    # E4 sweep.
-    e4_activations: Activations = field(default_factory=lambda: ["linear", "tanh"])
-    e4_inits: Inits = field(default_factory=lambda: ["orthogonal", "lecun"])
-    # depth >= 2: the Jacobian spans depth - 1 layers
-    e4_depths: Grid(Annotated[int, Spec(ge=2, le=MAX_DEPTH)]) = field(
-        default_factory=lambda: [2, 4, 8, 16, 32, 64, 128]
-    )
-    e4_seeds: Seeds = field(default_factory=lambda: list(range(10)))
-    # 64 = the digits' input dimension: a square orthogonal first layer preserves ‖x‖, so
-    # the linear net's first/last ratio is exactly depth-independent (not so when narrower).
-    e4_width: Width = 64
-    # inputs at which the (input-dependent, for tanh) Jacobian is taken
-    e4_examples: TrainBatch = 4
 
 
 # ---- expectations -------------------------------------------------------------------

@@ -13,9 +13,8 @@ batched ensemble, so the study takes seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, TypedDict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,60 +22,11 @@ import torch
 
 from ..activations import get_activation
 from ..config_check import check_params
-from ..config_types import (
-    MAX_SEEDS,
-    ActivationName,
-    ComputeDtype,
-    Depth,
-    InitName,
-    Lr,
-    Seed,
-    Spec,
-    Steps,
-    TrainBatch,
-    Width,
-)
 from ..data import digits
 from ..models import EnsembleMLP
+from ..params.minibatch import Params
 from ..tables import Tables
 from ._small import dtype, evaluate, log, train_minibatch, write_csv
-
-
-def _default_settings() -> list[dict]:
-    # A shallow and a deep net of the two families the training grid compares.
-    return [
-        {"activation": "relu", "init": "he", "depth": 4},
-        {"activation": "relu", "init": "he", "depth": 16},
-        {"activation": "tanh", "init": "xavier", "depth": 4},
-        {"activation": "tanh", "init": "xavier", "depth": 16},
-    ]
-
-
-class Setting(TypedDict):
-    """One trained configuration: activation, init, depth."""
-
-    activation: ActivationName
-    init: InitName
-    depth: Depth
-
-
-@dataclass
-class Params:
-    settings: Annotated[list[Setting], Spec(min_items=1, max_items=100, unique=True)] = field(
-        default_factory=_default_settings
-    )
-    # Batch-order seeds (runs of one setting); the weight seed is fixed at init_seed.
-    # At least two batch orders are needed to see a spread.
-    orders: Annotated[list[Seed], Spec(min_items=2, max_items=MAX_SEEDS, unique=True)] = field(
-        default_factory=lambda: list(range(10))
-    )
-    init_seed: Seed = 0
-    width: Width = 64
-    # the training grid's optimiser, rate and batch size, for fewer steps
-    steps: Steps = 200
-    lr: Lr = 0.05
-    batch_size: TrainBatch = 32
-    dtype: ComputeDtype = "float32"
 
 
 def _ensemble(p: Params, s: dict, weight_seeds: list[int], order_seeds: list[int]) -> EnsembleMLP:

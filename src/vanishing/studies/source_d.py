@@ -27,9 +27,9 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,41 +39,20 @@ from torch import Tensor
 
 from ..activations import get_activation
 from ..config_check import check_params
-from ..config_types import (
-    ComputeDtype,
-    Depth,
-    Depths,
-    Grid,
-    Inits,
-    Lr,
-    Seeds,
-    Spec,
-    Steps,
-    TrainBatch,
-    Width,
-    Widths,
-)
 from ..data import digits, digits_raw, split
 from ..inits import TRUNCATION, weight_variance
 from ..models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
+from ..params.source_d import Params
 from ..runtime import DTYPES
 from ..tables import Tables
 from .phase import critical_sigma_w2
 
 log = logging.getLogger("vanishing.studies.source_d")
 
-# Our stand-ins for the tutorial's unpublished training settings: a common minibatch
-# size of the TensorFlow MNIST tutorials of the time, and a plain-SGD step that
-# lowers the loss of this saturated sigmoid net within a few hundred steps without
-# diverging (the output layer's gradients are O(0.1)).
-BATCH_SIZE = 128
-LEARNING_RATE = 0.1
 # Salt of the per-seed data-order generator (the weights use salt 0).
 DATA_SALT = 1
 # The tutorial's reference scale for the first layer's step-0 tails.
 TUTORIAL_TAIL = 0.025
-INPUTS = ("standardised", "unit", "mnist_like")
-InputName = Annotated[str, Spec(enum=INPUTS, doc="an input scaling")]
 QUANTILES = (0.5, 0.9, 0.99, 0.999)
 # D5's set-ups: (what changed, activation, init). The tutorial's own first; then one change
 # at a time; then both (ReLU with its own init). CRITICAL is the activation's critical init.
@@ -100,32 +79,6 @@ REMEDY_COLUMNS = [
     "loss",
     "status",
 ]
-
-
-@dataclass
-class Params:
-    depth: Depth = 4  # hidden layers, as in the tutorial
-    # Hidden width: the tutorial's is unknown; 64 matches the rest of the project.
-    width: Width = 64
-    inits: Inits = field(default_factory=lambda: ["normal", "truncated_normal"])
-    seeds: Seeds = field(default_factory=lambda: list(range(10)))
-    steps: Steps = 500  # SGD steps between the two histogram snapshots (~47 epochs)
-    # evenly spaced steps where per-layer statistics are taken
-    checkpoints: Annotated[int, Spec(ge=1, le=10_000)] = 20
-    batch_size: TrainBatch = BATCH_SIZE
-    lr: Lr = LEARNING_RATE
-    inputs: InputName = "standardised"  # digits as the project uses them (see INPUTS)
-    bins: Annotated[int, Spec(ge=2, le=10_000)] = 81  # histogram bins per (init, layer) panel
-    dtype: ComputeDtype = "float32"  # TensorFlow's default, as in the tutorial
-    # Step-0 only: how the ±0.025 tail depends on the data's scale and the width.
-    variant_inputs: Grid(InputName) = field(default_factory=lambda: list(INPUTS))
-    variant_widths: Widths = field(default_factory=lambda: [16, 64, 256])
-    # D5's remedies at step 0: the tutorial's depth first (4), then deeper nets, where a
-    # remedy has more to fix (generalisation).
-    remedy_depths: Depths = field(default_factory=lambda: [4, 16, 50])
-    # float64, as the probe: at depth 50 an unchanged N(0, 1) ReLU net's activations reach
-    # 1e37, so float32 would record an overflow where there is a measurable ratio.
-    remedy_dtype: ComputeDtype = "float64"
 
 
 # ---- data -------------------------------------------------------------------

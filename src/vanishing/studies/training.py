@@ -21,100 +21,19 @@ diverged run is a result: its rows stay in the tables, labelled.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..activations import get_activation
-from ..config_types import (
-    N_TRAIN,
-    Activations,
-    ComputeDtype,
-    Count,
-    Depth,
-    Depths,
-    Inits,
-    Lr,
-    Seeds,
-    Slope,
-    Spec,
-    Steps,
-    TrainBatch,
-    Width,
-)
 from ..data import digits
-from ..jobs import grouped
+from ..params.training import Params
 from ..runtime import DTYPES, device
 from ..tables import Tables
 from ..train import TrainLog, TrainSpec, train
-
-DEFAULT_ACTIVATIONS = [
-    "sigmoid",
-    "tanh",
-    "tanh_n2",
-    "tanh_n3",
-    "relu",
-    # the source's leaky slope for B5/B7 ("0.1·x for x < 0"), and PyTorch's 0.01
-    "leaky_relu0.1",
-    "leaky_relu",
-    "prelu",
-    "elu",
-    "necro_relu",
-]
-
-
-@dataclass
-class Params:
-    activations: Activations = field(default_factory=lambda: list(DEFAULT_ACTIVATIONS))
-    inits: Inits = field(default_factory=lambda: ["glorot_standard", "xavier", "he"])
-    depths: Depths = field(default_factory=lambda: [4, 16, 32])
-    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    # Activations per grid process: 1 spreads the default grid over 2 cores; the
-    # quick config packs everything into one process to pay `import torch` once.
-    activations_per_job: Annotated[int, Spec(ge=1, le=100)] = 1
-    width: Width = 64
-    steps: Steps = 800
-    # One learning rate for the whole grid: tuning it per configuration would
-    # confound the activation × init × depth comparisons the claims are about.
-    # 0.05 lets depth-4 nets fit digits within 800 steps and, in a pilot, did not
-    # blow up any depth-32 configuration (a divergence would be recorded, not hidden).
-    lr: Lr = 0.05
-    batch_size: TrainBatch = 32
-    # Each logged step evaluates every network on the whole training split, forward
-    # and backward: at 40 that was 60 % of the stage's time (as many examples as the
-    # 800 SGD steps themselves). Every 100 steps gives 9 points per curve, and the
-    # checks read the first and last logged steps or medians over all of them.
-    log_every: Count = 100
-    # 0 = monitor on the whole training split: "dead" then means silent on every
-    # training example, so a dead ReLU unit gets no gradient from any minibatch.
-    monitor_size: Annotated[int, Spec(ge=0, le=N_TRAIN)] = 0
-    leaky_slope: Slope = 0.01
-    dtype: ComputeDtype = "float32"
-    # E2: He et al. 2015's deep ReLU net, Xavier vs He.
-    e2_depth: Depth = 30
-    e2_width: Width = 64
-    e2_inits: Inits = field(default_factory=lambda: ["xavier", "he"])
-    # 10 per arm: E2's intervals are bootstraps over these seeds
-    e2_seeds: Seeds = field(default_factory=lambda: list(range(10)))
-    e2_steps: Steps = 1000
-    # A low rate so the depth-30 He net, whose gradients are O(1) at every layer,
-    # does not diverge with plain SGD; Xavier then has every chance to move too.
-    e2_lr: Lr = 0.01
-
-    def validate(self) -> None:
-        for i, name in enumerate(self.activations):
-            try:
-                get_activation(name, self.leaky_slope)
-            except KeyError as e:
-                raise ValueError(f"activations[{i}]: {e.args[0]}") from None
-
-
-def job_names(p: dict) -> list[str]:
-    """Grid jobs: activations chunked ``activations_per_job`` at a time, named by them."""
-    return grouped(p["activations"], p["activations_per_job"])
 
 
 def _spec(
@@ -184,7 +103,9 @@ def _label(
 
 
 def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = params
+    # Params' defaults under what the caller gives (the rule gives every key, and "job"
+    # and "device" besides), as the other studies' Params(**params) fill them in
+    p = {**asdict(Params()), **params}
     data = digits()
     if p.get("job", "grid") == "e2":
         jobs = [

@@ -10,37 +10,18 @@ and the float64 reference magnitude, to tell underflow from a true zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
 import torch
 
 from ..activations import get_activation
-from ..config_types import AnyDtype, Depths, Grid, Inits, Seeds, Spec, TrainBatch, Width
 from ..data import digits, probe_batch
 from ..models import EnsembleMLP, per_model_loss
+from ..params.underflow import Params
 from ..tables import Tables
 from ._small import dtype, forward_all, log, write_csv
-
-
-@dataclass
-class Params:
-    inits: Inits = field(default_factory=lambda: ["normal", "xavier"])
-    depths: Depths = field(default_factory=lambda: [2, 5, 10, 20, 30, 40, 50, 75, 100])
-    dtypes: Grid(AnyDtype) = field(
-        default_factory=lambda: ["float16", "bfloat16", "float32", "float64"]
-    )
-    seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    width: Width = 64
-    batch_size: TrainBatch = 256
-    # sigmoid only: deriv_zero_frac reads the derivative as h(1 − h)
-    activation: Annotated[str, Spec(enum=("sigmoid",))] = "sigmoid"
-
-    def validate(self) -> None:
-        if "float64" not in self.dtypes:
-            raise ValueError("dtypes: must include float64 (the reference)")
 
 
 def first_layer_grad(model: EnsembleMLP, x: torch.Tensor, y: torch.Tensor) -> dict:

@@ -7,48 +7,18 @@ classified correctly at the end. Output: one row per seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
 import torch
 
 from ..activations import get_activation
-from ..config_types import Activations, ComputeDtype, InitName, Spec, Widths, XorOptimizer
 from ..data import xor
 from ..models import EnsembleMLP, per_model_loss
+from ..params.xor import Params
 from ..tables import Tables
 from ._small import dtype, log, make_optimizer, write_csv
-
-
-@dataclass
-class Params:
-    # The source's contrast (plain vs leaky ReLU, abs) plus smooth references.
-    activations: Activations = field(
-        default_factory=lambda: [
-            "relu",
-            "leaky_relu",
-            "leaky_relu0.2",
-            "abs",
-            "tanh",
-            "sigmoid",
-            "elu",
-            "prelu",
-        ]
-    )
-    # 2 hidden units is the minimum that can represent XOR; 4 gives slack.
-    widths: Widths = field(default_factory=lambda: [2, 4])
-    n_seeds: Annotated[int, Spec(ge=1, le=1_000_000)] = 200
-    init: InitName = "xavier"
-    # Each entry: optimiser name, learning rate, steps (full batch of 4 points).
-    optimizers: Annotated[list[XorOptimizer], Spec(min_items=1, max_items=10, unique=True)] = field(
-        default_factory=lambda: [
-            {"name": "adam", "lr": 0.05, "steps": 1000},
-            {"name": "sgd", "lr": 0.5, "steps": 2000},
-        ]
-    )
-    dtype: ComputeDtype = "float64"
 
 
 def train_xor(
