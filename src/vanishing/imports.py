@@ -12,6 +12,7 @@ The same reading gives the package's import graph (``import_graph``) and its cir
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -20,6 +21,7 @@ PACKAGE = "vanishing"
 ROOT = Path(__file__).resolve().parent  # src/vanishing
 
 
+@cache
 def module_file(name: str) -> Path | None:
     """The file of ``vanishing.x.y`` (a module or a package's __init__), if any."""
     parts = name.split(".")
@@ -45,11 +47,32 @@ def _package_of(path: Path) -> str:
     return name if path.name == "__init__.py" else name.rpartition(".")[0]
 
 
+# An import statement at any indentation (inside functions too), with a parenthesised
+# name list over several lines. Parsing only these, not the whole file, keeps the
+# closure of every rule cheap: the Snakefile computes it at each parse.
+_STATEMENT = re.compile(
+    r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\([^)]*\)|[^\n]*)|import[ \t]+[^\n]*)",
+    re.M,
+)
+
+
+def _import_nodes(source: str) -> list[ast.stmt]:
+    """The import statements of a module's source (a line that only looks like one, in
+    a docstring, does not parse and is skipped)."""
+    nodes: list[ast.stmt] = []
+    for m in _STATEMENT.finditer(source):
+        try:
+            nodes.extend(ast.parse(m.group().strip()).body)
+        except SyntaxError:
+            continue
+    return nodes
+
+
 @cache
 def direct_imports(path: Path) -> frozenset[str]:
     """Names of the package's modules that ``path`` imports (at any nesting)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in _import_nodes(path.read_text()):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -166,3 +189,11 @@ def cycle_path(graph: Mapping[str, Iterable[str]], component: list[str]) -> list
                     nxt.append(w)
         todo = nxt
     raise ValueError(f"no circle through {start} in {component}")
+
+
+def docstring(name: str) -> str:
+    """A module's docstring read from its source, without importing it ("" if none)."""
+    path = module_file(name)
+    if path is None:
+        raise KeyError(f"no module {name!r} in {PACKAGE}")
+    return ast.get_docstring(ast.parse(path.read_text())) or ""

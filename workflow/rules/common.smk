@@ -92,11 +92,10 @@ def figure_section(wildcards):
 
 
 def figure_caption(wildcards):
-    """The module's docstring, for `snakemake --report`."""
-    import importlib
-
+    """The module's docstring, for `snakemake --report`: read from the source, since
+    importing every figure module (matplotlib, seaborn) would cost each parse a second."""
     fig = {**FIGURE_BY_NAME, **CLAIM_FIGURE_BY_NAME}[wildcards.figure]
-    doc = importlib.import_module(fig.module).__doc__ or ""
+    doc = imports.docstring(fig.module)
     # plain text in reStructuredText: | * ` _ \ would start markup
     return re.sub(r"([|*`_\\])", r"\\\1", " ".join(doc.split()))
 
