@@ -146,3 +146,21 @@ def test_a_diverged_net_is_labelled_and_not_alive(tmp_path) -> None:
             # units fed by the NaN layer below are not alive
             end = hid[(hid["step"] == hid["step"].max()) & (hid["layer"] == 2)]
             assert (end["dead_frac"] == 1.0).all()
+
+
+def test_extra_settings_train_their_own_init_besides_the_grid() -> None:
+    from vanishing.params.training import Params, inits_of, job_activations
+
+    p = Params(
+        activations=["relu", "tanh"],
+        inits=["xavier", "he"],
+        extra_settings=[
+            {"activation": "selu", "init": "lecun"},
+            {"activation": "tanh", "init": "lecun"},
+            {"activation": "relu", "init": "he"},  # already in the grid: trained once
+        ],
+    )
+    assert job_activations(p) == ["relu", "tanh", "selu"]
+    assert inits_of(p, "selu") == ["lecun"]
+    assert inits_of(p, "tanh") == ["xavier", "he", "lecun"]
+    assert inits_of(p, "relu") == ["xavier", "he"]

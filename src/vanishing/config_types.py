@@ -104,3 +104,10 @@ class XorOptimizer(TypedDict):
     name: Optimizer
     lr: Lr
     steps: Steps
+
+
+class Setting(TypedDict):
+    """One (activation, init) pair: a setting trained besides a grid's product."""
+
+    activation: ActivationName
+    init: InitName

@@ -20,6 +20,7 @@ from typing import Any
 
 from .config_check import study_params
 from .jobs import grouped
+from .params.training import job_activations
 from .tables import Tables
 
 Config = dict[str, Any]
@@ -122,7 +123,7 @@ def _training_jobs(config: Config) -> list[str]:
     """Training grid jobs: the study's activations ``activations_per_job`` at a time,
     named by them."""
     p = study(config, "training")
-    return grouped(p["activations"], p["activations_per_job"])
+    return grouped(job_activations(p), p["activations_per_job"])
 
 
 def _meanfield_params(config: Config, job: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from .config_schema import study_names
 from .config_types import N_DIGITS, N_TRAIN
+from .params.training import inits_of, job_activations
 
 N_IN, N_OUT = 64, 10  # digits: 8×8 pixels, 10 classes
 N_TEST = N_DIGITS - N_TRAIN
@@ -114,7 +115,10 @@ def probe_jobs(cfg: Mapping[str, Any]) -> list[Job]:
 def training_jobs(p: Mapping[str, Any]) -> list[Job]:
     """``p``: the training study's full parameters (defaults filled in)."""
     itemsize = ITEMSIZE[p["dtype"]]
-    nets = len(p["inits"]) * len(p["seeds"])
+    # the widest ensemble: an activation with extra settings trains more inits at once
+    acts = job_activations(p)
+    n_inits = max(len(inits_of(p, a)) for a in acts)
+    nets = n_inits * len(p["seeds"])
     monitor = p["monitor_size"] or N_TRAIN
     logs = p["steps"] / p["log_every"] + 2
     # weights, gradients, the initial and previous weights for the update statistics
@@ -125,8 +129,8 @@ def training_jobs(p: Mapping[str, Any]) -> list[Job]:
         mlp_job(nets, p["width"], d, monitor + N_TEST, itemsize, **kw)[1] * logs
         for d in p["depths"]
     )
-    per_job = min(p["activations_per_job"], len(p["activations"]))
-    n_jobs = math.ceil(len(p["activations"]) / p["activations_per_job"])
+    per_job = min(p["activations_per_job"], len(acts))
+    n_jobs = math.ceil(len(acts) / p["activations_per_job"])
     s = "studies.training."
     grid = Job(
         "training grid job",
@@ -134,7 +138,7 @@ def training_jobs(p: Mapping[str, Any]) -> list[Job]:
             s + "width": p["width"],
             s + "depths": deepest,
             s + "seeds": len(p["seeds"]),
-            s + "inits": len(p["inits"]),
+            s + "inits": n_inits,
             s + "steps": p["steps"],
             s + "monitor_size": p["monitor_size"],
         },

@@ -4,8 +4,9 @@ seed) and E2.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from ..config_types import (
     N_TRAIN,
@@ -17,6 +18,7 @@ from ..config_types import (
     Inits,
     Lr,
     Seeds,
+    Setting,
     Slope,
     Spec,
     Steps,
@@ -44,6 +46,14 @@ DEFAULT_ACTIVATIONS = [
 class Params:
     activations: Activations = field(default_factory=lambda: list(DEFAULT_ACTIVATIONS))
     inits: Inits = field(default_factory=lambda: ["glorot_standard", "xavier", "he"])
+    # (activation, init) pairs trained besides the grid's product, at its depths and
+    # seeds, whether or not the activation is in the grid: an activation meant for an
+    # init of its own. SELU is defined with LeCun-normal weights (Klambauer et al.
+    # 2017), which no grid activation needs: one pair costs a thirtieth of adding SELU
+    # to the activations and LeCun to the inits.
+    extra_settings: Annotated[list[Setting], Spec(min_items=0, max_items=100, unique=True)] = field(
+        default_factory=lambda: [{"activation": "selu", "init": "lecun"}]
+    )
     depths: Depths = field(default_factory=lambda: [4, 16, 32])
     seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
     # Activations per grid process: 1 spreads the default grid over 2 cores; the
@@ -82,3 +92,21 @@ class Params:
         for i, name in enumerate(self.activations):
             if (problem := activation_problem(name)) is not None:
                 raise ValueError(f"activations[{i}]: {problem}")
+
+
+def _get(p: Params | Mapping[str, Any], key: str) -> Any:
+    return p[key] if isinstance(p, Mapping) else getattr(p, key)
+
+
+def job_activations(p: Params | Mapping[str, Any]) -> list[str]:
+    """Every activation a grid job trains: the grid's, then those only extra settings name."""
+    extra = [s["activation"] for s in _get(p, "extra_settings")]
+    return list(dict.fromkeys([*_get(p, "activations"), *extra]))
+
+
+def inits_of(p: Params | Mapping[str, Any], activation: str) -> list[str]:
+    """The inits one activation trains at: the grid's (if it is a grid activation), then
+    those of its extra settings."""
+    grid = list(_get(p, "inits")) if activation in _get(p, "activations") else []
+    extra = [s["init"] for s in _get(p, "extra_settings") if s["activation"] == activation]
+    return grid + [i for i in extra if i not in grid]

@@ -3,8 +3,9 @@
 Two kinds of job share this study (the rule passes ``job``):
 
 * ``grid``: the activations in ``job_activations`` (one or a few per process,
-  since ``import torch`` costs seconds), each at every init and depth; all
-  (init, seed) networks of one depth train as one batched ensemble.
+  since ``import torch`` costs seconds), each at every init (and its
+  ``extra_settings`` inits) and depth; all (init, seed) networks of one depth
+  train as one batched ensemble.
 * ``e2``: the ReLU depth-30 comparison of Xavier vs He init (He et al. 2015).
 
 Outputs, in order: steps.csv (per network × logged step: loss, accuracy),
@@ -30,7 +31,7 @@ import pandas as pd
 
 from ..activations import get_activation
 from ..data import digits
-from ..params.training import Params
+from ..params.training import Params, inits_of, job_activations
 from ..runtime import DTYPES, device
 from ..tables import Tables
 from ..train import TrainLog, TrainSpec, train
@@ -120,9 +121,10 @@ def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> Non
             )
         ]
     else:
-        acts = p["job"].split("+") if p.get("job") not in (None, "grid") else p["activations"]
+        grid = p.get("job") in (None, "grid")
+        acts = job_activations(p) if grid else p["job"].split("+")
         jobs = [
-            (a, p["inits"], d, p["width"], p["seeds"], p["steps"], p["lr"])
+            (a, inits_of(p, a), d, p["width"], p["seeds"], p["steps"], p["lr"])
             for a in acts
             for d in p["depths"]
         ]
