@@ -41,7 +41,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +49,6 @@ import torch
 from torch import Tensor
 
 from ..activations import Activation, derivative, get_activation
-from ..config_types import Spec
 from ..mean_field import (
     Moments,
     Trapezoid,
@@ -77,7 +76,6 @@ N_OUT = 10
 GRID_COLUMNS = ["activation", "family", "depth", "sigma_w2", "sigma_b2", "seed", "slope", "status"]
 
 
-NonNegative = Annotated[float, Spec(ge=0, le=1e6)]
 
 
 # ---- mean-field theory, vectorised over cells ----------------------------------------
