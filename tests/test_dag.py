@@ -8,6 +8,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -76,9 +78,8 @@ def expected_jobs(module_file: Path, config: dict) -> set[str]:
     return hit
 
 
-def scheduled_jobs(work: Path) -> set[str]:
-    """Jobs `snakemake -n` would run, named like expected_jobs names them."""
-    out = snakemake(work, "-n", "--configfile", "config/quick.yaml").stdout
+def parse_jobs(out: str) -> set[str]:
+    """Jobs a dry run's text lists, named like expected_jobs names them."""
     jobs = set()
     # one block per job, from its "rule x:" line to the next (Snakemake 9.27 prints no
     # blank line between jobs)
@@ -90,6 +91,28 @@ def scheduled_jobs(work: Path) -> set[str]:
         wc = re.search(r"wildcards: (?:job|figure)=(\S+)", block)
         jobs.add(f"{m.group(1)}[{wc.group(1)}]" if wc else m.group(1))
     return jobs
+
+
+def scheduled_jobs(work: Path) -> set[str]:
+    """Jobs `snakemake -n` would run."""
+    return parse_jobs(snakemake(work, "-n", "--configfile", "config/quick.yaml").stdout)
+
+
+def scheduled_after_edits(work: Path, files: list[str]) -> dict[str, set[str]]:
+    """{file: jobs a dry run schedules once that file is edited}, one file at a time, in
+    one process (tests/dryrun_worker.py)."""
+    worker = Path(__file__).with_name("dryrun_worker.py")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    proc = subprocess.run(
+        [sys.executable, str(worker), "config/quick.yaml", *files],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    return {r["file"]: parse_jobs(r["stdout"]) for r in rows}
 
 
 @contextmanager
@@ -112,21 +135,22 @@ def test_editing_any_module_reruns_exactly_its_importers(
     assert scheduled_jobs(quick_run) == set(), "the quick build should be complete"
     config = _quick_config(quick_run)
     modules = imports.all_modules()
-    # two checkouts, two workers: each dry run costs seconds (Snakemake and torch start-up)
+    # two checkouts, two worker processes, each importing Snakemake once
     other = tmp_path_factory.mktemp("quick2")
     shutil.copytree(quick_run, other, dirs_exist_ok=True, symlinks=True)
     assert scheduled_jobs(other) == set()
 
-    def one(args: tuple[Path, str]) -> tuple[str, set[str], set[str]]:
-        work, module = args
-        rel = imports.module_file(module).relative_to(imports.ROOT.parent.parent)
-        with edited(work / rel):
-            got = scheduled_jobs(work)
-        return module, got, expected_jobs(imports.ROOT.parent.parent / rel, config)
-
-    halves = [(quick_run if i % 2 else other, m) for i, m in enumerate(modules)]
+    root = imports.ROOT.parent.parent
+    rel = {m: str(imports.module_file(m).relative_to(root)) for m in modules}
+    halves = [modules[0::2], modules[1::2]]
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(one, halves))
+        got = {}
+        for part in pool.map(
+            lambda a: scheduled_after_edits(a[0], [rel[m] for m in a[1]]),
+            zip((quick_run, other), halves, strict=True),
+        ):
+            got.update(part)
+    results = [(m, got[rel[m]], expected_jobs(root / rel[m], config)) for m in modules]
     wrong = {m: (sorted(got - exp), sorted(exp - got)) for m, got, exp in results if got != exp}
     assert not wrong, f"module: (scheduled but not importing, importing but not scheduled): {wrong}"
     # every module is used by some job, else it is dead code, or code for people and
