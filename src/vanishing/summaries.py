@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -70,7 +70,11 @@ def per_layer(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([f[cols] for f in frames], ignore_index=True)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+class SummaryParams(TypedDict):
+    """The summary stage takes no parameters: it reads the probe's tables only."""
+
+
+def run(p: SummaryParams, inputs: Tables, outputs: dict[str, Path]) -> None:
     """The probe's summary stage: one row per network, and per-layer medians."""
     frames = [pd.read_csv(path) for path in inputs.paths("probe.grid")]
     summarise_probe(frames).to_csv(outputs["summary"], index=False)

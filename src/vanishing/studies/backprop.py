@@ -25,7 +25,6 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -329,8 +328,7 @@ def _log_time(name: str, fn: Callable[[], object], repeats: int) -> None:
     log.info("time %s: median %.3g ms (IQR %.3g-%.3g ms)", name, med * 1e3, q1 * 1e3, q3 * 1e3)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     write_csv(compare(p), outputs["compare"])
     write_csv(never_fire(p), outputs["never_fire"])
     write_json(tanh_derivative(p), outputs["tanh"])

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -321,8 +320,7 @@ def compare(p: Params, optimizer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat(traj, ignore_index=True), pd.DataFrame(summ)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     check_params(p)  # the config was checked; a direct caller's params too
     outputs_csv, traj_csv, summary_csv = (
         outputs[k] for k in ("outputs", "trajectories", "summary")

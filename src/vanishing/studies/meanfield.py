@@ -25,7 +25,6 @@ import logging
 import math
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -206,8 +205,7 @@ def _pre_activations(model: EnsembleMLP, x: torch.Tensor) -> list[torch.Tensor]:
     return model(x, keep=True).pre
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     check_params(p)  # the config was checked; a direct caller's params too
     out_chi, out_cmp, out_orth = (outputs[k] for k in ("chi1", "comparison", "orthogonal"))
     mean = Trapezoid(p.trapezoid_points)

@@ -423,8 +423,7 @@ def analytic(p: Params) -> dict:
     }
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     check_params(p)  # the config was checked; a direct caller's params too
     out_products, out_expected, out_pairs, out_inside, out_cancel, out_json = (
         outputs[k] for k in ("products", "expected", "pairs", "inside", "cancellation", "analytic")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -37,8 +36,7 @@ def _settings(p: Params) -> list[tuple[str, int, list[float]]]:
     return out
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     ds = digits()
     rows = []
     for opt, depth, lams in _settings(p):

@@ -8,7 +8,6 @@ classified correctly at the end. Output: one row per seed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -51,8 +50,7 @@ def train_xor(
     )
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     seeds = list(range(p.n_seeds))
     frames = []
     for opt in p.optimizers:
