@@ -55,7 +55,8 @@ def summarise_network(g: pd.DataFrame) -> pd.Series:
 
 def summarise_probe(frames: list[pd.DataFrame]) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True)
-    out = df.groupby(KEYS, sort=True).apply(summarise_network, include_groups=False)
+    groups = df.groupby(KEYS, sort=True)
+    out = groups.apply(summarise_network, include_groups=False)  # type: ignore[call-overload]  # pandas 2.3 kwarg; stubs are 3.x
     return out.reset_index()
 
 

@@ -275,16 +275,16 @@ def compare(p: Params, optimizer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     recorded = np.arange(0, p.steps + 1, p.record_every)
     if recorded[-1] != p.steps:
         recorded = np.append(recorded, p.steps)
-    for i in range(len(members.n)):
+    for m in range(len(members.n)):
         traj.append(
             pd.DataFrame(
                 {
                     "optimizer": optimizer,
-                    "n": members.n[i],
-                    "mapping": members.mapping[i],
-                    "seed": p.seeds[members.seed_index[i]],
+                    "n": members.n[m],
+                    "mapping": members.mapping[m],
+                    "seed": p.seeds[members.seed_index[m]],
                     "step": recorded,
-                    "loss": losses[i, recorded],
+                    "loss": losses[m, recorded],
                 }
             )
         )

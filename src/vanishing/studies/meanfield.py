@@ -118,8 +118,8 @@ def comparison_table(
         depths = sorted(int(d) for d in g["depth"].unique())
         pred = {d: math.nan for d in depths}
         if c["sigma_w2"] > 0:
-            phi, dphi = numpy_fns(get_activation(name, p.leaky_slope))
-            q1 = weight_variance(init, x.shape[1], p.width) * sq_norm
+            phi, dphi = numpy_fns(get_activation(str(name), p.leaky_slope))
+            q1 = weight_variance(str(init), x.shape[1], p.width) * sq_norm
             prof = half_ln_chi1_profile(phi, dphi, q1, c["sigma_w2"], max(depths), mean)
             pred = {d: slope_from_profile(prof, d) for d in depths}
         frames.append(

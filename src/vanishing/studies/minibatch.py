@@ -23,12 +23,14 @@ from ..activations import get_activation
 from ..config_check import check_params
 from ..data import digits
 from ..models import EnsembleMLP
-from ..params.minibatch import Params
+from ..params.minibatch import Params, Setting
 from ..tables import Tables
 from ._small import dtype, evaluate, log, train_minibatch, write_csv
 
 
-def _ensemble(p: Params, s: dict, weight_seeds: list[int], order_seeds: list[int]) -> EnsembleMLP:
+def _ensemble(
+    p: Params, s: Setting, weight_seeds: list[int], order_seeds: list[int]
+) -> EnsembleMLP:
     ds = digits()
     model = EnsembleMLP(
         get_activation(s["activation"]),

@@ -28,7 +28,7 @@ from ._small import digits_ensemble, evaluate, log, seed_rows, train_minibatch, 
 
 def _settings(p: Params) -> list[tuple[str, int, list[float]]]:
     """(optimizer, depth, λs): the main setting with every λ, then B4's extra ones."""
-    out = [(p.optimizer, p.depth, list(p.l1))]
+    out: list[tuple[str, int, list[float]]] = [(p.optimizer, p.depth, list(p.l1))]
     for opt in p.b4_optimizers:
         for depth in p.b4_depths:
             if (opt, depth) != (p.optimizer, p.depth):

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from ..activations import get_activation
+from ..config_types import XorOptimizer
 from ..data import xor
 from ..models import EnsembleMLP, per_model_loss
 from ..params.xor import Params
@@ -21,7 +22,7 @@ from ._small import dtype, log, make_optimizer, write_csv
 
 
 def train_xor(
-    activation: str, width: int, seeds: list[int], init: str, opt: dict, dt: torch.dtype
+    activation: str, width: int, seeds: list[int], init: str, opt: XorOptimizer, dt: torch.dtype
 ) -> pd.DataFrame:
     x, y = xor()
     x = x.to(dt)
