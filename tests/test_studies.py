@@ -239,3 +239,15 @@ def test_a_key_the_params_type_lacks_stops_the_stage(tmp_path) -> None:
         typed_params("probe", "vanishing.probe:ProbeParams", {**probe, "leaky_slope": 0.01})
     with pytest.raises(StageParamsError, match=r"stage theory: unknown parameter 'tanh_n'"):
         pipeline.run_stage("theory", {"tanh_n": [2.0]}, tmp_path)
+
+
+def test_the_report_params_type_declares_every_config_key() -> None:
+    """The report's rule passes the whole config (workflow/rules/common.smk): a key
+    added to the config but not to ReportParams would stop the report job."""
+    import dataclasses
+
+    from vanishing.config_schema import Config
+    from vanishing.report.render import ReportParams
+
+    declared = ReportParams.__required_keys__ | ReportParams.__optional_keys__
+    assert {f.name for f in dataclasses.fields(Config)} | {"studies"} <= declared
