@@ -147,6 +147,16 @@ def test_rule_set_keys_are_not_user_keys() -> None:
     assert "summary" not in studies["meanfield"]["properties"]
     assert "activations" not in studies["meanfield"]["properties"]
     assert "job" not in studies["training"]["properties"]
+    assert "device" not in studies["training"]["properties"]
+
+
+def test_a_rule_set_key_in_a_config_is_named() -> None:
+    from vanishing.config_check import study_params
+
+    with pytest.raises(ConfigError, match=r"studies\.training\.device: set by the pipeline"):
+        study_params("training", {"device": "cuda"})
+    with pytest.raises(ConfigError, match=r"studies\.training\.job: set by the pipeline"):
+        study_params("training", {"job": "e2"})
 
 
 def test_the_configurable_studies_are_the_ones_the_manifest_runs() -> None:

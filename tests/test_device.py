@@ -119,14 +119,14 @@ class _ShapesOnlyMonitor:
 def test_training_steps_run_on_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(train, "_Monitor", _ShapesOnlyMonitor)
     _ShapesOnlyMonitor.instances.clear()
-    params = {
-        "leaky_slope": 0.01,
-        "batch_size": 8,
-        "log_every": 2,
-        "monitor_size": 0,
-        "dtype": "float32",
-        "device": "meta",
-    }
+    params = training.Params(
+        leaky_slope=0.01,
+        batch_size=8,
+        log_every=2,
+        monitor_size=0,
+        dtype="float32",
+        device="meta",  # torch's placeholder device (not a config value)
+    )
     spec = training._spec(params, "tanh_n2", ["xavier", "he"], 3, 8, SEEDS, 4, 0.1)
     assert spec.device == META
     log = train.train(spec, digits())
@@ -140,6 +140,6 @@ def test_training_steps_run_on_the_device(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_training_defaults_to_the_cpu() -> None:
-    params = {"leaky_slope": 0.01, "batch_size": 8, "log_every": 2, "monitor_size": 0}
-    spec = training._spec({**params, "dtype": "float32"}, "relu", ["he"], 2, 8, [0], 2, 0.1)
+    params = training.Params(leaky_slope=0.01, batch_size=8, log_every=2, monitor_size=0)
+    spec = training._spec(params, "relu", ["he"], 2, 8, [0], 2, 0.1)  # device not given
     assert spec.device == torch.device("cpu")

@@ -29,7 +29,7 @@ else:
     from vanishing.tables import Tables
     tmp = pathlib.Path(tempfile.mkdtemp())
     out = {k: tmp / f"{k}.csv" for k in ("steps", "layers", "units")}
-    training.run({**p, "job": p["activations"][0]}, Tables({}), out)
+    training.run(training.Params(**{**p, "job": p["activations"][0]}), Tables({}), out)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
 

@@ -178,3 +178,76 @@ def test_lr_sweep_sgd_fast_path_equals_autograd_training(tmp_path) -> None:
             for i, seed in enumerate(p.seeds):
                 # float32 rounding: the fused update rounds once where SGD rounds twice
                 assert fast[(lr, step, seed)] == pytest.approx(float(losses[i]), rel=1e-4)
+
+
+# ---- the stages' declared params types ------------------------------------------------
+
+
+def _stage_runs() -> list[tuple[str, str, str]]:
+    """(job, module, params type) of every job that runs a module's run()."""
+    from vanishing import pipeline
+
+    return [
+        *((s.name, s.module, s.params_type) for s in pipeline.STAGES),
+        ("claims", "vanishing.claims.evaluate", pipeline.CLAIMS_PARAMS),
+        ("report", "vanishing.report.render", pipeline.REPORT_PARAMS),
+    ]
+
+
+@pytest.mark.parametrize(("name", "module", "params_type"), _stage_runs())
+def test_run_takes_the_declared_params_type(name: str, module: str, params_type: str) -> None:
+    """The manifest's params type of each job is what its run() is annotated to take."""
+    import importlib
+    import typing
+
+    from vanishing.jobs import resolve
+
+    run = importlib.import_module(module).run
+    first = next(iter(typing.get_type_hints(run)))
+    assert typing.get_type_hints(run)[first] is resolve(params_type), name
+
+
+def test_the_rules_params_fit_the_declared_types() -> None:
+    """What each rule passes, under the default and the quick config, builds its type."""
+    import yaml
+
+    from vanishing import pipeline
+    from vanishing.config_check import merge
+    from vanishing.jobs import typed_params
+
+    from .conftest import ROOT
+
+    def load(name: str) -> dict:
+        return yaml.safe_load((ROOT / "config" / name).read_text())
+
+    for config in (load("config.yaml"), merge(load("config.yaml"), load("quick.yaml"))):
+        for s in pipeline.STAGES:
+            for job in s.job_names(config):
+                p = typed_params(s.name, s.params_type, s.job_params(config, job))
+                if s.module == "vanishing.studies.training":  # training and training_e2
+                    assert (p.job, p.device) == (job or "e2", config["device"])
+
+
+def test_a_key_the_params_type_lacks_stops_the_stage(tmp_path) -> None:
+    from vanishing import pipeline
+    from vanishing.jobs import StageParamsError, typed_params
+
+    with pytest.raises(StageParamsError, match=r"stage xor: unknown parameter 'n_seed'"):
+        pipeline.run_stage("xor", {"n_seed": 1}, tmp_path)
+    probe = {"activations": ["relu"], "inits": ["he"], "depths": [2], "seeds": [0], "width": 8}
+    with pytest.raises(StageParamsError, match=r"stage probe: missing parameter 'batch_size'"):
+        typed_params("probe", "vanishing.probe:ProbeParams", {**probe, "leaky_slope": 0.01})
+    with pytest.raises(StageParamsError, match=r"stage theory: unknown parameter 'tanh_n'"):
+        pipeline.run_stage("theory", {"tanh_n": [2.0]}, tmp_path)
+
+
+def test_the_report_params_type_declares_every_config_key() -> None:
+    """The report's rule passes the whole config (workflow/rules/common.smk): a key
+    added to the config but not to ReportParams would stop the report job."""
+    import dataclasses
+
+    from vanishing.config_schema import Config
+    from vanishing.report.render import ReportParams
+
+    declared = ReportParams.__required_keys__ | ReportParams.__optional_keys__
+    assert {f.name for f in dataclasses.fields(Config)} | {"studies"} <= declared

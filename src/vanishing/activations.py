@@ -38,12 +38,12 @@ class _NecroReLU(torch.autograd.Function):
     """ReLU forward, but a 0.1 slope backward for x < 0, so a unit cannot die."""
 
     @staticmethod
-    def forward(ctx, x: Tensor) -> Tensor:  # type: ignore[override]
+    def forward(ctx, x: Tensor) -> Tensor:
         ctx.save_for_backward(x)
         return torch.relu(x)
 
     @staticmethod
-    def backward(ctx, grad_out: Tensor) -> Tensor:  # type: ignore[override]
+    def backward(ctx, grad_out: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
         slope = torch.where(x > 0, torch.ones_like(x), torch.full_like(x, NECRO_SLOPE))
         return grad_out * slope

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
 import torch
 from torch import Tensor
@@ -83,7 +84,7 @@ def backward_kernel(act: Activation) -> ActBackward:
     if name == "lecun_tanh":
         # a·tanh(b·z): tanh's backward needs tanh(b·z) itself, which h/a is not exactly.
         return lambda g, z, h, p: (
-            aten.tanh_backward(g * LECUN_A, torch.tanh(LECUN_B * z)) * LECUN_B,
+            aten.tanh_backward(g * LECUN_A, torch.tanh(LECUN_B * _given(z))) * LECUN_B,
             None,
         )
     if name == "relu":
@@ -110,15 +111,24 @@ def backward_kernel(act: Activation) -> ActBackward:
     if name == "hard_tanh":
         return lambda g, z, h, p: (aten.hardtanh_backward(g, z, -1.0, 1.0), None)
     if name == "abs":
-        return lambda g, z, h, p: (g * z.sgn(), None)
+        return lambda g, z, h, p: (g * _given(z).sgn(), None)
     if name == "necro_relu":
-        return lambda g, z, h, p: (
-            g * torch.where(z > 0, torch.ones_like(z), torch.full_like(z, NECRO_SLOPE)),
-            None,
-        )
+        return _necro_relu_backward
     if name == "prelu":
         return _prelu_backward
     return lambda g, z, h, p: _autograd_backward(act, g, z, p)
+
+
+def _given(z: Tensor | None) -> Tensor:
+    """z, which the forward pass keeps for every activation that ``needs_input``."""
+    return cast(Tensor, z)
+
+
+def _necro_relu_backward(
+    g: Tensor, z: Tensor | None, h: Tensor, p: Tensor | None
+) -> tuple[Tensor, Tensor | None]:
+    x = _given(z)
+    return g * torch.where(x > 0, torch.ones_like(x), torch.full_like(x, NECRO_SLOPE)), None
 
 
 def _prelu_backward(

@@ -233,7 +233,7 @@ def spec_errors(tp: Any, value: Any, prefix: tuple[Any, ...]) -> list[str]:
         (item,) = typing.get_args(tp)
         for i, v in enumerate(value):
             out += spec_errors(item, v, (*prefix, i))
-    elif dataclasses.is_dataclass(tp) and isinstance(value, Mapping):
+    elif isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(value, Mapping):
         h = cs.hints(tp)
         for f in cs.user_fields(tp):
             if f.name in value:

@@ -118,7 +118,8 @@ def _default(f: dataclasses.Field) -> Any:
         return f.default
     if f.default_factory is not _MISSING:
         value = f.default_factory()
-        return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+        is_instance = dataclasses.is_dataclass(value) and not isinstance(value, type)
+        return dataclasses.asdict(value) if is_instance else value
     return _MISSING
 
 
@@ -154,9 +155,9 @@ def type_schema(tp: Any, defaults: bool = False) -> dict[str, Any]:
     if origin is Literal:
         values = list(typing.get_args(tp))
         kinds = {type(v) for v in values}
-        s: dict[str, Any] = {"type": _scalar(kinds.pop())} if len(kinds) == 1 else {}
-        s["enum"] = values
-        return s
+        enum: dict[str, Any] = {"type": _scalar(kinds.pop())} if len(kinds) == 1 else {}
+        enum["enum"] = values
+        return enum
     if origin in (list, tuple):
         (item,) = typing.get_args(tp)[:1]
         return {"type": "array", "items": type_schema(item, defaults)}
@@ -167,7 +168,7 @@ def type_schema(tp: Any, defaults: bool = False) -> dict[str, Any]:
             s["type"] = [s["type"], "null"]
             return s
         raise TypeError(f"unsupported union {tp}")
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return dataclass_schema(tp, defaults)
     if typing.is_typeddict(tp):
         props = {k: type_schema(v, defaults) for k, v in hints(tp).items()}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 from .vocabulary import INITS, NAME_PATTERN, activation_problem
 
@@ -85,17 +85,16 @@ AnyDtype = Literal["float16", "bfloat16", "float32", "float64"]
 
 
 # ---- lists -------------------------------------------------------------------------
-def Grid(item: Any, max_items: int = MAX_SEEDS, min_items: int = 1) -> Any:  # noqa: N802
-    """A grid axis: a non-empty list of distinct values (a repeat would be run
-    twice and counted twice)."""
-    return Annotated[list[item], Spec(min_items=min_items, max_items=max_items, unique=True)]
+T = TypeVar("T")
+# A grid axis, ``Grid[item]``: a non-empty list of distinct values (a repeat would be
+# run twice and counted twice).
+Grid = Annotated[list[T], Spec(min_items=1, max_items=MAX_SEEDS, unique=True)]
 
-
-Seeds = Grid(Seed)
-Depths = Grid(Depth)
-Widths = Grid(Width)
-Activations = Grid(ActivationName)
-Inits = Grid(InitName)
+Seeds = Grid[Seed]
+Depths = Grid[Depth]
+Widths = Grid[Width]
+Activations = Grid[ActivationName]
+Inits = Grid[InitName]
 
 
 class XorOptimizer(TypedDict):

@@ -44,7 +44,7 @@ class MatmulCounter(TorchDispatchMode):
         super().__init__()
         self.shapes: Shapes = Counter()
 
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         packet = func.overloadpacket
         if packet in _BATCHED or packet in _PLAIN:
             # bmm(a, b) / mm(a, b); the add forms take (self, a, b).

@@ -7,9 +7,12 @@ shell, so no config value is ever parsed by one.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import sys
+import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,68 @@ def _log_to(path: str) -> None:
     os.close(fd)
 
 
+class StageParamsError(TypeError):
+    """A rule's parameters do not fit the stage's declared params type."""
+
+
+def resolve(ref: str) -> type:
+    """The class a ``"module:Name"`` reference names (a stage's params type)."""
+    module, _, name = ref.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    if not (dataclasses.is_dataclass(cls) or typing.is_typeddict(cls)):
+        raise TypeError(f"{ref}: not a dataclass or TypedDict")
+    return cls
+
+
+def typed_params(stage: str, params_type: str, params: Mapping[str, Any]) -> Any:
+    """The rule's parameters (a dict) as the stage's declared params type: a study's
+    ``Params`` dataclass instance, or a TypedDict (a dict, its keys checked). A key
+    the type does not declare, or a required key missing, raises StageParamsError
+    naming the stage, the key and the type."""
+    cls = resolve(params_type)
+    if dataclasses.is_dataclass(cls):
+        fields = [f for f in dataclasses.fields(cls) if f.init]
+        known = {f.name for f in fields}
+        required = {
+            f.name
+            for f in fields
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
+    else:  # a TypedDict: its key sets are attributes of the class object
+        td: Any = cls
+        required = set(td.__required_keys__)
+        known = required | set(td.__optional_keys__)
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    unknown = [k for k in params if k not in known]
+    if unknown:
+        raise StageParamsError(
+            f"stage {stage}: unknown parameter {', '.join(map(repr, unknown))}: {where} "
+            f"declares {', '.join(sorted(known)) or 'none'}"
+        )
+    missing = sorted(required - set(params))
+    if missing:
+        raise StageParamsError(
+            f"stage {stage}: missing parameter {', '.join(map(repr, missing))} "
+            f"(required by {where})"
+        )
+    return cls(**params) if dataclasses.is_dataclass(cls) else dict(params)
+
+
+def run_stage_module(
+    stage: str,
+    module: str,
+    params_type: str,
+    params: Mapping[str, Any],
+    inputs: Tables,
+    outputs: dict[str, Path],
+) -> None:
+    """Run a stage's ``module.run(p, inputs, outputs)`` with ``p`` its declared params
+    type built from the rule's dict: the one place that conversion happens, for the
+    workflow's jobs (``run_job``) and in-process runs (``pipeline.run_stage``) alike."""
+    p = typed_params(stage, params_type, params)
+    importlib.import_module(module).run(p, inputs, outputs)
+
+
 def run_job(smk: Any) -> None:
     if smk.log:
         _log_to(smk.log[0])
@@ -56,8 +121,9 @@ def run_job(smk: Any) -> None:
     outputs = {k: Path(v[0]) for k, v in _named(smk.output).items()}
     for path in outputs.values():
         path.parent.mkdir(parents=True, exist_ok=True)
-    mod = importlib.import_module(spec["module"])
     if spec["kind"] == "figure":
-        mod.main(inputs, list(outputs.values()), {})
+        importlib.import_module(spec["module"]).main(inputs, list(outputs.values()), {})
     else:
-        mod.run(dict(smk.params.p), inputs, outputs)
+        run_stage_module(
+            smk.rule, spec["module"], spec["params_type"], smk.params.p, inputs, outputs
+        )

@@ -220,7 +220,9 @@ def bracket(
     nums = [v for v in (value, lo, hi) if v is not None and math.isfinite(v)]
     for d in range(digits, 13):
         out = (num(value, d), num(lo, d), num(hi, d))
-        if len(nums) < 3 or _reads_right(value, lo, hi, out):
+        if value is None or lo is None or hi is None or len(nums) < 3:
+            return out
+        if _reads_right(value, lo, hi, out):
             return out
     return out
 

@@ -82,6 +82,7 @@ class EnsembleMLP(torch.nn.Module):
             torch.nn.Parameter(torch.zeros(len(self.seeds), 1, fo, device=device, dtype=dtype))
             for fo in sizes[1:]
         )
+        self.act_params: torch.nn.ParameterList | None
         if activation.has_param:
             self.act_params = torch.nn.ParameterList(
                 torch.nn.Parameter(

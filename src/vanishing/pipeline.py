@@ -6,27 +6,33 @@ config's results folder is written here and nowhere else. The workflow
 these lists; a stage's module gets its input tables as a ``Tables`` reader and
 its outputs as a dict by key; a figure module gets the tables it declares.
 
+Every stage declares its params type (``Stage.params_type``): a study's ``Params``
+dataclass, or a TypedDict next to the ``run`` of a non-study stage. Its rule passes a
+dict; ``jobs.run_stage_module`` turns it into that type, for the workflow's jobs and
+``run_stage`` alike, and a key the type does not declare stops the job there.
+
 Adding a study: its ``Params`` dataclass in ``params/<name>.py`` (the config keys
-``studies.<name>``; no torch there), its module ``studies/<name>.py`` with
-``run(params, inputs, outputs)``, one ``Stage`` below, its checks, its tests.
+``studies.<name>``, and any key its rule fills, as a ``SetByRule`` field; no torch
+there), its module ``studies/<name>.py`` with ``run(p: Params, inputs, outputs)``, one
+``Stage`` below, its checks, its tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config_check import study_params
-from .jobs import grouped
+from .jobs import grouped, run_stage_module
 from .params.training import job_activations
 from .tables import Tables
 
 Config = dict[str, Any]
 
 
-def study(config: Config, name: str) -> dict[str, Any]:
+def study(config: Mapping[str, Any], name: str) -> dict[str, Any]:
     """A study's parameters: its ``Params`` defaults updated by ``studies.<name>``."""
     return study_params(name, (config.get("studies") or {}).get(name))
 
@@ -35,9 +41,12 @@ def _study_params(name: str) -> Callable[[Config, str], dict[str, Any]]:
     return lambda config, job: study(config, name)
 
 
+STUDIES = "vanishing.studies."
+
+
 @dataclass(frozen=True)
 class Stage:
-    """One kind of job: ``module.run(params, inputs, outputs)``."""
+    """One kind of job: ``module.run(p, inputs, outputs)``, ``p`` of ``params_type``."""
 
     name: str  # the rule's name
     module: str  # dotted module holding run()
@@ -45,6 +54,11 @@ class Stage:
     group: str = ""  # table names are "<group>.<key>"; defaults to the stage's name
     inputs: tuple[str, ...] = ()  # table names read
     params: Callable[[Config, str], dict[str, Any]] | None = None  # default: study params
+    # "module:Name" of the type run() takes, built from ``params``' dict (by
+    # jobs.run_stage_module); default for a study module (vanishing.studies.<study>):
+    # its Params, "vanishing.params.<study>:Params". A reference, not the class: the
+    # manifest is read while the workflow is parsed, without importing stage modules.
+    params_type: str = ""
     jobs: Callable[[Config], list[str]] | None = None  # per-job stages: the job names
     torch: bool = True  # False: the job never imports torch (saves ~1.5 s)
     device_bound: bool = False  # honours config "device" (asks the cluster for a GPU)
@@ -72,6 +86,11 @@ class Stage:
     def __post_init__(self) -> None:
         group = self.group or self.name
         object.__setattr__(self, "group", group)
+        if not self.params_type:
+            if not self.module.startswith(STUDIES):
+                raise ValueError(f"stage {self.name}: not a study, declare its params_type")
+            study = self.module.removeprefix(STUDIES)
+            object.__setattr__(self, "params_type", f"vanishing.params.{study}:Params")
         object.__setattr__(self, "tables", tuple(f"{group}.{k}" for k in self.outputs))
         for kind, keys in (("machine_dependent", self.machine_dependent), ("raw", self.raw)):
             unknown = set(keys) - set(self.outputs)
@@ -151,6 +170,7 @@ STAGES: tuple[Stage, ...] = (
             "maxima": "theory/maxima.json",
         },
         params=lambda config, job: {"tanh_ns": _tanh_ns(config)},
+        params_type="vanishing.theory_tables:TheoryParams",
     ),
     Stage(
         "probe",
@@ -158,6 +178,7 @@ STAGES: tuple[Stage, ...] = (
         {"grid": "probe/activations~{job}.csv"},
         raw=("grid",),
         params=_probe_params,
+        params_type="vanishing.probe:ProbeParams",
         jobs=_probe_jobs,
         device_bound=True,
         priority=1,
@@ -171,6 +192,7 @@ STAGES: tuple[Stage, ...] = (
         group="probe",
         inputs=("probe.grid",),
         params=lambda config, job: {},
+        params_type="vanishing.summaries:SummaryParams",
         torch=False,
         priority=1,
     ),
@@ -341,6 +363,11 @@ RAW: frozenset[str] = frozenset(f"{s.group}.{k}" for s in STAGES for k in s.raw)
 CLAIMS_TABLE = "claims.claims"
 CLAIM_FIGURES: tuple[Figure, ...] = (Figure("verdict_overview", (CLAIMS_TABLE,), "E"),)
 
+# The two jobs besides STAGES that run a module's run() (workflow/rules/claims.smk and
+# report.smk): their params types, as Stage.params_type.
+CLAIMS_PARAMS = "vanishing.claims.evaluate:ClaimsParams"
+REPORT_PARAMS = "vanishing.report.render:ReportParams"
+
 # Claims read every table; the report reads these besides claims.json and the figures.
 REPORT_TABLES = ("probe.summary", "theory.maxima")
 SECTIONS = {
@@ -447,9 +474,9 @@ def outputs_at(stage_name: str, root: Path | str, job: str = "") -> dict[str, Pa
 def run_stage(
     name: str, params: dict[str, Any], root: Path | str, job: str = ""
 ) -> dict[str, Path]:
-    """Run one stage in-process with its tables under ``root`` (tests, notebooks)."""
-    import importlib
-
+    """Run one stage in-process with its tables under ``root`` (tests, notebooks):
+    ``params`` as its rule would pass them, a dict."""
+    s = stage(name)
     outputs = outputs_at(name, root, job)
-    importlib.import_module(stage(name).module).run(params, results_at(root), outputs)
+    run_stage_module(name, s.module, s.params_type, params, results_at(root), outputs)
     return outputs

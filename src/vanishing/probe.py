@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Literal, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -93,9 +93,23 @@ def run_probe(
     )[init]
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+class ProbeParams(TypedDict):
+    """The probe stage's parameters (pipeline's ``_probe_params``): the config's grid,
+    this job's activations, and the config's ``probe`` batch and dtype."""
+
+    activations: list[str]
+    inits: list[str]
+    depths: list[int]
+    seeds: list[int]
+    width: int
+    leaky_slope: float
+    device: Literal["cpu", "cuda"]
+    batch_size: int
+    dtype: Literal["float32", "float64"]
+
+
+def run(p: ProbeParams, inputs: Tables, outputs: dict[str, Path]) -> None:
     """The probe stage: a few activations, every init of the grid, one table."""
-    p = params
     frames = []
     for activation in p["activations"]:
         tables = run_probe_inits(

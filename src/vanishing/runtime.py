@@ -7,10 +7,13 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import torch
+
+    # built on first use by __getattr__ below
+    DTYPES: dict[str, torch.dtype]
 
 DTYPE_NAMES = ("float16", "bfloat16", "float32", "float64")
 
@@ -84,7 +87,7 @@ def setup(threads: int = 1, use_torch: bool = True) -> logging.Logger:
         # imports torch._dynamo: 1.5 s of every job's start-up. No job compiles, so
         # set the kernel switch alone, and the compiler's only if it is loaded.
         torch._C._set_deterministic_algorithms(True)
-        inductor = sys.modules.get("torch._inductor.config")
+        inductor: Any = sys.modules.get("torch._inductor.config")  # a config module
         if inductor is not None:
             inductor.deterministic = True
     logging.basicConfig(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,8 @@ def summarise_network(g: pd.DataFrame) -> pd.Series:
 
 def summarise_probe(frames: list[pd.DataFrame]) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True)
-    out = df.groupby(KEYS, sort=True).apply(summarise_network, include_groups=False)
+    groups = df.groupby(KEYS, sort=True)
+    out = groups.apply(summarise_network, include_groups=False)  # type: ignore[call-overload]  # pandas 2.3 kwarg; stubs are 3.x
     return out.reset_index()
 
 
@@ -70,7 +71,11 @@ def per_layer(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([f[cols] for f in frames], ignore_index=True)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+class SummaryParams(TypedDict):
+    """The summary stage takes no parameters: it reads the probe's tables only."""
+
+
+def run(p: SummaryParams, inputs: Tables, outputs: dict[str, Path]) -> None:
     """The probe's summary stage: one row per network, and per-layer medians."""
     frames = [pd.read_csv(path) for path in inputs.paths("probe.grid")]
     summarise_probe(frames).to_csv(outputs["summary"], index=False)

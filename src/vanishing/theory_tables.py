@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -73,9 +73,16 @@ def lecun_numbers() -> dict[str, float]:
     }
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+class TheoryParams(TypedDict, total=False):
+    """The theory stage's parameters: the n of the config's tanh_n<n> activations, whose
+    thresholds the table adds to its own (none when absent)."""
+
+    tanh_ns: list[float]
+
+
+def run(p: TheoryParams, inputs: Tables, outputs: dict[str, Path]) -> None:
     """The theory stage: threshold tables, derivative curves and maxima."""
-    ns = sorted({0.5, 1.0, 1.5, 2.0, 3.0, *params.get("tanh_ns", [])})
+    ns = sorted({0.5, 1.0, 1.5, 2.0, 3.0, *p.get("tanh_ns", [])})
     pd.DataFrame(theory.threshold_table(ns, ks=(2, 10, 50))).to_csv(
         outputs["thresholds"], index=False
     )

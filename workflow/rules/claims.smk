@@ -15,7 +15,12 @@ rule claims:
         ENV
     params:
         p={},
-        job={"kind": "stage", "module": "vanishing.claims.evaluate", "torch": False},
+        job={
+            "kind": "stage",
+            "module": "vanishing.claims.evaluate",
+            "params_type": pipeline.CLAIMS_PARAMS,
+            "torch": False,
+        },
     script:
         "../scripts/run_job.py"
 

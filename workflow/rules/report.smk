@@ -20,7 +20,12 @@ rule report:
         ENV
     params:
         p=report_params,
-        job={"kind": "stage", "module": "vanishing.report.render", "torch": False},
+        job={
+            "kind": "stage",
+            "module": "vanishing.report.render",
+            "params_type": pipeline.REPORT_PARAMS,
+            "torch": False,
+        },
     script:
         "../scripts/run_job.py"
 

@@ -24,6 +24,11 @@ for _stage in pipeline.STAGES:
             **stage_resources(_stage),
         params:
             p=functools.partial(stage_params, _stage),
-            job={"kind": "stage", "module": _stage.module, "torch": _stage.torch},
+            job={
+                "kind": "stage",
+                "module": _stage.module,
+                "params_type": _stage.params_type,
+                "torch": _stage.torch,
+            },
         script:
             "../scripts/run_job.py"

@@ -14,6 +14,7 @@ from .stats import (
     diverged_of,
     diverged_text,
     exact,
+    key_of,
     names,
     newcombe,
     over_runs,
@@ -65,8 +66,8 @@ def check_b12_zero_init(r: Results) -> ClaimResult:
     deep = s[(s["depth"] == depth) & (s["init"] != "zeros")].assign(
         abs_ratio=lambda d: _abs_ratio(d)
     )
-    cells = {k: g["abs_ratio"].to_numpy() for k, g in deep.groupby(["activation", "init"])}
-    relu_cells = {i: v for (a, i), v in cells.items() if a == "relu"}
+    cells = {key_of(k): g["abs_ratio"].to_numpy() for k, g in deep.groupby(["activation", "init"])}
+    relu_cells: dict[str, np.ndarray] = {i: v for (a, i), v in cells.items() if a == "relu"}
     relu_bad = [
         part(
             condition(init=i),

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..labels import interval, num
 from .registry import ClaimResult, Results, check, result
-from .stats import FINITE, diverged_of, diverged_text, exact, over_runs, sig, spread
+from .stats import FINITE, diverged_of, diverged_text, exact, over_runs, real, sig, spread
 from .verdict import CI, all_of, part, untested
 
 LEAKY, DEFAULTS, FACTS = "leaky_slope.runs", "leaky_slope.defaults", "facts.facts"
@@ -127,24 +127,24 @@ def check_c8_leaky_slope(r: Results) -> ClaimResult:
             if s == ARTICLE_EPS:
                 continue
             st = over_runs(
-                f"mean paired accuracy ε = {num(s, 6)} − ε = {num(ARTICLE_EPS)}",
+                f"mean paired accuracy ε = {num(real(s), 6)} − ε = {num(ARTICLE_EPS)}",
                 (acc[s] - acc[ARTICLE_EPS]).dropna(),
                 0.0,
                 "above",
                 how="mean",
             )
-            effects.append(f"ε = {num(s, 6)}: {interval(st.value, st.lo, st.hi)}")
+            effects.append(f"ε = {num(real(s), 6)}: {interval(st.value, st.lo, st.hi)}")
     typed = d[~d["source"].str.startswith("read from installed")]
     return result(
         tree,
         measured=f"installed PyTorch's LeakyReLU default ε = {sig(measured_eps)}; test accuracy "
         "by ε: "
-        + ", ".join(f"{num(s, 6)}: {spread(acc[s])}" for s in acc.columns)
+        + ", ".join(f"{num(real(s), 6)}: {spread(acc[s])}" for s in acc.columns)
         + "; paired accuracy difference against ε = "
         + f"{num(ARTICLE_EPS)} (mean, {CI} bootstrap over seeds): "
         + ("; ".join(effects) or "none")
         + "; dead-unit share after training by ε: "
-        + ", ".join(f"{num(s, 6)}: {sig(v)}" for s, v in dead.items()),
+        + ", ".join(f"{num(real(s), 6)}: {sig(v)}" for s, v in dead.items()),
         expected=f"ε = {num(ARTICLE_EPS)} as written; 0.2–0.3 most common",
         tolerance=f"the default read from the installed PyTorch equals {num(ARTICLE_EPS)}; the "
         "'most common' part is not tested",
@@ -154,7 +154,7 @@ def check_c8_leaky_slope(r: Results) -> ClaimResult:
         tables=[DEFAULTS, LEAKY],
         note="Other frameworks' documented defaults, typed from their API references and not "
         "used in any verdict: "
-        + "; ".join(f"{row.framework} {sig(row.default)}" for row in typed.itertuples())
+        + "; ".join(f"{row.framework} {sig(real(row.default))}" for row in typed.itertuples())
         + ". Inside the claim's range: "
         + (", ".join(d[d["in_0.2_0.3"]]["framework"]) or "none")
         + "; outside it: "

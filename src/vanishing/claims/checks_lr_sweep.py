@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..labels import num, pct
 from .registry import ClaimResult, Results, check, not_tested, result
-from .stats import FINITE, diverged_of, diverged_text, fmt_stats, over_runs, sig
+from .stats import FINITE, diverged_of, diverged_text, fmt_stats, over_runs, real, sig
 from .verdict import CI, all_of, part, untested
 
 LR_SWEEP = "lr_sweep.curves"
@@ -55,15 +55,15 @@ def _metrics(df: pd.DataFrame) -> pd.DataFrame:
     early_step = steps[np.searchsorted(steps, EARLY_FRACTION * steps.max())]
     tail = steps[steps >= TAIL * steps.max()]
     rows = []
-    for (lr, seed), g in df.groupby(["lr", "seed"]):
-        g = g.set_index("step")["train_loss"].astype(float).sort_index()
+    for (lr, seed), runs in df.groupby(["lr", "seed"]):
+        g = runs.set_index("step")["train_loss"].astype(float).sort_index()
         bad = ~np.isfinite(g.to_numpy())
-        diverged_at = float(g.index[bad.argmax()]) if bad.any() else math.inf
+        diverged_at = float(g.index[int(bad.argmax())]) if bad.any() else math.inf
         t = g.loc[tail].to_numpy()
         ok = not bad.any()
         rows.append(
             {
-                "lr": float(lr),
+                "lr": real(lr),
                 "seed": seed,
                 "early": float(g.loc[early_step]) if early_step < diverged_at else math.inf,
                 "final": float(np.mean(t)) if ok else math.inf,
@@ -179,7 +179,7 @@ def check_c1_lr(r: Results) -> ClaimResult:
     def final_of(lr: float) -> str:
         k, n = _failed(status, lr)
         tail = f", {k} of {n} seeds diverged" if k else ""
-        return f"α = {num(lr, 6)}: {sig(float(med.loc[lr, 'final']))}{tail}"
+        return f"α = {num(lr, 6)}: {sig(real(med.at[lr, 'final']))}{tail}"
 
     shown = [smallest, best, *([big] if big is not None else [])]
     if first_div is not None:
@@ -197,8 +197,8 @@ def check_c1_lr(r: Results) -> ClaimResult:
     )
     jit = against_best + (
         f"; last-quarter oscillation (mean |Δ log10 loss|) α = {num(big, 6)}: "
-        f"{sig(float(med.loc[big, 'jitter']))} vs α = {num(best, 6)}: "
-        f"{sig(float(med.loc[best, 'jitter']))}"
+        f"{sig(real(med.at[big, 'jitter']))} vs α = {num(best, 6)}: "
+        f"{sig(real(med.at[best, 'jitter']))}"
         if big is not None
         else ""
     )

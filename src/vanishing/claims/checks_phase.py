@@ -15,7 +15,7 @@ by the one rule in ``verdict``; activations are conditions of a claim made for a
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -73,12 +73,13 @@ def cell_values(grid: pd.DataFrame) -> tuple[np.ndarray, list[float], list[float
     """Per-network slopes as (σ_b² rows, σ_w², seeds), diverged → +CLIP, vanished → −CLIP."""
     g = grid.copy()
     v = g["slope"].astype(float).clip(-CLIP, CLIP)
-    v = v.where(g["status"] == "finite", np.where(g["status"] == "diverged", CLIP, -CLIP))
+    other = np.where(g["status"] == "diverged", CLIP, -CLIP)
+    v = v.where(g["status"] == "finite", other)  # type: ignore[call-overload]  # stubs: array other
     g["v"] = v
     cube = g.pivot_table(index=["sigma_b2", "sigma_w2"], columns="seed", values="v")
     sb = sorted(g["sigma_b2"].unique())
     sw = sorted(g["sigma_w2"].unique())
-    seeds = list(cube.columns)
+    seeds = cast(list[int], list(cube.columns))
     arr = cube.reindex(pd.MultiIndex.from_product([sb, sw])).to_numpy()
     return arr.reshape(len(sb), len(sw), len(seeds)), sb, sw, seeds
 

@@ -7,6 +7,7 @@ from their standard errors."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,8 @@ import pandas as pd
 from ..labels import interval, label, num, pct
 from . import stats
 from .registry import ClaimResult, MissingResult, Results, check, result
-from .stats import exact, listing, pow10, share, sig, spread, with_interval
-from .verdict import CI, across, all_of, part, untested
+from .stats import exact, key_of, listing, pow10, real, share, sig, spread, with_interval
+from .verdict import CI, Side, Statistic, across, all_of, part, untested
 
 # ---- tolerances, fixed before the run ----------------------------------------
 # Numerically located maxima and grid sups against closed forms: float64 round-off.
@@ -73,15 +74,20 @@ def _pooled(g: pd.DataFrame, col: str, samples: int) -> tuple[float, float]:
     return float((g[col] * samples).round().sum()), float(samples * len(g))
 
 
+def _pooled_se(v: pd.Series) -> float:
+    """The standard error of a mean of independent means, from theirs."""
+    return float(np.sqrt((v**2).sum())) / len(v)
+
+
 def _prob(
     name: str,
     g: pd.DataFrame,
     col: str,
     samples: int,
     threshold: float,
-    side: str,
+    side: Side,
     strict: bool = False,
-):
+) -> Statistic:
     k, n = _pooled(g, col, samples)
     return share(name, k, n, threshold, side, runs="sampled products", strict=strict)
 
@@ -101,9 +107,9 @@ def check_a1_max_derivative(r: Results) -> ClaimResult:
         s_best = g.groupby("s")["p_above1"].mean().idxmax()
         conds.append(
             part(
-                f"n = {num(n, 6)}",
+                f"n = {num(real(n), 6)}",
                 _prob(
-                    f"P(product of {kmax} ≥ 1) at s = {num(s_best, 6)}",
+                    f"P(product of {kmax} ≥ 1) at s = {num(real(s_best), 6)}",
                     g[g["s"] == s_best],
                     "p_above1",
                     samples,
@@ -129,7 +135,7 @@ def check_a1_max_derivative(r: Results) -> ClaimResult:
         measured=f"argmax within {sig(worst_arg)} of 0 and max within {sig(worst_val)} of n "
         f"(golden section, n ∈ {listing(maxima['n'])}); P(product ≥ 1, K = {kmax}) at "
         "the best s: "
-        + stats.fmt_stats((c.name, c.statistic) for c in conds)
+        + stats.fmt_stats((c.name, c.stat) for c in conds)
         + f"; log10 product over K and s for n > 1 spans [{sig(float(ranges['lo'].min()))}, "
         f"{sig(float(ranges['hi'].max()))}]",
         expected="maximum n at x = 0; for each n > 1 some s where the product is not driven "
@@ -164,9 +170,9 @@ def check_a3_tanh_product_vanishes(r: Results) -> ClaimResult:
         se = float(np.sqrt((g["se_log_deriv"] ** 2).sum()) / len(g))
         rates.append(
             part(
-                f"s = {num(s, 6)}",
+                f"s = {num(real(s), 6)}",
                 with_interval(
-                    f"E[ln tanh′(x)], x ~ N(0, {num(s, 6)}²)",
+                    f"E[ln tanh′(x)], x ~ N(0, {num(real(s), 6)}²)",
                     m,
                     m - stats.Z95 * se,
                     m + stats.Z95 * se,
@@ -193,15 +199,15 @@ def check_a3_tanh_product_vanishes(r: Results) -> ClaimResult:
     )
     # factors the median product needs to reach "vanished", where each factor shrinks it
     k_needed = {
-        c.name: math.log(float(r.json(ANALYTIC)["params"]["vanish"])) / c.statistic.value
+        c.name: math.log(float(r.json(ANALYTIC)["params"]["vanish"])) / c.stat.value
         for c in rates
-        if c.statistic.value < 0
+        if c.stat.value < 0
     }
     return result(
         tree,
         measured=f"largest product of any K: {pow10(top)}; steps in K where the median did not "
         f"fall: {not_down}; E[ln f′] per factor: "
-        + stats.fmt_stats((c.name, c.statistic) for c in rates),
+        + stats.fmt_stats((c.name, c.stat) for c in rates),
         expected="every product ≤ 1, shrinking geometrically with K",
         tolerance=f"max log10 product ≤ {num(LOG_ROUNDOFF)}; E[ln f′] < 0 at every s ({CI} normal "
         "interval); median strictly decreasing in K",
@@ -403,7 +409,10 @@ def check_a9_cancellation(r: Results) -> ClaimResult:
     )
     n, k = c["n"], c["K"]
     p = {m: mc[mc["m_bad"] == m]["p_below1"] for m in (0, 1, 2)}
-    worked = ", ".join(f"{m} at x = {num(x, 6)}: {pow10(v)}" for (m, x), v in ex.items())
+    worked = ", ".join(
+        f"{m} at x = {num(x, 6)}: {pow10(v)}"
+        for (m, x), v in ((key_of(key), v) for key, v in ex.items())
+    )
     return result(
         tree,
         measured=f"t_k({num(n, 6)}, {k}) = {sig(t_one, 4)}; two x beyond {sig(t_two, 3)} undo "
@@ -433,7 +442,7 @@ def _probe_explosions(r: Results) -> str:
     except MissingResult:
         return ""
     t = s[s["activation"].str.match(r"^tanh(_n[\d.]+)?$")]
-    rows = []
+    rows: list[list[Any]] = []
     for name, g in t.groupby("activation"):
         boom = g[
             (g["log10_delta_ratio"] > BAD_DECADES)
@@ -519,9 +528,9 @@ def check_a11_explode_band(r: Results) -> ClaimResult:
     _, boom = _lim(r)
     conds = [
         part(
-            f"n = {num(n, 6)}",
+            f"n = {num(real(n), 6)}",
             _prob(
-                f"P(product > {boom}), n = {num(n, 6)}",
+                f"P(product > {boom}), n = {num(real(n), 6)}",
                 g,
                 "p_explode",
                 samples,
@@ -557,7 +566,7 @@ def check_a11_explode_band(r: Results) -> ClaimResult:
         tree,
         measured=f"t_explode(2) = {sig(te2, 4)}; largest product of tanh′ (n = 1): {pow10(top1)}; "
         f"P(exploded, K = {int(df['K'].max())}, s = {num(big['s'].min(), 6)}): "
-        + stats.fmt_stats((c.name, c.statistic) for c in conds),
+        + stats.fmt_stats((c.name, c.stat) for c in conds),
         expected=f"derivative > 1 only inside ±{num(SOURCE_T_EXPLODE)} for n = 2; plain tanh's "
         "products never exceed 1; n > 1 products explode where x stays in the band; a product "
         "that does not explode has about half or more of its x outside the band",
@@ -589,7 +598,7 @@ def check_a13_expected_derivative(r: Results) -> ClaimResult:
     tr = trap.set_index(["s", "n"])
     g = ex[ex["method"] == "monte_carlo"].groupby(["s", "n"])
     mc = g[["mean_deriv", "mean_log_deriv"]].mean()
-    se = g[["se_deriv", "se_log_deriv"]].agg(lambda v: float(np.sqrt((v**2).sum())) / len(v))
+    se = g[["se_deriv", "se_log_deriv"]].agg(_pooled_se)
     ref = tr.loc[mc.index]
     z_d = float(((mc["mean_deriv"] - ref["mean_deriv"]).abs() / se["se_deriv"]).max())
     z_log = float(((mc["mean_log_deriv"] - ref["mean_log_deriv"]).abs() / se["se_log_deriv"]).max())
@@ -607,7 +616,7 @@ def check_a13_expected_derivative(r: Results) -> ClaimResult:
             if sel.any():
                 conds.append(
                     part(
-                        f"s = {num(s, 6)}, {region}",
+                        f"s = {num(real(s), 6)}, {region}",
                         exact(
                             "share of n-grid steps on which E[ln f′] falls",
                             float(step_falls[sel].mean()),
@@ -634,9 +643,9 @@ def check_a13_expected_derivative(r: Results) -> ClaimResult:
     return result(
         tree,
         measured="share of n-grid steps on which E[ln f′] falls: "
-        + ", ".join(f"{c.name}: {sig(c.statistic.value)}" for c in conds)
+        + ", ".join(f"{c.name}: {sig(c.stat.value)}" for c in conds)
         + "; on which E[f′] falls: "
-        + ", ".join(f"s = {num(s, 6)}: {sig(v)}" for s, v in falls_d.items())
+        + ", ".join(f"s = {num(real(s), 6)}: {sig(v)}" for s, v in falls_d.items())
         + f"; Monte Carlo vs trapezoid within {sig(z_d)} (E[f′]) and {sig(z_log)} (E[ln f′]) "
         "standard errors",
         expected="the expected (log-)derivative falls as n grows",
@@ -676,14 +685,14 @@ def check_b10_relu_zero_one(r: Results) -> ClaimResult:
     tiny, boom = _lim(r)
     vanish = [
         part(
-            f"n = {num(n, 6)}, s = {num(s, 6)}",
+            f"n = {num(real(n), 6)}, s = {num(real(s), 6)}",
             _prob(f"P(product < {tiny})", g, "p_vanish", samples, MAJORITY, "above"),
         )
         for (n, s), g in small.groupby(["n", "s"])
     ]
     explode = [
         part(
-            f"n = {num(n, 6)}, s = {num(s0, 6)}",
+            f"n = {num(real(n), 6)}, s = {num(s0, 6)}",
             _prob(f"P(product > {boom})", g, "p_explode", samples, MAJORITY, "above", strict=True),
         )
         for n, g in big.groupby("n")
@@ -743,9 +752,9 @@ def check_c10_derivative_above_one(r: Results) -> ClaimResult:
     _, boom = _lim(r)
     conds = [
         part(
-            f"n = {num(n, 6)}",
+            f"n = {num(real(n), 6)}",
             _prob(
-                f"P(product > {boom}), n = {num(n, 6)}",
+                f"P(product > {boom}), n = {num(real(n), 6)}",
                 g,
                 "p_explode",
                 samples,
@@ -771,7 +780,7 @@ def check_c10_derivative_above_one(r: Results) -> ClaimResult:
     return result(
         tree,
         measured=f"P(product > {boom}, K = {kmax}, s = {num(s0, 6)}): "
-        + stats.fmt_stats((c.name, c.statistic) for c in conds)
+        + stats.fmt_stats((c.name, c.stat) for c in conds)
         + f"; n ≤ 1: {sig(never)}; n > 1 at s = {num(last['s'].max(), 6)}: {sig(float(wide))}",
         expected="products explode where derivatives exceed 1",
         tolerance=f"> {pct(MAJORITY)} of products above {boom} at the smallest s for every n > 1 "

@@ -81,7 +81,7 @@ def _name(activation: str, init: str, depth: int, sigma_w2: float) -> str:
 def _values(r: pd.DataFrame, activation: str, init: str, depth: int) -> pd.Series:
     """Per-seed ratio of one set-up at one depth, +∞ where the network overflowed."""
     try:
-        sel = r.loc[(activation, init, depth)]
+        sel = r.loc[(activation, init, depth)]  # type: ignore[index]  # stubs: a MultiIndex key
     except KeyError:
         return pd.Series(dtype=float)
     return count_diverged(sel["ratio"], sel["status"], np.inf)

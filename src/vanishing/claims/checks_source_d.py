@@ -6,6 +6,7 @@ interval over seeds (D6's construction checks are exact)."""
 from __future__ import annotations
 
 import math
+from typing import TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from .stats import (
     diverged_text,
     exact,
     over_runs,
+    real,
     sig,
     spread,
     wilson,
@@ -57,9 +59,13 @@ def _status(stats: pd.DataFrame) -> pd.Series:
     return ok.map({True: FINITE, False: "diverged"})
 
 
-def _log_ratio(a: pd.Series | pd.DataFrame, b: pd.Series | pd.DataFrame):
+_Values = TypeVar("_Values", np.ndarray, pd.Series, pd.DataFrame)
+
+
+def _log_ratio(a: _Values, b: _Values) -> _Values:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log10(a / b)
+        # a ufunc keeps pandas' type (numpy's stubs say an array)
+        return cast(_Values, np.log10(a / b))
 
 
 @check("D3")
@@ -68,7 +74,7 @@ def check_d3_step0_histograms(r: Results) -> ClaimResult:
     depth = int(meta["depth"])
     std = _per_seed(stats, "normal", 0, "minibatch", "std")
     amax = _per_seed(stats, "normal", 0, "minibatch", "abs_max")[1]
-    hidden = [layer for layer in std.columns if layer <= depth]
+    hidden = [layer for layer in std.columns if real(layer) <= depth]
     steps = _log_ratio(std[hidden].iloc[:, 1:].to_numpy(), std[hidden].iloc[:, :-1].to_numpy())
     widen = pd.Series(np.min(steps, axis=1), index=std.index)
     # Each set-up is counted once: the main one, then every input scaling × width of the
@@ -92,11 +98,11 @@ def check_d3_step0_histograms(r: Results) -> ClaimResult:
     var = r.table(VARIANTS)
     first = var[(var["init"] == "normal") & (var["layer"] == 1)]
     for (inputs, _n_in, width), g in first.groupby(["inputs", "n_in", "width"]):
-        if (inputs, int(width)) == (main_inputs, int(meta["width"])):
+        if (inputs, int(real(width))) == (main_inputs, int(meta["width"])):
             continue  # the main set-up, already counted
         tails.append(
             part(
-                condition(inputs=inputs, width=int(width)),
+                condition(inputs=inputs, width=int(real(width))),
                 over_runs(
                     "median over seeds of the first layer's max |∂L/∂W| at step 0",
                     g["abs_max"],
@@ -180,7 +186,7 @@ def check_d4_after_training(r: Results) -> ClaimResult:
     # a diverged run's loss did not fall and its gradients did not narrow: +∞
     fall = _log_ratio(lossn, loss0).where(ok, np.inf)
     ratio = ratio.where(ok, np.inf, axis=0)
-    others = [layer for layer in ratio.columns if layer > 1]
+    others = [layer for layer in ratio.columns if real(layer) > 1]
     tree = all_of(
         "D4",
         [
@@ -224,7 +230,7 @@ def check_d4_after_training(r: Results) -> ClaimResult:
             ),
         ],
     )
-    hidden = [layer for layer in others if layer <= depth]
+    hidden = [layer for layer in others if real(layer) <= depth]
     rel0 = s0[1] / s0[hidden].median(axis=1)
     reln = sn[1] / sn[hidden].median(axis=1)
     return result(

@@ -5,7 +5,7 @@ is the only uncertainty, and the tolerances sit far above it."""
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -63,7 +63,7 @@ def check_a4_tanh_n_derivative(r: Results) -> ClaimResult:
         "A4",
         [part("the formula matches autograd", closed), part("strictly below n for x ≠ 0", below)],
     )
-    x = curves["x"]
+    xs = curves["x"]
     return result(
         tree,
         measured=f"max |autograd − n(1 − tanh²(nx))| = {sig(worst)}; {above} points with x ≠ 0 "
@@ -72,7 +72,7 @@ def check_a4_tanh_n_derivative(r: Results) -> ClaimResult:
         tolerance=f"difference ≤ {num(NUMERIC_TOL)}; no point with |x| > {num(NEAR_ZERO)} at "
         "or above n",
         evidence=f"Autograd derivatives of tanh(n·x) on {points} points in "
-        f"[{sig(float(x.min()))}, {sig(float(x.max()))}] for n ∈ {listing(ns)} against the "
+        f"[{sig(float(xs.min()))}, {sig(float(xs.max()))}] for n ∈ {listing(ns)} against the "
         "closed form.",
         figures=["activation_derivatives"],
         tables=[DERIV],
@@ -87,7 +87,10 @@ def check_a5_t1_threshold(r: Results) -> ClaimResult:
     worst = 0.0
     for n, t in zip(rows["n"], rows["t1"], strict=True):
         # Independent method: bisection on the derivative for the level 1/n.
-        b = theory.bisect_threshold(lambda x, n=n: theory.tanh_n_derivative(x, n), 1 / n, 0, 20)
+        def derivative(x: float, n: float = n) -> float:
+            return cast(float, theory.tanh_n_derivative(x, n))  # a scalar at a scalar x
+
+        b = theory.bisect_threshold(derivative, 1 / n, 0, 20)
         worst = max(worst, abs(b - t))
     t1_2 = float(rows.loc[rows["n"] == 2, "t1"].iloc[0]) if (rows["n"] == 2).any() else np.nan
     stat = exact("max |closed form − bisection|", worst, NUMERIC_TOL, "below", scale="log")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from .stats import (
     diverged_of,
     diverged_text,
     exact,
+    key_of,
     names,
     over_runs,
     share,
@@ -126,7 +128,8 @@ def _slopes(r: Results) -> dict[str, float]:
     """Negative slope per activation name (the column the study writes; else the name)."""
     steps = r.table(STEPS)
     if "negative_slope" in steps:
-        return steps.groupby("activation")["negative_slope"].first().dropna().to_dict()
+        slopes = steps.groupby("activation")["negative_slope"].first().dropna()
+        return cast(dict[str, float], slopes.to_dict())
     out = {}
     for a in steps["activation"].unique():
         m = re.fullmatch(r"leaky_relu(\d+(\.\d+)?)?", a)
@@ -144,7 +147,8 @@ def _leaky(r: Results, slope: float) -> str | None:
 
 def _by_seed(end: pd.DataFrame, col: str, act: str, init: str, depth: int) -> pd.Series:
     try:
-        return end.loc[(act, init, depth), col]
+        # a Series: one value per seed (the stubs say a scalar)
+        return cast(pd.Series, end.loc[(act, init, depth), col])
     except KeyError:
         return pd.Series(dtype=float)
 
@@ -175,7 +179,7 @@ def _ratio_first_last(layers: pd.DataFrame, col: str = "delta_norm") -> pd.Serie
     first = layers[layers["layer"] == 1].set_index([*NET, "step"])[col]
     last = layers[layers["layer"] == layers["depth"] + 1].set_index([*NET, "step"])[col]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log10(first / last)
+        return cast(pd.Series, np.log10(first / last))  # a ufunc keeps the Series
 
 
 def _came_back(ratio: pd.DataFrame) -> tuple[int, int]:
@@ -235,7 +239,7 @@ def check_a10(r: Results) -> ClaimResult:
     converged = []
     for key, dg in d_good.groupby(level=CONFIG):
         dr = d_ratio.loc[dg.index]
-        label = stats.condition(**dict(zip(CONFIG, key, strict=True)))
+        label = stats.condition(**dict(zip(CONFIG, key_of(key), strict=True)))
         lr_cell = loss_ratio.reindex(dg.index).dropna()
         done = bool(len(lr_cell)) and float(np.median(lr_cell)) < TRAINS
         if done:
@@ -427,8 +431,8 @@ def check_b1(r: Results) -> ClaimResult:
             _stays_dead(r, status),
         ],
     )
-    sig_min = layers[(layers["activation"] == "sigmoid") & (layers["layer"] <= layers["depth"])]
-    sig_min = sig_min["deriv_min"].dropna()
+    sig_rows = layers[(layers["activation"] == "sigmoid") & (layers["layer"] <= layers["depth"])]
+    sig_min = sig_rows["deriv_min"].dropna()
     sig_txt = f" (sigmoid's smallest derivative: {spread(sig_min)})" if len(sig_min) else ""
     return result(
         tree,
@@ -515,7 +519,7 @@ def check_b5(r: Results) -> ClaimResult:
     end = _end_state(r)
     acts = set(end.index.get_level_values("activation"))
     leaky = _leaky(r, SOURCE_LEAKY_SLOPE)
-    variants = [v for v in [leaky, *RELU_VARIANTS] if v in acts]
+    variants = [v for v in [leaky, *RELU_VARIANTS] if v is not None and v in acts]
     if "relu" not in acts or not variants:
         return not_tested(
             f"ReLU and a leaky ReLU ({num(SOURCE_LEAKY_SLOPE)}), PReLU or ELU are not both in the "
@@ -633,10 +637,13 @@ def check_b7(r: Results) -> ClaimResult:
     )
     conds = []
     for init, depth in sorted({(i, d) for i, d, _ in necro.index}):
-        best = np.minimum(
-            *_by_seed(end, "loss", "relu", init, depth).align(
-                _by_seed(end, "loss", leaky, init, depth), join="inner"
-            )
+        best = cast(  # a ufunc keeps the Series
+            pd.Series,
+            np.minimum(
+                *_by_seed(end, "loss", "relu", init, depth).align(
+                    _by_seed(end, "loss", leaky, init, depth), join="inner"
+                )
+            ),
         )
         gain = _rel_gain(best, _by_seed(end, "loss", "necro_relu", init, depth))
         conds.append(
@@ -836,7 +843,7 @@ def _log_ratio_first_vs_rest(df: pd.DataFrame, col: str) -> pd.Series:
     first = piv[1]
     rest = piv.drop(columns=1).min(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log10(first / rest)
+        return cast(pd.Series, np.log10(first / rest))  # a ufunc keeps the Series
 
 
 # C5 and D2 speak about sigmoid networks (the article's and the tutorial's); the other
@@ -850,7 +857,8 @@ def check_c5(r: Results) -> ClaimResult:
     end = _end_state(r)
     status = end["status"]
     df = layers.assign(grad_rms=layers["grad_norm"] / np.sqrt(layers["numel"]))
-    g = df.groupby([*NET, "layer"], as_index=False)["grad_rms"].median()
+    # as_index=False: a frame with the keys as columns (the stubs say a Series)
+    g = cast(pd.DataFrame, df.groupby([*NET, "layer"], as_index=False)["grad_rms"].median())
     grad = _log_ratio_first_vs_rest(g, "grad_rms").reindex(status.index)
     change = _log_ratio_first_vs_rest(_last(layers), "rel_change").reindex(status.index)
     # the one divergence rule: a diverged net's first layer is not the quiet one (+∞,
@@ -863,8 +871,8 @@ def check_c5(r: Results) -> ClaimResult:
     smallest, slowest = [], []
     for key, gv in grad.groupby(level=CONFIG):
         cv = change.loc[gv.index]
-        name = stats.condition(**dict(zip(CONFIG, key, strict=True)))
-        inside = key[0] in SIGMOID_SCOPE
+        name = stats.condition(**dict(zip(CONFIG, key_of(key), strict=True)))
+        inside = key_of(key)[0] in SIGMOID_SCOPE
         smallest.append(
             part(
                 name,
@@ -957,7 +965,8 @@ def check_d2(r: Results) -> ClaimResult:
     ratio = _loss_ratio(r)
     harder: list[Part] = []
     floor: list[str] = []
-    for (act, init), _ in end.groupby(level=["activation", "init"]):
+    for key, _ in end.groupby(level=["activation", "init"]):
+        act, init = key_of(key)
         name = stats.condition(activation=act, init=init)
         inside = act in SIGMOID_SCOPE
         try:
@@ -996,7 +1005,7 @@ def check_d2(r: Results) -> ClaimResult:
     deep = layers[(layers["depth"] == dmax) & (layers["step"] > 0)]
     upd = deep.groupby([*NET, "layer"])["update_ratio"].median().unstack("layer")
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.log10(upd[1] / upd[upd.columns.max()])
+        rel = cast(pd.Series, np.log10(upd[1] / upd[upd.columns.max()]))  # a ufunc keeps it
     st_deep = end["status"][end.index.get_level_values("depth") == dmax]
     rel = rel.reindex(st_deep.index)
     # the one divergence rule: a diverged net did not show "insignificant lower-layer
@@ -1015,7 +1024,7 @@ def check_d2(r: Results) -> ClaimResult:
             ),
             in_scope=a in SIGMOID_SCOPE,
         )
-        for (a, i), v in rel.groupby(level=["activation", "init"])
+        for (a, i), v in ((key_of(k), v) for k, v in rel.groupby(level=["activation", "init"]))
     ]
     # "occasionally too large": an existence claim, one clear case in scope supports it
     per_step = deep.set_index([*NET, "layer", "step"])["update_ratio"].unstack("layer")
@@ -1174,7 +1183,7 @@ def _weight_grad_contrast(snaps: pd.DataFrame) -> str:
     for (init, depth), g in first.groupby(["init", "depth"]):
         w = g.set_index(["seed", "layer"])["grad_norm"].unstack("layer")
         with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.log10(w[1] / w[depth])
+            r = cast(pd.Series, np.log10(w[1] / w[depth]))  # a ufunc keeps the Series
         r = r[np.isfinite(r)]
         if len(r):
             out.append(f"{label(init, 'init')}, depth {depth}: {sig(float(r.median()), 3)}")

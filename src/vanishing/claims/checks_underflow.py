@@ -3,12 +3,14 @@ first-layer gradients in float64 and in lower precisions."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
 from ..labels import label, pct
 from .registry import ClaimResult, Results, check, result
-from .stats import diverged_of, diverged_text, exact, sig, spread
+from .stats import diverged_of, diverged_text, exact, key_of, sig, spread
 from .verdict import part
 
 UNDERFLOW = "underflow.grads"
@@ -29,7 +31,8 @@ def check_c2_underflow(r: Results) -> ClaimResult:
         index=pd.MultiIndex.from_frame(df[["dtype", "init", "depth", "seed"]]),
     )
     low = df[(df["dtype"] != "float64") & ~nonfinite]
-    top = low.loc[low["underflow_frac"].idxmax()] if len(low) else None
+    # the row (a Series) of the largest share
+    top = cast(pd.Series, low.loc[cast(int, low["underflow_frac"].idxmax())]) if len(low) else None
     stat = exact(
         "largest share, over every dtype, init and depth, of a network's non-zero float64 "
         "first-layer gradient entries "
@@ -44,7 +47,7 @@ def check_c2_underflow(r: Results) -> ClaimResult:
     firsts = (
         "; ".join(
             f"{label(d, 'dtype')}, {label(i, 'init')}: from depth {v}"
-            for (d, i), v in first.items()
+            for (d, i), v in ((key_of(key), v) for key, v in first.items())
         )
         or "never"
     )

@@ -7,7 +7,7 @@ import json
 import logging
 import pkgutil
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 import yaml
@@ -104,7 +104,11 @@ def evaluate_all(results: Results) -> dict[str, Any]:
     }
 
 
-def run(params: dict[str, Any], inputs: Results, outputs: dict[str, Path]) -> None:
+class ClaimsParams(TypedDict):
+    """The claims stage takes no parameters: it reads every table of the manifest."""
+
+
+def run(p: ClaimsParams, inputs: Results, outputs: dict[str, Path]) -> None:
     """The claims stage: claims.json (everything) and claims.csv (the verdict table)."""
     results = evaluate_all(inputs)
     outputs["claims"].write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Literal
+from typing import Any, Literal, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,18 @@ FINITE, DIVERGED, OVERFLOWED = "finite", "diverged", "overflowed"
 # Every number a check writes goes through labels.num (the one number style); these
 # helpers add what a check needs on top: an undefined value in words, a number held as
 # its log10, sets, spreads over runs and a statistic with its interval.
+
+
+def real(x: object) -> float:
+    """A number pandas hands back (a cell, an index label, a group key), as a float:
+    pandas' stubs type those as any scalar or Hashable."""
+    return float(cast(SupportsFloat, x))
+
+
+def key_of(k: object) -> tuple[Any, ...]:
+    """The key of a group of a groupby over several columns or index levels: a tuple
+    (pandas' stubs type it as a scalar or Hashable)."""
+    return cast(tuple[Any, ...], k)
 
 
 def sig(x: float | None, digits: int = 3) -> str:
@@ -383,7 +395,8 @@ def with_interval(
 def hidden_mean(layers: pd.DataFrame, col: str, keys: list[str]) -> pd.DataFrame:
     """Per network (``keys``) and step: mean of a hidden-layer column."""
     h = layers[layers["layer"] <= layers["depth"]]
-    return h.groupby(keys, as_index=False)[col].mean()
+    # as_index=False: a frame with the keys as columns (the stubs say a Series)
+    return cast(pd.DataFrame, h.groupby(keys, as_index=False)[col].mean())
 
 
 def run_status(df: pd.DataFrame, keys: list[str], step_col: str = "step") -> pd.Series:
@@ -441,13 +454,19 @@ def diverged_text(status: pd.Series, what: str = "runs", limit: int = 3) -> str:
     return f"{head}, listed in the appendix table"
 
 
+def _level_names(index: pd.Index) -> list[str | None]:
+    """The names of an index's levels (the checks name them by columns: text or None)."""
+    names = list(index.names) if isinstance(index, pd.MultiIndex) else [index.name]
+    return cast(list[str | None], names)
+
+
 def run_names(index: pd.Index, limit: int = 8) -> str:
     """Runs named in a reader's words ('ReLU, He, depth 16, seed 0; …') from an index
     whose levels are named; unnamed levels fall back to the joined values."""
-    levels = list(index.names) if isinstance(index, pd.MultiIndex) else [index.name]
+    levels = _level_names(index)
     keys = [k if isinstance(k, tuple) else (k,) for k in index]
     if all(levels):
-        txt = [condition(**dict(zip(levels, k, strict=True))) for k in keys]
+        txt = [condition(**dict(zip(cast(list[str], levels), k, strict=True))) for k in keys]
     else:
         txt = ["/".join(str(x) for x in k) for k in keys]
     more = f" and {len(txt) - limit} more" if len(txt) > limit else ""
@@ -495,7 +514,7 @@ def run_table(
 ) -> dict[str, Any]:
     """A table of runs (one row per entry of ``index``, whose level names are the
     columns), with an optional last column; recorded for the running check's claim."""
-    levels = list(index.names) if isinstance(index, pd.MultiIndex) else [index.name]
+    levels = _level_names(index)
     columns = [str(n or "run").replace("_", " ") for n in levels]
     rows = []
     for k, key in enumerate(index):

@@ -241,6 +241,13 @@ class Part:
     # the form that joined this group's conditions (by_form), "" for a leaf or all_of
     form: str = ""
 
+    @property
+    def stat(self) -> Statistic:
+        """The statistic of a tested leaf (made by ``part``)."""
+        if self.statistic is None:
+            raise ValueError(f"{self.name}: no statistic (a group, or not tested)")
+        return self.statistic
+
     def leaves(self) -> list[Part]:
         if not self.children:
             return [self]

@@ -64,7 +64,8 @@ def _median_surface(grid: pd.DataFrame, depth: int) -> pd.DataFrame:
     g = grid[grid["depth"] == depth].copy()
     v = g["slope"].astype(float)
     status = g["status"].astype(str)
-    g["v"] = v.where(status == "finite", np.where(status == "diverged", np.inf, -np.inf))
+    other = np.where(status == "diverged", np.inf, -np.inf)
+    g["v"] = v.where(status == "finite", other)  # type: ignore[call-overload]  # stubs: array other
     return g.groupby(["sigma_b2", "sigma_w2"])["v"].median().unstack("sigma_w2")
 
 
@@ -119,7 +120,8 @@ def _panel(
                     linewidths=MEASURED_LW,
                     zorder=4,
                 )
-    ax.set_xlim(_edges(sw, log=True)[[0, -1]])
+    sw_edges = _edges(sw, log=True)
+    ax.set_xlim(sw_edges[0], sw_edges[-1])
     ax.set_ylim(sb_edges[0], sb_edges[-1])
     ax.set_yticks([t for t in ax.get_yticks() if sb.min() <= t <= sb.max() + 1e-12])
     on_line = crit[np.isfinite(crit["sigma_w2"].astype(float))]

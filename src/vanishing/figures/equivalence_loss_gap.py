@@ -10,7 +10,7 @@ Drawn from results/studies/equivalence/trajectories.csv.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -32,7 +32,9 @@ def gaps(traj: pd.DataFrame) -> pd.DataFrame:
         - ref.loc[list(mapped[keys].itertuples(index=False, name=None))].to_numpy()
     )
     mapped["gap"] = mapped["gap"].abs().fillna(float("inf")).clip(lower=FLOOR)
-    return mapped.groupby(["optimizer", "n", "mapping", "step"], as_index=False)["gap"].max()
+    # as_index=False: a frame with the keys as columns (the stubs say a Series)
+    keys = ["optimizer", "n", "mapping", "step"]
+    return cast(pd.DataFrame, mapped.groupby(keys, as_index=False)["gap"].max())
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:

@@ -34,7 +34,8 @@ def slope_by_sigma_w(grid: pd.DataFrame, depth: int) -> pd.DataFrame:
     g = grid[grid["depth"] == depth].copy()
     status = g["status"].astype(str)
     v = g["slope"].astype(float)
-    g["v"] = v.where(status == "finite", np.where(status == "diverged", np.inf, -np.inf))
+    other = np.where(status == "diverged", np.inf, -np.inf)
+    g["v"] = v.where(status == "finite", other)  # type: ignore[call-overload]  # stubs: array other
     cells = g.groupby(["activation", "sigma_w2", "sigma_b2"])["v"].median().reset_index()
     return (
         cells.groupby(["activation", "sigma_w2"])["v"]

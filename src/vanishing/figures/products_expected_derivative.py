@@ -12,7 +12,7 @@ log-derivative rises only while n·s is small and falls roughly linearly in n af
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib.pyplot as plt
 import seaborn as sns
@@ -20,13 +20,16 @@ import seaborn as sns
 from ..tables import Tables
 from .style import TEXT_WIDTH_IN, ramp, save, setup
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     setup()
     df = inputs.table("products.expected")
     df["s"] = df["s"].map(lambda v: f"{v:g}")
     fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 3.0))
-    styles = {
+    styles: dict[str, dict[str, Any]] = {
         "trapezoid": dict(kind="line"),
         "monte_carlo": dict(kind="scatter", marker="o", s=28),
         "quadrature": dict(kind="scatter", marker="x", s=28),
@@ -42,7 +45,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         for method, style in styles.items():
             d = df[df["method"] == method]
             if method == "monte_carlo":
-                d = d.groupby(["s", "n"], as_index=False)[col].mean()
+                d = cast("pd.DataFrame", d.groupby(["s", "n"], as_index=False)[col].mean())
             if style["kind"] == "line":
                 sns.lineplot(data=d, x="n", y=col, hue="s", palette=palette, ax=ax)
             else:

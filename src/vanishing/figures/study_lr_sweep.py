@@ -9,7 +9,7 @@ share of seeds that diverged.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -29,7 +29,7 @@ def wide(df: pd.DataFrame, lr: float, steps: np.ndarray) -> pd.DataFrame:
     evaluation on (a NaN loss is a divergence, not a missing value)."""
     w = df[df["lr"] == lr].pivot(index="seed", columns="step", values="train_loss")
     w = w.reindex(columns=steps).astype(float)
-    bad = (~np.isfinite(w)).cummax(axis=1)
+    bad = cast(pd.DataFrame, ~np.isfinite(w)).cummax(axis=1)  # a ufunc keeps the frame
     return w.where(~bad, np.inf)
 
 

@@ -10,7 +10,7 @@ over seeds, bars: sd.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import seaborn as sns
@@ -25,7 +25,9 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     runs = inputs.table("sparsity.runs")
     if "optimizer" not in runs:
         runs = runs.assign(optimizer="adam", depth=0)
-    main_setting = runs.groupby(["optimizer", "depth"])["l1"].nunique().idxmax()
+    main_setting = cast(
+        tuple[str, int], runs.groupby(["optimizer", "depth"])["l1"].nunique().idxmax()
+    )
     is_main = (runs["optimizer"] == main_setting[0]) & (runs["depth"] == main_setting[1])
     df = runs[is_main].copy()
     df["l1"] = df["l1"].astype(str)

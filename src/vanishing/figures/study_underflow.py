@@ -11,13 +11,16 @@ line (a dtype is the same grey, marker and dash in every panel).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib.pyplot as plt
 
 from ..labels import label
 from ..tables import Tables
 from .style import INIT_MARKERS, TEXT_WIDTH_IN, init_order, levels, save, setup
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Widest exponent range first: the order in which dtypes stop underflowing.
 DTYPE_ORDER = ("float64", "float32", "bfloat16", "float16")
@@ -40,8 +43,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         layout="constrained",
     )
     for ax, init in zip(axes.flat, inits, strict=False):
-        d = df[df["init"] == init].groupby(["dtype", "depth"], as_index=False)["underflow_frac"]
-        d = d.mean()
+        by = df[df["init"] == init].groupby(["dtype", "depth"], as_index=False)
+        d = cast("pd.DataFrame", by["underflow_frac"].mean())
         for k, dt in enumerate(dtypes):
             r = d[d["dtype"] == dt]
             # Dtypes often share a curve (float32 and bfloat16 have the same exponent
@@ -63,8 +66,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         )
     axes.flat[0].legend(title="dtype", loc="upper left", fontsize=7)
     ax = axes.flat[-1]
-    ref = df[df["dtype"] == "float64"].groupby(["init", "depth"], as_index=False)
-    ref = ref["ref_abs_median"].median()
+    by_ref = df[df["dtype"] == "float64"].groupby(["init", "depth"], as_index=False)
+    ref = cast("pd.DataFrame", by_ref["ref_abs_median"].median())
     for init in inits:
         r = ref[ref["init"] == init]
         ax.plot(
@@ -76,14 +79,14 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
             ms=4,
             label=f"float64 median, {label(init, 'init')}",
         )
-    for dt, tiny in df.groupby("dtype")["dtype_tiny"].first().items():
-        if dt != "float64":
+    for name, tiny in df.groupby("dtype")["dtype_tiny"].first().items():
+        if name != "float64":
             ax.axhline(
                 tiny,
                 ls=":",
                 lw=1.3,
-                color=look.get(dt, {}).get("color", "0.5"),
-                label=f"{dt} smallest subnormal",
+                color=look.get(name, {}).get("color", "0.5"),
+                label=f"{name} smallest subnormal",
             )
     ax.set_yscale("log")
     ax.set(title="first-layer |gradient|, float64", xlabel="depth", ylabel="median |gradient|")

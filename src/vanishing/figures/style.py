@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
 import numpy as np
@@ -37,10 +37,14 @@ import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib import rcsetup  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
 from .. import vocabulary  # noqa: E402
 from ..labels import label  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 DPI = 150
 # The portrait PDF's text is 16 cm (6.3 in) wide: the width a new or redrawn figure takes.
@@ -91,7 +95,7 @@ def _shade(base: str, t: float) -> str:
     rgb = np.array(mcolors.to_rgb(base))
     t = float(np.clip(t, -1.0, 1.0))
     target, mix = (np.ones(3), -0.6 * t) if t < 0 else (np.zeros(3), 0.6 * t)
-    return mcolors.to_hex((1 - mix) * rgb + mix * target)
+    return mcolors.to_hex((1 - mix) * rgb + mix * target)  # type: ignore[arg-type]  # stubs: array colour
 
 
 def activation_color(name: str) -> str:
@@ -302,7 +306,7 @@ def setup() -> None:
             "legend.title_fontsize": 8,
             "figure.titlesize": 9,
             # Greys: a line that takes the default colour never reads as an activation/init.
-            "axes.prop_cycle": matplotlib.cycler(color=ramp(3)[::-1]),
+            "axes.prop_cycle": rcsetup.cycler(color=ramp(3)[::-1]),
         }
     )
 
@@ -341,9 +345,9 @@ def _check_size(fig: plt.Figure, bbox: Bbox) -> None:
         )
     small = sorted(
         {
-            (round(t.get_fontsize(), 1), t.get_text()[:30])
+            (round(float(t.get_fontsize()), 1), t.get_text()[:30])
             for t in fig.findobj(matplotlib.text.Text)
-            if t.get_visible() and t.get_text().strip() and t.get_fontsize() < MIN_FONT_PT
+            if t.get_visible() and t.get_text().strip() and float(t.get_fontsize()) < MIN_FONT_PT
         }
     )
     if small:
@@ -359,7 +363,7 @@ def save(fig: plt.Figure, outputs: list[Path] | list[str]) -> None:
     twice more per file, each time re-running the constrained layout, which made
     saving most of a figure job's time."""
     fig.canvas.draw()
-    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    bbox = fig.get_tightbbox(cast("FigureCanvasAgg", fig.canvas).get_renderer())
     _check_size(fig, bbox)
     fig.set_layout_engine("none")  # keep the positions just computed
     crop = bbox.padded(plt.rcParams["savefig.pad_inches"])

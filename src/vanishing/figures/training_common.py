@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -9,7 +11,8 @@ import pandas as pd
 def hidden_mean(layers: pd.DataFrame, col: str) -> pd.DataFrame:
     h = layers[layers["layer"] <= layers["depth"]]
     keys = ["activation", "init", "depth", "seed", "step"]
-    return h.groupby(keys, as_index=False)[col].mean()
+    # as_index=False: a frame with the keys as columns (the stubs say a Series)
+    return cast(pd.DataFrame, h.groupby(keys, as_index=False)[col].mean())
 
 
 def finite_loss(df: pd.DataFrame, col: str = "loss") -> pd.DataFrame:

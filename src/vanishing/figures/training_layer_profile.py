@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -50,10 +50,12 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     layers = inputs.table("training.layers")
     depth = int(layers["depth"].max())
     deep = layers[layers["depth"] == depth]
-    upd = (
+    # as_index=False: a frame with the keys as columns (the stubs say a Series)
+    upd = cast(
+        pd.DataFrame,
         deep[deep["step"] > 0]
         .groupby(["activation", "init", "seed", "layer"], as_index=False)["update_ratio"]
-        .median()
+        .median(),
     )
     fin = deep[deep["step"] == deep["step"].max()]
     quantities = [

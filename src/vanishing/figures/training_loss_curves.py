@@ -42,7 +42,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         squeeze=False,
         layout="constrained",
     )
-    dashes = ["", (4, 1.5), (1.2, 1.2), (5, 1.5, 1, 1.5)]
+    dashes: list[tuple[float, ...]] = [(), (4, 1.5), (1.2, 1.2), (5, 1.5, 1, 1.5)]
     # Labelled ticks per decade from the shared y range: six fit in one decade; over
     # five decades (a diverging net next to a near-zero loss) only the powers of ten do.
     pos = med["loss"][med["loss"] > 0]

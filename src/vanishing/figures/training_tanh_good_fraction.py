@@ -11,7 +11,7 @@ depth, one column per init.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -34,7 +34,8 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     first = layers[layers["layer"] == 1].set_index(keys)["grad_norm"]
     last = layers[layers["layer"] == layers["depth"] + 1].set_index(keys)["grad_norm"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.log10(first / last).rename("log10_ratio").reset_index()
+        log_ratio = cast(pd.Series, np.log10(first / last))  # a ufunc keeps the Series
+        ratio = log_ratio.rename("log10_ratio").reset_index()
     df = good.merge(logd, on=keys).merge(ratio, on=keys)
     df, kw = hue(df, "activation", "activation")
     df = df.replace([np.inf, -np.inf], np.nan)

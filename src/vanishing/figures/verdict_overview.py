@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
@@ -20,6 +20,9 @@ from ..claims.one_line import one_line
 from ..pipeline import SECTIONS
 from ..tables import Tables
 from .style import TEXT_WIDTH_IN, VERDICT_STYLES, save, setup
+
+if TYPE_CHECKING:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 ROW_IN = 0.165  # inches per row at 7.5 pt text
 FONT = 7.5
@@ -38,7 +41,7 @@ def rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "id": c["id"],
-            "source": c.get("source") or re.match(r"[A-Z]*", c["id"]).group(0),
+            "source": c.get("source") or _source_of(c["id"]),
             "verdict": c["verdict"],
             "partly": bool(c.get("partly_tested")),
             # the claim's one-line form; its paraphrase where it has none
@@ -78,9 +81,15 @@ def short_name(text: str, fits: Any) -> str:
     return words[0]
 
 
+def _source_of(claim_id: str) -> str:
+    """The source of a claim: its ID's leading capitals ("B" of "B12")."""
+    m = re.match(r"[A-Z]*", claim_id)
+    return m.group(0) if m else ""
+
+
 def _balanced(text: str) -> bool:
     """No bracket or quote left open: 'N(0' or "U[−1/√n" is not a name."""
-    pairs = ("()", "[]", "{}")
+    pairs = (("(", ")"), ("[", "]"), ("{", "}"))
     # A quote opens after a space (or at the start) and closes before a non-letter; the
     # apostrophe in "tanh's" does neither.
     quotes = len(re.findall(r"(?<!\S)'", text)) == len(re.findall(r"'(?!\w)", text))
@@ -117,7 +126,7 @@ def draw(claims: list[dict[str, Any]], outputs: list[Path]) -> None:
         fig.add_axes((k * 0.5 + 0.005, legend_in / height, 0.49, 1 - legend_in / height))
         for k in range(2)
     ]
-    renderer = fig.canvas.get_renderer()
+    renderer = cast("FigureCanvasAgg", fig.canvas).get_renderer()
     for ax, lines in zip(axes, cols, strict=True):
         ax.set_xlim(0, 1)
         ax.set_ylim(n_lines - 0.5, -0.5)
@@ -153,7 +162,7 @@ def draw(claims: list[dict[str, Any]], outputs: list[Path]) -> None:
     )
     counts = {v: sum(r["verdict"] == v for r in table) for v in VERDICT_STYLES}
     labels = [
-        f"{h.get_label()} ({counts.get(h.get_label(), sum(r['partly'] for r in table))})"
+        f"{h.get_label()} ({counts.get(str(h.get_label()), sum(r['partly'] for r in table))})"
         for h in handles
     ]
     fig.legend(

@@ -24,7 +24,7 @@ from ..config_types import (
 @dataclass
 class Params:
     # the activations whose derivative DERIV_FROM_OUTPUT reads off the output
-    activations: Grid(Literal["tanh", "relu"]) = field(default_factory=lambda: ["tanh", "relu"])
+    activations: Grid[Literal["tanh", "relu"]] = field(default_factory=lambda: ["tanh", "relu"])
     depths: Depths = field(default_factory=lambda: [1, 2, 4, 8, 16])
     width: Width = 32
     batch_size: TrainBatch = 128

@@ -25,7 +25,7 @@ from ..vocabulary import activation_problem
 
 @dataclass
 class Params:
-    slopes: Grid(Annotated[float, Spec(ge=0, lt=1)]) = field(
+    slopes: Grid[Annotated[float, Spec(ge=0, lt=1)]] = field(
         default_factory=lambda: [0.0, 0.01, 0.1, 0.2, 0.3]
     )
     depth: Depth = 8

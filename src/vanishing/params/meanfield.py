@@ -39,7 +39,7 @@ class Params:
     e4_activations: Activations = field(default_factory=lambda: ["linear", "tanh"])
     e4_inits: Inits = field(default_factory=lambda: ["orthogonal", "lecun"])
     # depth >= 2: the Jacobian spans depth - 1 layers
-    e4_depths: Grid(Annotated[int, Spec(ge=2, le=MAX_DEPTH)]) = field(
+    e4_depths: Grid[Annotated[int, Spec(ge=2, le=MAX_DEPTH)]] = field(
         default_factory=lambda: [2, 4, 8, 16, 32, 64, 128]
     )
     e4_seeds: Seeds = field(default_factory=lambda: list(range(10)))

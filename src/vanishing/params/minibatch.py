@@ -22,7 +22,7 @@ from ..config_types import (
 )
 
 
-def _default_settings() -> list[dict]:
+def _default_settings() -> list[Setting]:
     # A shallow and a deep net of the two families the training grid compares.
     return [
         {"activation": "relu", "init": "he", "depth": 4},

@@ -19,10 +19,10 @@ Samples = Annotated[int, Spec(ge=10, le=10_000_000)]
 @dataclass
 class Params:
     # n of tanh(n·x); n = 1 is plain tanh (A3), n < 1 and n > 1 bracket it.
-    ns: Grid(PosScale) = field(default_factory=lambda: [0.5, 1.0, 1.5, 2.0, 3.0, 5.0])
+    ns: Grid[PosScale] = field(default_factory=lambda: [0.5, 1.0, 1.5, 2.0, 3.0, 5.0])
     # Standard deviations s of the pre-activations x ~ N(0, s²).
-    scales: Grid(PosScale) = field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0])
-    ks: Grid(K) = field(default_factory=lambda: [1, 2, 5, 10, 20, 50, 100])
+    scales: Grid[PosScale] = field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0])
+    ks: Grid[K] = field(default_factory=lambda: [1, 2, 5, 10, 20, 50, 100])
     samples: Samples = 10_000  # products per (activation, n, s, seed)
     seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])
     relu: bool = True  # B10: ReLU's products alongside tanh(n·x)'s
@@ -35,12 +35,12 @@ class Params:
     # >= 1001 for a saturating integrand
     trapezoid_points: QuadPoints = 40_001
     # A7: K pairs for these n (each > 1); fewer samples, each pair costs three draws.
-    pair_ns: Grid(NAbove1) = field(default_factory=lambda: [1.5, 2.0, 3.0])
+    pair_ns: Grid[NAbove1] = field(default_factory=lambda: [1.5, 2.0, 3.0])
     pair_samples: Samples = 2_000
     # A8: n, K and a fine range of s, so the fraction inside [-t1, t1] covers (0, 1).
     inside_n: NAbove1 = 2.0
     inside_k: K = 50
-    inside_scales: Grid(PosScale) = field(
+    inside_scales: Grid[PosScale] = field(
         default_factory=lambda: [round(0.2 + 0.1 * i, 2) for i in range(15)]
     )
     inside_bins: Annotated[int, Spec(ge=1, le=1000)] = 10

@@ -49,7 +49,7 @@ class Params:
     bins: Annotated[int, Spec(ge=2, le=10_000)] = 81  # histogram bins per (init, layer) panel
     dtype: ComputeDtype = "float32"  # TensorFlow's default, as in the tutorial
     # Step-0 only: how the ±0.025 tail depends on the data's scale and the width.
-    variant_inputs: Grid(InputName) = field(default_factory=lambda: list(INPUTS))
+    variant_inputs: Grid[InputName] = field(default_factory=lambda: list(INPUTS))
     variant_widths: Widths = field(default_factory=lambda: [16, 64, 256])
     # D5's remedies at step 0: the tutorial's depth first (4), then deeper nets, where a
     # remedy has more to fix (generalisation).

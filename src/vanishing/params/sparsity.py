@@ -27,7 +27,7 @@ from ..config_types import (
 class Params:
     activations: Activations = field(default_factory=lambda: ["relu", "softplus"])
     # λ = 0 is the plain comparison (B4); the others the sparsity-inducing runs (B3)
-    l1: Grid(Annotated[float, Spec(ge=0, le=100)]) = field(
+    l1: Grid[Annotated[float, Spec(ge=0, le=100)]] = field(
         default_factory=lambda: [0.0, 0.01, 0.03, 0.1]
     )
     depth: Depth = 4
@@ -38,8 +38,8 @@ class Params:
     optimizer: Optimizer = "adam"
     lr: Lr = 0.001
     # B4's further settings (λ = 0 only), beside the main one (optimizer, depth) above
-    b4_optimizers: Grid(Optimizer) = field(default_factory=lambda: ["adam", "sgd"])
-    b4_depths: Grid(Depth) = field(default_factory=lambda: [4, 8])
+    b4_optimizers: Grid[Optimizer] = field(default_factory=lambda: ["adam", "sgd"])
+    b4_depths: Grid[Depth] = field(default_factory=lambda: [4, 8])
     # plain SGD's learning rate in those settings (the training stage's)
     sgd_lr: Lr = 0.05
     steps: Steps = 600

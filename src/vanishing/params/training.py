@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ..config_types import (
     N_TRAIN,
@@ -18,6 +18,7 @@ from ..config_types import (
     Inits,
     Lr,
     Seeds,
+    SetByRule,
     Setting,
     Slope,
     Spec,
@@ -87,6 +88,11 @@ class Params:
     # A low rate so the depth-30 He net, whose gradients are O(1) at every layer,
     # does not diverge with plain SGD; Xavier then has every chance to move too.
     e2_lr: Lr = 0.01
+    # Set by the rules, not config keys: which job this is ("e2", a grid job's
+    # activations joined by "+", or "grid" for every grid activation at once) and the
+    # config's top-level device.
+    job: Annotated[str, SetByRule("the rule's job: e2, or a grid job's activations")] = "grid"
+    device: Annotated[Literal["cpu", "cuda"], SetByRule("device")] = "cpu"
 
     def validate(self) -> None:
         for i, name in enumerate(self.activations):

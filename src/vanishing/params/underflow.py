@@ -14,7 +14,7 @@ from ..config_types import AnyDtype, Depths, Grid, Inits, Seeds, Spec, TrainBatc
 class Params:
     inits: Inits = field(default_factory=lambda: ["normal", "xavier"])
     depths: Depths = field(default_factory=lambda: [2, 5, 10, 20, 30, 40, 50, 75, 100])
-    dtypes: Grid(AnyDtype) = field(
+    dtypes: Grid[AnyDtype] = field(
         default_factory=lambda: ["float16", "bfloat16", "float32", "float64"]
     )
     seeds: Seeds = field(default_factory=lambda: [0, 1, 2, 3, 4])

@@ -258,7 +258,8 @@ def _short_conditions(items: Iterable[str] | None, most: int = 8) -> list[str]:
 
 def generic(c: Claim) -> str:
     """'B9 (refuted): leaky ReLU needs a different init from ReLU; relative loss …: x.'"""
-    said = one_line().get(c["id"], c["text"])
+    text: str = c["text"]
+    said = one_line().get(c["id"], text)
     # statistic_text's rendering, set on the claim by render.build_context
     stat = c.get("stat_text", "")
     sides = ""

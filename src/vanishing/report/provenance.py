@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def config_identity(config: dict[str, Any], hash_: str) -> dict[str, Any]:
+def config_identity(config: Mapping[str, Any], hash_: str) -> dict[str, Any]:
     """The config's name as the title block prints it: "default", "quick" or
     "custom (<hash>)", and whether this is the reference run."""
     name = str(config.get("name") or "")

@@ -11,8 +11,9 @@ import importlib
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Required, TypedDict
 
 import jinja2
 import yaml
@@ -71,7 +72,7 @@ def relative_table(path: str, results_dir: str) -> str:
     return path[len(prefix) :] if path.startswith(prefix) else path
 
 
-def table_paths(names: list[str], config: dict[str, Any]) -> tuple[list[str], list[str]]:
+def table_paths(names: list[str], config: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The paths the report prints for these tables: the published ones relative to the
     results folder (results/ in a local build, data/ beside the published report), and
     the raw logs (pipeline.RAW) by their local path, since they are not published."""
@@ -87,7 +88,7 @@ def table_paths(names: list[str], config: dict[str, Any]) -> tuple[list[str], li
     return published, raw
 
 
-def figure_tables(name: str, config: dict[str, Any]) -> tuple[list[str], list[str]]:
+def figure_tables(name: str, config: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The files a figure is drawn from (the manifest's tables for it; a glob for
     per-job tables), as table_paths prints them."""
     from .. import pipeline
@@ -132,7 +133,7 @@ def number_figures(where: dict[str, str]) -> dict[str, int]:
     return {name: k + 1 for k, name in enumerate(order)}
 
 
-def figure_entry(name: str, number: int, config: dict[str, Any]) -> dict[str, Any]:
+def figure_entry(name: str, number: int, config: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
         "number": number,
@@ -323,7 +324,7 @@ def _environment(templates: Path, latex: bool) -> jinja2.Environment:
     return env
 
 
-def _glossary(config: dict[str, Any], training: dict[str, Any] | None) -> dict[str, Any]:
+def _glossary(config: Mapping[str, Any], training: dict[str, Any] | None) -> dict[str, Any]:
     acts = list(config.get("activations", []))
     inits = list(config.get("inits", []))
     if training:
@@ -354,7 +355,7 @@ def run_tables(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(unique.values())
 
 
-def resolved_config(config: dict[str, Any]) -> dict[str, Any]:
+def resolved_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config with every study's parameters resolved (defaults included), for the
     scope the abstract and the limitations state."""
     from .. import config_schema, pipeline
@@ -404,7 +405,7 @@ def summary_rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def build_context(
-    inputs: Tables, config: dict[str, Any], refs: list[dict[str, Any]]
+    inputs: Tables, config: Mapping[str, Any], refs: list[dict[str, Any]]
 ) -> dict[str, Any]:
     data = inputs.json("claims.claims")
     catalogue = yaml.safe_load(CATALOGUE.read_text())
@@ -505,18 +506,46 @@ def build_context(
     }
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+class ReportParams(TypedDict, total=False):
+    """The report stage's parameters (workflow/rules/common.smk's ``report_params``): the
+    merged config (vanishing.config_schema.Config's keys and ``studies``), and what the
+    rule adds."""
+
+    # the config
+    activations: list[str]
+    inits: list[str]
+    depths: list[int]
+    seeds: list[int]
+    name: str
+    results_dir: str
+    report_dir: str
+    logs_dir: str
+    device: Literal["cpu", "cuda"]
+    width: int
+    leaky_slope: float
+    probe: dict[str, Any]
+    studies: dict[str, Any] | None
+    # added by the rule
+    training: dict[str, Any]  # the training study's resolved parameters
+    figures: list[str]  # every figure's name
+    figure_dir: Required[str]
+    templates: Required[str]
+    user_config: dict[str, Any]  # the config as given (its hash is the report's)
+    table_files: dict[str, str]  # table name -> its path as the report prints it
+
+
+def run(p: ReportParams, inputs: Tables, outputs: dict[str, Path]) -> None:
     """The report stage: Markdown, LaTeX and its BibTeX file."""
-    templates = Path(params["templates"])
+    templates = Path(p["templates"])
     refs = load_references(templates)
-    ctx = build_context(inputs, params, refs)
+    ctx = build_context(inputs, p, refs)
     ctx["references"] = [
         {"key": e["key"], "label": short_cite(e), "text": md_reference(e)} for e in refs
     ]
     outputs["bib"].write_text(bibtex(refs))
     for key, latex in (("md", False), ("tex", True)):
         # figures are linked relative to the report's own folder
-        fig_dir = os.path.relpath(params["figure_dir"], outputs[key].parent)
+        fig_dir = os.path.relpath(p["figure_dir"], outputs[key].parent)
         text = _environment(templates, latex=latex).get_template(f"report.{key}.j2")
         outputs[key].write_text(text.render(**ctx, fig_dir=fig_dir))
     log.info("wrote %s and %s (%d claims)", outputs["md"], outputs["tex"], ctx["n_claims"])

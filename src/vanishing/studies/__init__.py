@@ -1,11 +1,12 @@
 """The focused studies, one module per study, each run by a stage of the manifest
 (vanishing.pipeline: ``Stage.module``; training by two) as
-``run(params, inputs, outputs)``:
+``run(p, inputs, outputs)``:
 
-- ``params``: a dict, the defaults of the study's ``Params`` dataclass
-  (vanishing.params.<study>) updated by the config's ``studies.<study>``, checked by
-  vanishing.config_check when the workflow is parsed; a stage may set keys of its own
-  (training's ``job`` and ``device``; the probe grid's for meanfield and phase).
+- ``p``: the study's ``Params`` dataclass (vanishing.params.<study>), its defaults
+  updated by the config's ``studies.<study>`` (checked by vanishing.config_check when
+  the workflow is parsed) and by the keys its rule fills itself (``SetByRule`` fields:
+  training's ``job`` and ``device``, the probe grid's for meanfield; phase's
+  activations). The rule passes a dict; vanishing.jobs.run_stage_module builds ``p``.
 - ``inputs``: a vanishing.tables.Tables reader of the tables the stage declares.
 - ``outputs``: the stage's output paths, a dict by key (``Stage.outputs``).
 

@@ -25,7 +25,6 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -173,7 +172,7 @@ class _CountOps(TorchFunctionMode):
         super().__init__()
         self.calls: list[str] = []
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
+    def __torch_function__(self, func, types, args=(), kwargs=None):
         self.calls.append(getattr(func, "__name__", str(func)))
         return func(*args, **(kwargs or {}))
 
@@ -213,7 +212,7 @@ def tanh_derivative(p: Params) -> dict:
         "torch_tanh_saves_input": hasattr(yr.grad_fn, "_saved_self"),
     }
     ones = torch.ones_like(y)
-    methods = {
+    methods: dict[str, Callable[[], object]] = {
         "from_output_1_minus_y2": lambda: 1 - y * y,
         "from_input_1_minus_tanh2": lambda: 1 - torch.tanh(x) ** 2,
         "from_input_sech2": lambda: 1 / torch.cosh(x) ** 2,
@@ -240,10 +239,10 @@ def tanh_derivative(p: Params) -> dict:
         with torch.no_grad():
             manual_backward(model, xb.double(), yb)
 
-    def auto() -> None:
+    def autograd_net() -> None:
         autograd_backward(model, xb.double(), yb)
 
-    for name, fn in (("manual_net", manual), ("autograd_net", auto)):
+    for name, fn in (("manual_net", manual), ("autograd_net", autograd_net)):
         _log_time(name, fn, p.timing_repeats)
     return out
 
@@ -329,8 +328,7 @@ def _log_time(name: str, fn: Callable[[], object], repeats: int) -> None:
     log.info("time %s: median %.3g ms (IQR %.3g-%.3g ms)", name, med * 1e3, q1 * 1e3, q3 * 1e3)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     write_csv(compare(p), outputs["compare"])
     write_csv(never_fire(p), outputs["never_fire"])
     write_json(tanh_derivative(p), outputs["tanh"])

@@ -14,7 +14,6 @@ Two experiments, two tables:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -118,7 +117,6 @@ def born_dead_run(p: Params) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     write_csv(zero_init_run(p), outputs["zero_init"])
     write_csv(born_dead_run(p), outputs["born_dead"])

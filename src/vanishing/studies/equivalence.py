@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -276,16 +275,16 @@ def compare(p: Params, optimizer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     recorded = np.arange(0, p.steps + 1, p.record_every)
     if recorded[-1] != p.steps:
         recorded = np.append(recorded, p.steps)
-    for i in range(len(members.n)):
+    for m in range(len(members.n)):
         traj.append(
             pd.DataFrame(
                 {
                     "optimizer": optimizer,
-                    "n": members.n[i],
-                    "mapping": members.mapping[i],
-                    "seed": p.seeds[members.seed_index[i]],
+                    "n": members.n[m],
+                    "mapping": members.mapping[m],
+                    "seed": p.seeds[members.seed_index[m]],
                     "step": recorded,
-                    "loss": losses[i, recorded],
+                    "loss": losses[m, recorded],
                 }
             )
         )
@@ -321,8 +320,7 @@ def compare(p: Params, optimizer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat(traj, ignore_index=True), pd.DataFrame(summ)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     check_params(p)  # the config was checked; a direct caller's params too
     outputs_csv, traj_csv, summary_csv = (
         outputs[k] for k in ("outputs", "trajectories", "summary")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -144,8 +143,7 @@ def linear_net(p: Params) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     write_json(scalar_facts(p), outputs["facts"])
     write_csv(sigmoid_two_layer(p), outputs["sigmoid"])
     write_csv(linear_net(p), outputs["linear"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -109,8 +108,7 @@ def pytorch_defaults() -> list[dict]:
     ]
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     ds = digits()
     xp, yp = probe_batch(ds, p.probe_batch)
     rows = []

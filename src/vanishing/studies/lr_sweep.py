@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -43,8 +42,7 @@ def _train_sgd(model: EnsembleMLP, p: Params, lr: float, record: Callable[[int],
     record(p.steps)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     ds = digits()
     rows = []
     for lr in p.lrs:

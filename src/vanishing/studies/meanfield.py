@@ -25,7 +25,6 @@ import logging
 import math
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,8 +118,8 @@ def comparison_table(
         depths = sorted(int(d) for d in g["depth"].unique())
         pred = {d: math.nan for d in depths}
         if c["sigma_w2"] > 0:
-            phi, dphi = numpy_fns(get_activation(name, p.leaky_slope))
-            q1 = weight_variance(init, x.shape[1], p.width) * sq_norm
+            phi, dphi = numpy_fns(get_activation(str(name), p.leaky_slope))
+            q1 = weight_variance(str(init), x.shape[1], p.width) * sq_norm
             prof = half_ln_chi1_profile(phi, dphi, q1, c["sigma_w2"], max(depths), mean)
             pred = {d: slope_from_profile(prof, d) for d in depths}
         frames.append(
@@ -206,8 +205,7 @@ def _pre_activations(model: EnsembleMLP, x: torch.Tensor) -> list[torch.Tensor]:
     return model(x, keep=True).pre
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     check_params(p)  # the config was checked; a direct caller's params too
     out_chi, out_cmp, out_orth = (outputs[k] for k in ("chi1", "comparison", "orthogonal"))
     mean = Trapezoid(p.trapezoid_points)

@@ -8,13 +8,12 @@ its final loss on the whole training split, its test accuracy and its status
 ("finite" or "diverged"). Every run of one setting and kind trains in one
 batched ensemble, so the study takes seconds.
 
-    run(params, inputs, outputs={"runs": runs.csv})
+    run(p, inputs, outputs={"runs": runs.csv})
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,12 +23,14 @@ from ..activations import get_activation
 from ..config_check import check_params
 from ..data import digits
 from ..models import EnsembleMLP
-from ..params.minibatch import Params
+from ..params.minibatch import Params, Setting
 from ..tables import Tables
 from ._small import dtype, evaluate, log, train_minibatch, write_csv
 
 
-def _ensemble(p: Params, s: dict, weight_seeds: list[int], order_seeds: list[int]) -> EnsembleMLP:
+def _ensemble(
+    p: Params, s: Setting, weight_seeds: list[int], order_seeds: list[int]
+) -> EnsembleMLP:
     ds = digits()
     model = EnsembleMLP(
         get_activation(s["activation"]),
@@ -47,8 +48,7 @@ def _ensemble(p: Params, s: dict, weight_seeds: list[int], order_seeds: list[int
     return model
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     check_params(p)  # the config was checked; a direct caller's params too
     ds = digits()
     rows = []

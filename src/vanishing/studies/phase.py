@@ -41,7 +41,6 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,8 +73,6 @@ READOUT_SALT = 17
 N_OUT = 10
 
 GRID_COLUMNS = ["activation", "family", "depth", "sigma_w2", "sigma_b2", "seed", "slope", "status"]
-
-
 
 
 # ---- mean-field theory, vectorised over cells ----------------------------------------
@@ -266,9 +263,8 @@ def grid_table(name: str, p: Params) -> pd.DataFrame:
     return out.sort_values(["depth", "sigma_w2", "sigma_b2", "seed"], kind="stable")[GRID_COLUMNS]
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     """Write outputs["grid"], outputs["theory"], outputs["critical"]; reads no tables."""
-    p = Params(**params)
     p.validate()
     mean = Trapezoid(p.trapezoid_points)
     grids, theories, lines = [], [], []

@@ -346,7 +346,9 @@ def cancellation_table(p: Params) -> pd.DataFrame:
     # Exact: K - m derivatives at the best point x = 0 (each = n), m at x_bad.
     for m in (1, 2):
         for x_bad in np.arange(p.cancel_bad_lo, p.cancel_bad_hi + 0.5, 1.0):
-            l10 = ((k - m) * math.log(n) + m * float(log_tanh_n_derivative(x_bad, n))) * LOG10E
+            l10 = (
+                (k - m) * math.log(n) + m * float(log_tanh_n_derivative(np.asarray(x_bad), n))
+            ) * LOG10E
             rows.append(
                 {
                     "kind": "exact",
@@ -398,10 +400,12 @@ def break_even(n: float, points: int) -> dict[str, float]:
 def analytic(p: Params) -> dict:
     maxima = []
     for n in sorted({*p.ns, *p.pair_ns}):
+
+        def derivative(x: float, n: float = n) -> float:
+            return float(theory.tanh_n_derivative(x, n))
+
         # Located numerically: the claim (A1) is that it is n at x = 0.
-        x, v = theory.golden_section_max(
-            lambda x, n=n: float(theory.tanh_n_derivative(x, n)), -5.0, 4.0
-        )
+        x, v = theory.golden_section_max(derivative, -5.0, 4.0)
         maxima.append({"n": n, "argmax": x, "max": v})
     te = {f"{n:g}": float(theory.t_explode(n)) for n in sorted({*p.ns, *p.pair_ns}) if n > 1}
     n, k = p.cancel_n, p.cancel_k
@@ -423,8 +427,7 @@ def analytic(p: Params) -> dict:
     }
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     check_params(p)  # the config was checked; a direct caller's params too
     out_products, out_expected, out_pairs, out_inside, out_cancel, out_json = (
         outputs[k] for k in ("products", "expected", "pairs", "inside", "cancellation", "analytic")

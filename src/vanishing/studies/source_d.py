@@ -373,8 +373,7 @@ def remedies(p: Params, x: Tensor, y: Tensor, critical: float) -> pd.DataFrame:
     return out[REMEDY_COLUMNS].reset_index(drop=True)
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     check_params(p)  # the config was checked; a direct caller's params too
     stats_out, hist_out, variants_out, weights_out, meta_out, remedies_out = (
         outputs[k] for k in ("stats", "hist", "variants", "weights", "meta", "remedies")

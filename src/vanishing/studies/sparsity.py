@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -29,7 +28,7 @@ from ._small import digits_ensemble, evaluate, log, seed_rows, train_minibatch, 
 
 def _settings(p: Params) -> list[tuple[str, int, list[float]]]:
     """(optimizer, depth, λs): the main setting with every λ, then B4's extra ones."""
-    out = [(p.optimizer, p.depth, list(p.l1))]
+    out: list[tuple[str, int, list[float]]] = [(p.optimizer, p.depth, list(p.l1))]
     for opt in p.b4_optimizers:
         for depth in p.b4_depths:
             if (opt, depth) != (p.optimizer, p.depth):
@@ -37,8 +36,7 @@ def _settings(p: Params) -> list[tuple[str, int, list[float]]]:
     return out
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     ds = digits()
     rows = []
     for opt, depth, lams in _settings(p):

@@ -22,9 +22,7 @@ diverged run is a result: its rows stay in the tables, labelled.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +36,7 @@ from ..train import TrainLog, TrainSpec, train
 
 
 def _spec(
-    p: dict,
+    p: Params,
     act: str,
     inits: list[str],
     depth: int,
@@ -48,23 +46,25 @@ def _spec(
     lr: float,
 ) -> TrainSpec:
     return TrainSpec(
-        activation=get_activation(act, p["leaky_slope"]),
+        activation=get_activation(act, p.leaky_slope),
         inits=inits,
         depth=depth,
         width=width,
         seeds=seeds,
         steps=steps,
         lr=lr,
-        batch_size=p["batch_size"],
-        log_every=p["log_every"],
-        monitor_size=p["monitor_size"],
-        dtype=DTYPES[p["dtype"]],
-        # The config's top-level `device` (the rule passes it); CPU when absent.
-        device=device(p.get("device", "cpu")),
+        batch_size=p.batch_size,
+        log_every=p.log_every,
+        monitor_size=p.monitor_size,
+        dtype=DTYPES[p.dtype],
+        # The config's top-level `device` (the rule passes it); CPU by default.
+        device=device(p.device),
     )
 
 
 NET = ["init", "seed"]
+# one ensemble to train: activation, inits, depth, width, seeds, steps, learning rate
+_Job = tuple[str, list[str], int, int, list[int], int, float]
 
 
 def _status(out: TrainLog) -> pd.Series:
@@ -103,30 +103,15 @@ def _label(
     return df
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    # Params' defaults under what the caller gives (the rule gives every key, and "job"
-    # and "device" besides), as the other studies' Params(**params) fill them in
-    p = {**asdict(Params()), **params}
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     data = digits()
-    if p.get("job", "grid") == "e2":
-        jobs = [
-            (
-                "relu",
-                p["e2_inits"],
-                p["e2_depth"],
-                p["e2_width"],
-                p["e2_seeds"],
-                p["e2_steps"],
-                p["e2_lr"],
-            )
-        ]
+    jobs: list[_Job]
+    if p.job == "e2":
+        jobs = [("relu", p.e2_inits, p.e2_depth, p.e2_width, p.e2_seeds, p.e2_steps, p.e2_lr)]
     else:
-        grid = p.get("job") in (None, "grid")
-        acts = job_activations(p) if grid else p["job"].split("+")
+        acts = job_activations(p) if p.job == "grid" else p.job.split("+")
         jobs = [
-            (a, inits_of(p, a), d, p["width"], p["seeds"], p["steps"], p["lr"])
-            for a in acts
-            for d in p["depths"]
+            (a, inits_of(p, a), d, p.width, p.seeds, p.steps, p.lr) for a in acts for d in p.depths
         ]
     tables: list[list[pd.DataFrame]] = [[], [], []]
     for act, inits, depth, width, seeds, steps, lr in jobs:

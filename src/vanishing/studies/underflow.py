@@ -11,7 +11,6 @@ and the float64 reference magnitude, to tell underflow from a true zero.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
@@ -42,8 +41,7 @@ def first_layer_grad(model: EnsembleMLP, x: torch.Tensor, y: torch.Tensor) -> di
     }
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     act = get_activation(p.activation)
     x, y = probe_batch(digits(), p.batch_size)
     rows = []

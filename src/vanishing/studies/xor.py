@@ -8,12 +8,12 @@ classified correctly at the end. Output: one row per seed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import torch
 
 from ..activations import get_activation
+from ..config_types import XorOptimizer
 from ..data import xor
 from ..models import EnsembleMLP, per_model_loss
 from ..params.xor import Params
@@ -22,7 +22,7 @@ from ._small import dtype, log, make_optimizer, write_csv
 
 
 def train_xor(
-    activation: str, width: int, seeds: list[int], init: str, opt: dict, dt: torch.dtype
+    activation: str, width: int, seeds: list[int], init: str, opt: XorOptimizer, dt: torch.dtype
 ) -> pd.DataFrame:
     x, y = xor()
     x = x.to(dt)
@@ -51,8 +51,7 @@ def train_xor(
     )
 
 
-def run(params: dict[str, Any], inputs: Tables, outputs: dict[str, Path]) -> None:
-    p = Params(**params)
+def run(p: Params, inputs: Tables, outputs: dict[str, Path]) -> None:
     seeds = list(range(p.n_seeds))
     frames = []
     for opt in p.optimizers:
