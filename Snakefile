@@ -4,7 +4,7 @@
 #   snakemake --configfile config/quick.yaml           # the seconds-scale one
 #   snakemake results/figures/thresholds.png           # one figure
 #
-# Rules are generated from the manifest, src/vanishing/pipeline.py.
+# Rules are generated from the manifest, src/vanishing/machinery/pipeline.py.
 import glob
 import os
 import sys
@@ -17,7 +17,7 @@ min_version("9.0")
 # whatever an editable install elsewhere points to.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from vanishing.config_check import check_config, retype_cli_values
+from vanishing.machinery.config_check import check_config, retype_cli_values
 
 
 envvars:
@@ -28,7 +28,7 @@ configfile: "config/config.yaml"
 
 
 # Every check before any job: key paths named, all problems at once (see
-# vanishing.config_check). `--config depths=[2,4]` arrives as strings: read them as YAML.
+# vanishing.machinery.config_check). `--config depths=[2,4]` arrives as strings: read them as YAML.
 # The machine checks (CUDA, memory) are for the host that runs the jobs: a cluster's
 # login node may have no GPU, so VANISHING_SUBMIT_ONLY=1 skips them there.
 retype_cli_values(config, workflow.config_settings.config)

@@ -77,7 +77,7 @@ TRAINING_SLICE = 4
 
 
 def _config() -> dict:
-    from vanishing.config_check import load_yaml
+    from vanishing.machinery.config_check import load_yaml
 
     return load_yaml(ROOT / "config/config.yaml")
 
@@ -100,7 +100,7 @@ MANIFEST = {
 
 def _jobs() -> dict[str, list[str]]:
     """Job names per bench stage, "<manifest stage>:<job>"."""
-    from vanishing import pipeline
+    from vanishing.machinery import pipeline
 
     cfg = _config()
     out = {"ensemble": ["ensemble"]}
@@ -110,15 +110,15 @@ def _jobs() -> dict[str, list[str]]:
 
 
 def _params(job: str) -> tuple[str, str, dict]:
-    from vanishing import pipeline
+    from vanishing.machinery import pipeline
 
     name, _, sub = job.partition(":")
     return name, sub, pipeline.stage(name).job_params(_config(), sub)
 
 
 def probe(job: str, tmp: Path) -> tuple[Counter, Counter]:
-    from vanishing import pipeline
-    from vanishing.flops import probe_shapes
+    from vanishing.core.flops import probe_shapes
+    from vanishing.machinery import pipeline
 
     name, sub, p = _params(job)
     pipeline.run_stage(name, p, tmp, sub)
@@ -130,9 +130,9 @@ def probe(job: str, tmp: Path) -> tuple[Counter, Counter]:
 
 
 def training(job: str, tmp: Path) -> tuple[Counter, Counter]:
-    from vanishing import pipeline
-    from vanishing.data import digits
-    from vanishing.flops import scaled, training_shapes
+    from vanishing.core.data import digits
+    from vanishing.core.flops import scaled, training_shapes
+    from vanishing.machinery import pipeline
 
     name, sub, full = _params(job)
     data = digits()
@@ -171,7 +171,7 @@ def _meanfield_summary(tmp: Path, p: dict) -> None:
     depth, seed) rows, so its comparison does the full grid's work."""
     import pandas as pd
 
-    from vanishing import pipeline
+    from vanishing.machinery import pipeline
 
     cfg = _config()
     rows = [
@@ -189,8 +189,8 @@ def _meanfield_summary(tmp: Path, p: dict) -> None:
 def study(job: str, tmp: Path) -> tuple[Counter, Counter]:
     """A focused study's run: counted on a first run (the dispatch hook that counts
     would slow a timed one), then timed on a second by the caller."""
-    from vanishing import pipeline
-    from vanishing.flops import MatmulCounter
+    from vanishing.core.flops import MatmulCounter
+    from vanishing.machinery import pipeline
 
     name, sub, p = _params(job)
     if name == "meanfield":
@@ -262,8 +262,8 @@ def ceiling_seconds(shapes: Counter) -> float:
 def ensemble_speedup() -> dict:
     import torch
 
-    from vanishing.activations import get_activation
-    from vanishing.models import EnsembleMLP, ensemble_loss, reference_mlp
+    from vanishing.core.activations import get_activation
+    from vanishing.core.models import EnsembleMLP, ensemble_loss, reference_mlp
 
     act = get_activation("tanh")
     model = EnsembleMLP(act, "xavier", 2, 4, 2, 2, list(range(200)), torch.float64)
@@ -289,11 +289,11 @@ def ensemble_speedup() -> dict:
 
 def child(stage: str, job: str) -> dict:
     t_import = time.perf_counter()
-    # What a pipeline job does first (vanishing.jobs): pandas, torch, the runtime set-up.
+    # What a pipeline job does first (vanishing.machinery.jobs): pandas, torch, the runtime set-up.
     import pandas  # noqa: F401
 
-    from vanishing.data import digits
-    from vanishing.runtime import setup
+    from vanishing.core.data import digits
+    from vanishing.core.runtime import setup
 
     setup(1)
     digits()  # loads the data: part of start-up
@@ -313,7 +313,7 @@ def child(stage: str, job: str) -> dict:
             _TIMED.pop()()
             wall, cpu = time.perf_counter() - w, time.process_time() - c
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    from vanishing.flops import flops
+    from vanishing.core.flops import flops
 
     return {
         "stage": stage,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from vanishing import pipeline
+from vanishing.machinery import pipeline
 
 JOB = "job"
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import yaml
 
-from vanishing.activations import (
+from vanishing.core.activations import (
     NAME_PATTERN,
     NECRO_SLOPE,
     analytic_derivative,

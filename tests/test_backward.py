@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vanishing import backward as bw
-from vanishing.activations import Activation, fixed_names, get_activation
-from vanishing.gradients import silent_units, stuck_units
-from vanishing.models import EnsembleMLP, ensemble_loss, per_model_loss
+from vanishing.core import backward as bw
+from vanishing.core.activations import Activation, fixed_names, get_activation
+from vanishing.core.gradients import silent_units, stuck_units
+from vanishing.core.models import EnsembleMLP, ensemble_loss, per_model_loss
 
 NAMES = [*fixed_names(), "tanh_n2", "tanh_n0.5", "leaky_relu0.2"]
 

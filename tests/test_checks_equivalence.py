@@ -6,7 +6,7 @@ from pathlib import Path
 
 from vanishing.claims import checks_equivalence as ce
 from vanishing.claims.registry import Results
-from vanishing.pipeline import results_at
+from vanishing.machinery.pipeline import results_at
 
 from .tables import write
 

@@ -13,7 +13,7 @@ import pytest
 from vanishing.claims import checks_probe as cp
 from vanishing.claims import stats
 from vanishing.claims.registry import Results
-from vanishing.pipeline import results_at, run_stage
+from vanishing.machinery.pipeline import results_at, run_stage
 
 from .tables import write
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from vanishing.claims import checks_products as cp
 from vanishing.claims.registry import Results
-from vanishing.pipeline import results_at
+from vanishing.machinery.pipeline import results_at
 
 from .tables import write
 

@@ -24,7 +24,7 @@ from vanishing.claims import (
     stats,
 )
 from vanishing.claims.registry import Results
-from vanishing.pipeline import results_at
+from vanishing.machinery.pipeline import results_at
 
 from .tables import write
 

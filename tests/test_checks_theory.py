@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from vanishing.claims import checks_theory as ct
-from vanishing.pipeline import results_at, run_stage
+from vanishing.machinery.pipeline import results_at, run_stage
 
 
 @pytest.fixture(scope="module")

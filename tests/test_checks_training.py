@@ -11,7 +11,7 @@ import pytest
 
 from vanishing.claims import checks_training as ct
 from vanishing.claims.registry import Results
-from vanishing.pipeline import results_at
+from vanishing.machinery.pipeline import results_at
 
 from .tables import write
 

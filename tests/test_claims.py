@@ -28,7 +28,7 @@ from vanishing.claims.verdict import (
     part,
     untested,
 )
-from vanishing.pipeline import results_at
+from vanishing.machinery.pipeline import results_at
 
 from .conftest import ROOT
 
@@ -294,7 +294,7 @@ def test_every_number_in_the_prose_is_formatted_from_data() -> None:
 )
 def test_pow10_writes_a_number_held_as_its_log10(log10: float, text: str) -> None:
     from vanishing.claims.stats import pow10
-    from vanishing.labels import parse_num
+    from vanishing.machinery.labels import parse_num
 
     assert pow10(log10) == text
     if abs(log10) < 300 and "−" not in text:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vanishing import pipeline
+from vanishing.machinery import pipeline
 
 from .conftest import ROOT
 

@@ -11,7 +11,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from vanishing.config_check import ConfigError, check_config
+from vanishing.machinery.config_check import ConfigError, check_config
 
 from .conftest import ROOT
 
@@ -109,8 +109,8 @@ def test_every_dependency_is_pinned_exactly() -> None:
 
 def test_committed_schema_is_the_generated_one() -> None:
     """workflow/schemas/config.schema.yaml is generated from the typed dataclasses:
-    after editing a Params field, run `python -m vanishing.config_schema --write`."""
-    from vanishing.config_schema import dump
+    after editing a Params field, run `python -m vanishing.machinery.config_schema --write`."""
+    from vanishing.machinery.config_schema import dump
 
     assert (ROOT / "workflow/schemas/config.schema.yaml").read_text() == dump()
 
@@ -126,7 +126,7 @@ def _leaves(schema: dict, path: str = ""):
 def test_every_user_value_is_bounded() -> None:
     """Every number has a lower and an upper bound, every list a length limit, every
     string an enum or a pattern: a typo cannot reach a job as a huge or unknown value."""
-    from vanishing.config_schema import schema
+    from vanishing.machinery.config_schema import schema
 
     for path, s in _leaves(schema()):
         kind = s.get("type")
@@ -141,7 +141,7 @@ def test_every_user_value_is_bounded() -> None:
 
 
 def test_rule_set_keys_are_not_user_keys() -> None:
-    from vanishing.config_schema import schema
+    from vanishing.machinery.config_schema import schema
 
     studies = schema()["properties"]["studies"]["properties"]
     assert "summary" not in studies["meanfield"]["properties"]
@@ -151,7 +151,7 @@ def test_rule_set_keys_are_not_user_keys() -> None:
 
 
 def test_a_rule_set_key_in_a_config_is_named() -> None:
-    from vanishing.config_check import study_params
+    from vanishing.machinery.config_check import study_params
 
     with pytest.raises(ConfigError, match=r"studies\.training\.device: set by the pipeline"):
         study_params("training", {"device": "cuda"})
@@ -160,21 +160,28 @@ def test_a_rule_set_key_in_a_config_is_named() -> None:
 
 
 def test_the_configurable_studies_are_the_ones_the_manifest_runs() -> None:
-    """``studies.<name>`` is a module of vanishing.params; the manifest's stages run the
-    modules vanishing.studies.<name>: the two lists are the same, so neither can drift."""
-    from vanishing import pipeline
-    from vanishing.config_schema import params_class, study_names
+    """``studies.<name>`` is a module of vanishing.machinery.params; the manifest's stages
+    whose parameters are a study's ``Params`` run the modules vanishing.studies.<name>: the
+    two lists are the same, so neither can drift (the probe, its summary and the theory
+    stage are stages too, configured by the config's top level)."""
+    from vanishing.machinery import pipeline
+    from vanishing.machinery.config_schema import params_class, study_names
 
     prefix = "vanishing.studies."
-    run = {s.module.removeprefix(prefix) for s in pipeline.STAGES if s.module.startswith(prefix)}
+    params = "vanishing.machinery.params."
+    run = {
+        s.module.removeprefix(prefix)
+        for s in pipeline.STAGES
+        if s.module.startswith(prefix) and s.params_type.startswith(params)
+    }
     assert study_names() == sorted(run)
     for name in study_names():
-        assert params_class(name).__module__ == f"vanishing.params.{name}"
+        assert params_class(name).__module__ == f"vanishing.machinery.params.{name}"
 
 
 def test_training_split_size_matches_the_data() -> None:
-    from vanishing.config_types import N_DIGITS, N_TRAIN
-    from vanishing.data import TEST_FRACTION, describe, digits
+    from vanishing.core.data import TEST_FRACTION, describe, digits
+    from vanishing.machinery.config_types import N_DIGITS, N_TRAIN
 
     d = describe(digits())
     assert (d["n_examples"], d["n_train"]) == (N_DIGITS, N_TRAIN)
@@ -185,7 +192,7 @@ def test_training_split_size_matches_the_data() -> None:
 
 
 def test_study_params_fills_defaults_and_names_bad_keys() -> None:
-    from vanishing.config_check import study_params
+    from vanishing.machinery.config_check import study_params
 
     p = study_params("training", {"steps": 5})
     assert p["steps"] == 5 and p["lr"] == 0.05
@@ -199,7 +206,7 @@ def test_study_params_fills_defaults_and_names_bad_keys() -> None:
 
 def test_cli_list_values_are_read_as_yaml() -> None:
     """`--config depths=[2,4,8]` reaches the Snakefile as ['2', '4', '8']."""
-    from vanishing.config_check import config_errors, retype_cli_values
+    from vanishing.machinery.config_check import config_errors, retype_cli_values
 
     cfg = _config("quick.yaml")
     cli = {"depths": ["2", "4", "8"], "leaky_slope": 0.1, "activations": ["relu", "tanh_n2"]}
@@ -211,7 +218,7 @@ def test_cli_list_values_are_read_as_yaml() -> None:
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path) -> None:
-    from vanishing.config_check import load_yaml
+    from vanishing.machinery.config_check import load_yaml
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("width: 16\ndepths: [2, 4\nseeds: [0]\n")

@@ -1,7 +1,7 @@
 """Reliability battery: malformed configs, each layered on config/quick.yaml, must be
 refused before any job starts, with the offending key path named.
 
-Every case runs in-process through vanishing.config_check (milliseconds each). A
+Every case runs in-process through vanishing.machinery.config_check (milliseconds each). A
 representative subset (``snake=True``: one of each way a config went wrong in
 issue 8) also runs as ``snakemake -n --configfile config/quick.yaml bad.yaml``
 (about 4 s each, two at a time), two of them as real runs (no -n) that must leave
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vanishing.config_check import ConfigError, config_errors, load_yaml, merge
+from vanishing.machinery.config_check import ConfigError, config_errors, load_yaml, merge
 
 from .conftest import ROOT, copy_checkout
 
@@ -368,7 +368,7 @@ def test_quick_config_passes_snakemake(snakemake_runs: dict) -> None:
 @pytest.mark.e2e
 def test_yaml_syntax_error_stops_snakemake(snakemake_runs: dict) -> None:
     """Snakemake loads --configfile before the Snakefile runs, and its message has no
-    line (`--verbose` shows the parser's); `python -m vanishing.config_check` has it."""
+    line (`--verbose` shows the parser's); `python -m vanishing.machinery.config_check` has it."""
     proc = snakemake_runs[YAML_ERROR]
     assert proc.returncode != 0
     assert "not valid JSON or YAML" in proc.stdout + proc.stderr

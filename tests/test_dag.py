@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vanishing import imports, pipeline
-from vanishing.config_check import merge
+from vanishing.machinery import imports, pipeline
+from vanishing.machinery.config_check import merge
 
 from .conftest import QUICK, ROOT, copy_checkout, snakemake
 
-RUNNER = ["vanishing.jobs", "vanishing.runtime"]
+RUNNER = ["vanishing.machinery.jobs", "vanishing.core.runtime"]
 # Modules no job imports: the command line (cli, __main__, and publish, which
 # `vanishing publish` runs), the import closure the Snakefile computes (imports), the
 # FLOP counts of benchmarks/bench.py (flops).
@@ -31,9 +31,9 @@ NOT_JOB_CODE = {
     "vanishing.__main__",
     "vanishing.cli",
     "vanishing.publish",
-    "vanishing.textlint",  # tests and `python -m vanishing.textlint`
-    "vanishing.imports",
-    "vanishing.flops",
+    "vanishing.machinery.textlint",  # tests and `python -m vanishing.machinery.textlint`
+    "vanishing.machinery.imports",
+    "vanishing.core.flops",
 }
 
 
@@ -177,8 +177,8 @@ def test_free_form_strings_arrive_intact_or_are_refused(tmp_path: Path) -> None:
     the config: refused before any job with its key named, or handed to the job
     unchanged. Checked in-process for every study's string fields, and through
     Snakemake for the top-level strings."""
-    from vanishing.config_check import ConfigError, check_config
-    from vanishing.config_schema import schema
+    from vanishing.machinery.config_check import ConfigError, check_config
+    from vanishing.machinery.config_schema import schema
 
     base = _quick_config(ROOT)
     studies = schema()["properties"]["studies"]["properties"]

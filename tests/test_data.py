@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vanishing import data
+from vanishing.core import data
 
 
 def test_digits_raw_equals_scikit_learns_loader() -> None:

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing import probe, train
-from vanishing.activations import fixed_names, get_activation
-from vanishing.data import digits
-from vanishing.gradients import layer_tensors
-from vanishing.models import EnsembleMLP, ensemble_loss
-from vanishing.studies import training
+from vanishing.core import train
+from vanishing.core.activations import fixed_names, get_activation
+from vanishing.core.data import digits
+from vanishing.core.gradients import layer_tensors
+from vanishing.core.models import EnsembleMLP, ensemble_loss
+from vanishing.studies import probe, training
 
 META = torch.device("meta")
 SEEDS = [0, 1, 2]

@@ -18,7 +18,7 @@ import pytest
 from vanishing.claims import checks_minibatch, checks_sparsity, checks_training, checks_xor
 from vanishing.claims.registry import ClaimResult
 from vanishing.claims.stats import count_diverged
-from vanishing.pipeline import results_at
+from vanishing.machinery.pipeline import results_at
 
 from . import test_checks_studies as studies
 from . import test_checks_training as training

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from vanishing import pipeline
 from vanishing.claims.evaluate import load_catalogue
+from vanishing.machinery import pipeline
 from vanishing.report.latex import latex_ready
 
 from .conftest import QUICK, SNAKEMAKE, copy_checkout, snakemake

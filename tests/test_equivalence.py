@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vanishing.activations import get_activation
-from vanishing.models import EnsembleMLP
+from vanishing.core.activations import get_activation
+from vanishing.core.models import EnsembleMLP
 from vanishing.studies import equivalence as eq
 
 TINY = {

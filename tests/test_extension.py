@@ -45,7 +45,10 @@ def test_a_new_activation_needs_its_function_one_row_and_the_schema(tmp_path: Pa
     _insert_after(src / "vocabulary.py", "\n_ROWS = [\n", ROW)
     env = {**os.environ, "PYTHONPATH": str(work / "src")}
     subprocess.run(
-        [sys.executable, "-m", "vanishing.config_schema", "--write"], cwd=work, env=env, check=True
+        [sys.executable, "-m", "vanishing.machinery.config_schema", "--write"],
+        cwd=work,
+        env=env,
+        check=True,
     )
     config = (work / "config/quick.yaml").read_text()
     assert config.count("activations: [sigmoid, ") == 1

@@ -23,8 +23,8 @@ from vanishing.figures import (
     style,
     training_dead_units,
 )
-from vanishing.labels import label
-from vanishing.tables import Tables
+from vanishing.machinery.labels import label
+from vanishing.machinery.tables import Tables
 
 FIGURES = Path(style.__file__).parent
 

@@ -13,7 +13,7 @@ import pytest
 from vanishing.claims.evaluate import load_catalogue
 from vanishing.claims.one_line import one_line
 from vanishing.figures import style, verdict_overview
-from vanishing.tables import Tables
+from vanishing.machinery.tables import Tables
 
 
 def _capture_figures(monkeypatch: pytest.MonkeyPatch, module: object) -> list[plt.Figure]:

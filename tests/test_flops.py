@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import torch
 
-from vanishing import backward as bw
-from vanishing.activations import get_activation
-from vanishing.data import Dataset
-from vanishing.flops import MatmulCounter, flops, probe_shapes, training_shapes
-from vanishing.gradients import layer_stats
-from vanishing.models import EnsembleMLP
-from vanishing.train import TrainSpec, train
+from vanishing.core import backward as bw
+from vanishing.core.activations import get_activation
+from vanishing.core.data import Dataset
+from vanishing.core.flops import MatmulCounter, flops, probe_shapes, training_shapes
+from vanishing.core.gradients import layer_stats
+from vanishing.core.models import EnsembleMLP
+from vanishing.core.train import TrainSpec, train
 
 
 def test_counter_counts_2mnk_per_product() -> None:

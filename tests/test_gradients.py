@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing import theory
-from vanishing.activations import get_activation
-from vanishing.gradients import layer_stats
-from vanishing.models import EnsembleMLP, reference_mlp
-from vanishing.summaries import backward_slope, summarise_network
+from vanishing.core import theory
+from vanishing.core.activations import get_activation
+from vanishing.core.gradients import layer_stats
+from vanishing.core.models import EnsembleMLP, reference_mlp
+from vanishing.studies.summaries import backward_slope, summarise_network
 
 
 def _setup(name: str, init: str = "xavier"):
@@ -109,8 +109,8 @@ def test_summary_ratio_is_first_over_last() -> None:
 def test_an_overflowing_probe_network_is_labelled_overflowed() -> None:
     """A float32 N(0, 1) ReLU net overflows with depth; every row of that network (and its
     summary row) says so, the shallow one stays finite."""
-    from vanishing.probe import run_probe
-    from vanishing.summaries import summarise_probe
+    from vanishing.studies.probe import run_probe
+    from vanishing.studies.summaries import summarise_probe
 
     df = run_probe("relu", "normal", [2, 60], [0], 64, 16, dtype="float32")
     by_depth = df.groupby("depth")["status"].unique()

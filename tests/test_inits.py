@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from vanishing.inits import INITS, TRUNCATION, init_weights, weight_variance
+from vanishing.core.inits import INITS, TRUNCATION, init_weights, weight_variance
 
 SHAPE = (64, 48, 80)  # 64 networks of a 48×80 layer: ~250k samples per check
 

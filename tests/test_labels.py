@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from vanishing.figures import style
-from vanishing.labels import (
+from vanishing.machinery.labels import (
     bracket,
     define,
     glossary,

@@ -1,4 +1,4 @@
-"""vanishing.mean_field against closed forms and brute-force sampling, with numpy φ only."""
+"""vanishing.core.mean_field against closed forms and brute-force sampling, with numpy φ only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from vanishing import mean_field as mf
+from vanishing.core import mean_field as mf
 
 MEAN = mf.Trapezoid(4001)
 
@@ -37,12 +37,12 @@ def _sigmoid(h: np.ndarray) -> np.ndarray:
 def test_imports_numpy_only() -> None:
     # The numpy-only core: a fresh interpreter shows everything importing it loads.
     code = (
-        "import sys; before = set(sys.modules); import vanishing.mean_field; "
+        "import sys; before = set(sys.modules); import vanishing.core.mean_field; "
         "print(' '.join(sorted(set(sys.modules) - before)))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = run.stdout.split()
-    assert "vanishing.mean_field" in loaded
+    assert "vanishing.core.mean_field" in loaded
     banned = ("torch", "pandas", "vanishing.studies", "vanishing.config_")
     assert [m for m in loaded if m.startswith(banned)] == []
 

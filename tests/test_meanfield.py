@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing import mean_field as mf
-from vanishing.activations import get_activation
-from vanishing.models import EnsembleMLP
-from vanishing.pipeline import run_stage
+from vanishing.core import mean_field as mf
+from vanishing.core.activations import get_activation
+from vanishing.core.models import EnsembleMLP
+from vanishing.machinery.pipeline import run_stage
 from vanishing.studies import meanfield as M
 
 MEAN = mf.Trapezoid(4001)

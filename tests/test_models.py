@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vanishing.activations import get_activation
-from vanishing.models import EnsembleMLP, ensemble_loss, per_model_loss, reference_mlp
+from vanishing.core.activations import get_activation
+from vanishing.core.models import EnsembleMLP, ensemble_loss, per_model_loss, reference_mlp
 
 SEEDS = [0, 3, 7]
 

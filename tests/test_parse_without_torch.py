@@ -1,6 +1,6 @@
 """Parsing the workflow, which every `snakemake` command does first (a dry run too),
 checks the config without importing torch: the check reads each study's parameters
-from vanishing.params, never from the study modules that import torch."""
+from vanishing.machinery.params, never from the study modules that import torch."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_a_dry_run_checks_the_config_without_importing_torch(
     assert proc.returncode == 0, proc.stdout[-3000:] + "\n".join(others)[-3000:]
     modules = imported_modules(proc.stderr)
     # the parse did check the config ...
-    assert "vanishing.config_check" in modules
+    assert "vanishing.machinery.config_check" in modules
     # ... without torch. (-X importtime does not list what importlib.import_module loads,
     # such as config_schema.params_class's modules, but it does list every import
     # statement those run: a study module's `import torch` would be here.)

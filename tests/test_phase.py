@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing import mean_field as mf
-from vanishing.activations import DEFAULT_LEAKY_SLOPE, LECUN_A, LECUN_B, get_activation
 from vanishing.claims import checks_phase as C
 from vanishing.claims.registry import VERDICTS, Results
-from vanishing.models import EnsembleMLP
-from vanishing.pipeline import results_at, run_stage, table_paths
+from vanishing.core import mean_field as mf
+from vanishing.core.activations import DEFAULT_LEAKY_SLOPE, LECUN_A, LECUN_B, get_activation
+from vanishing.core.models import EnsembleMLP
+from vanishing.core.vocabulary import family
+from vanishing.machinery.pipeline import results_at, run_stage, table_paths
 from vanishing.studies import meanfield as M
 from vanishing.studies import phase as P
-from vanishing.vocabulary import family
 
 MEAN = mf.Trapezoid(4001)
 TINY = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from vanishing.activations import get_activation
-from vanishing.data import digits, probe_batch
-from vanishing.gradients import layer_stats
-from vanishing.models import EnsembleMLP
-from vanishing.probe import network_status, run_probe_inits
+from vanishing.core.activations import get_activation
+from vanishing.core.data import digits, probe_batch
+from vanishing.core.gradients import layer_stats
+from vanishing.core.models import EnsembleMLP
+from vanishing.studies.probe import network_status, run_probe_inits
 
 
 def test_batched_inits_give_each_inits_own_table() -> None:
@@ -35,7 +35,8 @@ def test_batched_inits_give_each_inits_own_table() -> None:
 
 
 def test_probe_jobs_cover_each_activation_once_and_write_its_rows(tmp_path) -> None:
-    from vanishing import pipeline, probe
+    from vanishing.machinery import pipeline
+    from vanishing.studies import probe
 
     config = {"activations": ["relu", "tanh", "elu"], "probe": {"activations_per_job": 2}}
     jobs = pipeline.stage("probe").job_names(config)

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing import theory
-from vanishing.activations import derivative, get_activation
-from vanishing.pipeline import run_stage
+from vanishing.core import theory
+from vanishing.core.activations import derivative, get_activation
+from vanishing.machinery.pipeline import run_stage
 from vanishing.studies import products as P
 
 # ---- the study's numerics -------------------------------------------------------
@@ -124,7 +124,7 @@ def test_run_is_deterministic_and_consistent(tmp_path: Path) -> None:
 
 
 def test_params_check_names_the_field() -> None:
-    from vanishing.config_check import check_params
+    from vanishing.machinery.config_check import check_params
 
     with pytest.raises(ValueError, match=r"studies\.products\.pair_ns\[0\]"):
         check_params(P.Params(pair_ns=[1.0]))

@@ -12,11 +12,11 @@ import pytest
 import torch
 
 from tests.tables import write
-from vanishing.activations import get_activation
 from vanishing.claims import checks_remedies as cr
 from vanishing.claims.stats import collecting_run_tables
-from vanishing.models import EnsembleMLP, reference_mlp
-from vanishing.pipeline import results_at
+from vanishing.core.activations import get_activation
+from vanishing.core.models import EnsembleMLP, reference_mlp
+from vanishing.machinery.pipeline import results_at
 from vanishing.studies import source_d as sd
 from vanishing.studies.phase import critical_sigma_w2
 
@@ -299,7 +299,7 @@ def test_d5_not_tested_without_the_tutorial_depth(tmp_path) -> None:
 
 
 def test_the_stage_writes_the_remedies_table_and_d5_reads_it(tmp_path: Path) -> None:
-    from vanishing.pipeline import run_stage
+    from vanishing.machinery.pipeline import run_stage
 
     params = {
         "steps": 2,

@@ -10,7 +10,7 @@ import jinja2
 import pytest
 
 from vanishing.claims.evaluate import load_catalogue
-from vanishing.pipeline import results_at, run_stage
+from vanishing.machinery.pipeline import results_at, run_stage
 from vanishing.report.bibliography import load_references
 from vanishing.report.latex import tex_escape
 from vanishing.report.render import run

@@ -9,24 +9,24 @@ import sys
 import pytest
 import yaml
 
-from vanishing import resources
-from vanishing.config_check import merge, study_defaults, study_params
+from vanishing.machinery import resources
+from vanishing.machinery.config_check import merge, study_defaults, study_params
 
 from .conftest import ROOT
 
 # One job in a fresh process; prints its peak resident memory in bytes.
 JOB = """
 import json, resource, sys, tempfile, pathlib
-from vanishing.runtime import setup
+from vanishing.core.runtime import setup
 setup(1)
 kind, p = sys.argv[1], json.loads(sys.argv[2])
 if kind == "probe":
-    from vanishing.probe import run_probe
+    from vanishing.studies.probe import run_probe
     run_probe("tanh", "xavier", p["depths"], p["seeds"], p["width"], p["probe"]["batch_size"],
               p["probe"]["dtype"])
 else:
     from vanishing.studies import training
-    from vanishing.tables import Tables
+    from vanishing.machinery.tables import Tables
     tmp = pathlib.Path(tempfile.mkdtemp())
     out = {k: tmp / f"{k}.csv" for k in ("steps", "layers", "units")}
     training.run(training.Params(**{**p, "job": p["activations"][0]}), Tables({}), out)
@@ -79,7 +79,7 @@ def _plan(cfg: dict) -> list[resources.Job]:
 
 
 def test_every_study_has_an_estimate() -> None:
-    from vanishing.config_schema import study_names
+    from vanishing.machinery.config_schema import study_names
 
     labels = " ".join(j.label for j in _plan(_quick()))
     for name in study_names():

@@ -12,19 +12,19 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing.activations import get_activation
 from vanishing.claims import checks_selu as cs
 from vanishing.claims.checks_probe import LEVEL_DECADES
 from vanishing.claims.registry import ClaimResult
 from vanishing.claims.stats import collecting_run_tables
 from vanishing.claims.verdict import REACHABLE
+from vanishing.core.activations import get_activation
+from vanishing.core.gradients import layer_stats
+from vanishing.core.models import EnsembleMLP
 from vanishing.figures import selu_self_normalisation as fig
-from vanishing.gradients import layer_stats
-from vanishing.labels import num
-from vanishing.models import EnsembleMLP
-from vanishing.pipeline import figure, results_at
+from vanishing.machinery.labels import num
+from vanishing.machinery.pipeline import figure, results_at
+from vanishing.machinery.tables import Tables
 from vanishing.report.render import caption
-from vanishing.tables import Tables
 
 from .tables import write
 

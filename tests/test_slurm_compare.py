@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing import pipeline
+from vanishing.machinery import pipeline
 
 from .conftest import ROOT
 

@@ -12,9 +12,9 @@ import torch
 
 from vanishing.claims import checks_source_d as cd
 from vanishing.claims.verdict import VERDICTS
-from vanishing.data import digits
-from vanishing.models import reference_mlp
-from vanishing.pipeline import results_at, run_stage
+from vanishing.core.data import digits
+from vanishing.core.models import reference_mlp
+from vanishing.machinery.pipeline import results_at, run_stage
 from vanishing.studies import source_d as sd
 
 TINY = {

@@ -14,7 +14,7 @@ def _run(code: str) -> str:
 def test_setup_makes_torch_deterministic_without_loading_the_compiler() -> None:
     # torch.use_deterministic_algorithms imports torch._dynamo (1.5 s per job).
     out = _run(
-        "import sys, torch; from vanishing.runtime import setup; setup(1);"
+        "import sys, torch; from vanishing.core.runtime import setup; setup(1);"
         "print(torch.are_deterministic_algorithms_enabled(), 'torch._dynamo' in sys.modules)"
     )
     assert out.split() == ["True", "False"]
@@ -22,7 +22,7 @@ def test_setup_makes_torch_deterministic_without_loading_the_compiler() -> None:
 
 def test_setup_keeps_a_loaded_compiler_deterministic() -> None:
     out = _run(
-        "import torch._inductor.config as c; from vanishing.runtime import setup; setup(1);"
+        "import torch._inductor.config as c; from vanishing.core.runtime import setup; setup(1);"
         "print(c.deterministic)"
     )
     assert out.split() == ["True"]
@@ -30,7 +30,8 @@ def test_setup_keeps_a_loaded_compiler_deterministic() -> None:
 
 def test_digits_jobs_do_not_import_scikit_learn() -> None:
     out = _run(
-        "import sys; from vanishing.data import digits; digits(); print('sklearn' in sys.modules)"
+        "import sys; from vanishing.core.data import digits; digits(); "
+        "print('sklearn' in sys.modules)"
     )
     assert out.split() == ["False"]
 

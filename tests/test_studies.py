@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing.activations import get_activation
-from vanishing.models import EnsembleMLP
+from vanishing.core.activations import get_activation
+from vanishing.core.models import EnsembleMLP
 from vanishing.studies import backprop, dying, facts, xor
 from vanishing.studies._small import batch_orders, evaluate
 
@@ -114,7 +114,7 @@ def test_tanh_timing_interleaves_equal_work() -> None:
 
 
 def test_tanh_timing_is_the_declared_machine_dependent_table(tmp_path) -> None:
-    from vanishing import pipeline
+    from vanishing.machinery import pipeline
 
     params = {
         "depths": [1],
@@ -138,8 +138,8 @@ def test_tanh_timing_is_the_declared_machine_dependent_table(tmp_path) -> None:
 def test_lr_sweep_sgd_fast_path_equals_autograd_training(tmp_path) -> None:
     """The sweep's SGD steps (backward.sgd_step) against the generic autograd loop
     (_small.train_minibatch + evaluate) on the same networks and batch orders."""
-    from vanishing import pipeline
-    from vanishing.data import digits
+    from vanishing.core.data import digits
+    from vanishing.machinery import pipeline
     from vanishing.studies import lr_sweep
     from vanishing.studies._small import digits_ensemble, train_minibatch
 
@@ -185,7 +185,7 @@ def test_lr_sweep_sgd_fast_path_equals_autograd_training(tmp_path) -> None:
 
 def _stage_runs() -> list[tuple[str, str, str]]:
     """(job, module, params type) of every job that runs a module's run()."""
-    from vanishing import pipeline
+    from vanishing.machinery import pipeline
 
     return [
         *((s.name, s.module, s.params_type) for s in pipeline.STAGES),
@@ -200,7 +200,7 @@ def test_run_takes_the_declared_params_type(name: str, module: str, params_type:
     import importlib
     import typing
 
-    from vanishing.jobs import resolve
+    from vanishing.machinery.jobs import resolve
 
     run = importlib.import_module(module).run
     first = next(iter(typing.get_type_hints(run)))
@@ -211,9 +211,9 @@ def test_the_rules_params_fit_the_declared_types() -> None:
     """What each rule passes, under the default and the quick config, builds its type."""
     import yaml
 
-    from vanishing import pipeline
-    from vanishing.config_check import merge
-    from vanishing.jobs import typed_params
+    from vanishing.machinery import pipeline
+    from vanishing.machinery.config_check import merge
+    from vanishing.machinery.jobs import typed_params
 
     from .conftest import ROOT
 
@@ -229,14 +229,14 @@ def test_the_rules_params_fit_the_declared_types() -> None:
 
 
 def test_a_key_the_params_type_lacks_stops_the_stage(tmp_path) -> None:
-    from vanishing import pipeline
-    from vanishing.jobs import StageParamsError, typed_params
+    from vanishing.machinery import pipeline
+    from vanishing.machinery.jobs import StageParamsError, typed_params
 
     with pytest.raises(StageParamsError, match=r"stage xor: unknown parameter 'n_seed'"):
         pipeline.run_stage("xor", {"n_seed": 1}, tmp_path)
     probe = {"activations": ["relu"], "inits": ["he"], "depths": [2], "seeds": [0], "width": 8}
     with pytest.raises(StageParamsError, match=r"stage probe: missing parameter 'batch_size'"):
-        typed_params("probe", "vanishing.probe:ProbeParams", {**probe, "leaky_slope": 0.01})
+        typed_params("probe", "vanishing.studies.probe:ProbeParams", {**probe, "leaky_slope": 0.01})
     with pytest.raises(StageParamsError, match=r"stage theory: unknown parameter 'tanh_n'"):
         pipeline.run_stage("theory", {"tanh_n": [2.0]}, tmp_path)
 
@@ -246,7 +246,7 @@ def test_the_report_params_type_declares_every_config_key() -> None:
     added to the config but not to ReportParams would stop the report job."""
     import dataclasses
 
-    from vanishing.config_schema import Config
+    from vanishing.machinery.config_schema import Config
     from vanishing.report.render import ReportParams
 
     declared = ReportParams.__required_keys__ | ReportParams.__optional_keys__

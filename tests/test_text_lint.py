@@ -2,7 +2,7 @@
 the one style, and neither the quick build's claims.json nor its report.md has a hit.
 
 The published report (docs/report/report.md) is linted by
-``python -m vanishing.textlint docs/report/report.md`` when it is rebuilt; no test
+``python -m vanishing.machinery.textlint docs/report/report.md`` when it is rebuilt; no test
 depends on the copy committed today.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing.textlint import lint_claims, lint_markdown, lint_text
+from vanishing.machinery.textlint import lint_claims, lint_markdown, lint_text
 
 from .conftest import QUICK
 

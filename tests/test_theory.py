@@ -1,4 +1,4 @@
-"""Checks of vanishing.theory, and of mean_field's Gauss-Hermite rule with the length map and
+"""Checks of vanishing.core.theory, and of mean_field's Gauss-Hermite rule with the length map and
 χ1 on it, against independent numerical methods (bisection, grids, sampling)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from vanishing import mean_field as mf
-from vanishing import theory as th
+from vanishing.core import mean_field as mf
+from vanishing.core import theory as th
 
 NS = [1.5, 2.0, 3.0, 7.3]
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing.activations import derivative, get_activation
-from vanishing.data import Dataset
-from vanishing.models import EnsembleMLP, reference_mlp
-from vanishing.train import (
+from vanishing.core.activations import derivative, get_activation
+from vanishing.core.data import Dataset
+from vanishing.core.models import EnsembleMLP, reference_mlp
+from vanishing.core.train import (
     TrainSpec,
     _Monitor,
     batch_indices,
@@ -116,7 +116,7 @@ def test_a_diverged_net_is_labelled_and_not_alive(tmp_path) -> None:
     """lr 1e4 blows ReLU nets up: their rows say "diverged", their units are stuck and a
     NaN pre-activation does not count as alive; the finite nets say "finite"."""
 
-    from vanishing.pipeline import run_stage
+    from vanishing.machinery.pipeline import run_stage
     from vanishing.studies import training
 
     p = {
@@ -149,7 +149,7 @@ def test_a_diverged_net_is_labelled_and_not_alive(tmp_path) -> None:
 
 
 def test_extra_settings_train_their_own_init_besides_the_grid() -> None:
-    from vanishing.params.training import Params, inits_of, job_activations
+    from vanishing.machinery.params.training import Params, inits_of, job_activations
 
     p = Params(
         activations=["relu", "tanh"],

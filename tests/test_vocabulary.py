@@ -7,8 +7,9 @@ import re
 import pytest
 import torch
 
-from vanishing import activations, inits, labels, vocabulary
+from vanishing.core import activations, inits, vocabulary
 from vanishing.figures import style
+from vanishing.machinery import labels
 
 NAMES = list(vocabulary.ACTIVATIONS)
 
@@ -29,7 +30,7 @@ def test_a_row_that_names_a_closed_form_derivative_has_one(name: str) -> None:
     if word.derivative is None:
         pytest.skip(f"{name}: autograd only")
     module, func = word.derivative.rsplit(".", 1)
-    assert module == "vanishing.activations"
+    assert module == "vanishing.core.activations"
     closed = getattr(activations, func)(name, x)
     if name != "necro_relu":  # its backward is not f' by design
         auto = activations.derivative(activations.get_activation(name), x)
@@ -90,6 +91,6 @@ def test_the_vocabulary_does_not_import_torch() -> None:
     import subprocess
     import sys
 
-    code = "import sys, vanishing.vocabulary; print('torch' in sys.modules)"
+    code = "import sys, vanishing.core.vocabulary; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

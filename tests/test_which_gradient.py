@@ -11,17 +11,17 @@ import pandas as pd
 import pytest
 import torch
 
-from vanishing import backward as bw
-from vanishing.activations import get_activation
 from vanishing.claims import checks_gradients as cg
-from vanishing.data import digits, probe_batch
+from vanishing.core import backward as bw
+from vanishing.core.activations import get_activation
+from vanishing.core.data import digits, probe_batch
+from vanishing.core.gradients import layer_stats
+from vanishing.core.models import EnsembleMLP, reference_mlp
 from vanishing.figures import which_gradient as wg
-from vanishing.gradients import layer_stats
-from vanishing.models import EnsembleMLP, reference_mlp
-from vanishing.pipeline import results_at
-from vanishing.probe import run_probe_inits
-from vanishing.summaries import per_layer
-from vanishing.tables import Tables
+from vanishing.machinery.pipeline import results_at
+from vanishing.machinery.tables import Tables
+from vanishing.studies.probe import run_probe_inits
+from vanishing.studies.summaries import per_layer
 
 from .tables import write
 

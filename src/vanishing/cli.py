@@ -23,7 +23,7 @@ from typing import Any
 
 
 def cmd_stages(a: argparse.Namespace) -> None:
-    from . import pipeline
+    from .machinery import pipeline
 
     for s in pipeline.STAGES:
         jobs = " (one job per group of activations)" if s.name in ("probe", "training") else ""
@@ -34,7 +34,7 @@ def cmd_stages(a: argparse.Namespace) -> None:
 
 
 def cmd_figures(a: argparse.Namespace) -> None:
-    from . import pipeline
+    from .machinery import pipeline
 
     for f in pipeline.FIGURES:
         print(f"{f.name} [{f.section}]: {', '.join(f.tables)}")
@@ -42,7 +42,7 @@ def cmd_figures(a: argparse.Namespace) -> None:
 
 def cmd_check_config(a: argparse.Namespace) -> None:
     """Every check the Snakefile runs before any job (schema, studies, CUDA, memory)."""
-    from .config_check import ConfigError, check_config, load_yaml, merge
+    from .machinery.config_check import ConfigError, check_config, load_yaml, merge
 
     cores = (os.cpu_count() or 1) if a.cores == "all" else int(a.cores)
     config: dict[str, Any] = {}
@@ -57,7 +57,7 @@ def cmd_check_config(a: argparse.Namespace) -> None:
 
 def cmd_claims(a: argparse.Namespace) -> None:
     from .claims.evaluate import evaluate_all
-    from .pipeline import results_at
+    from .machinery.pipeline import results_at
 
     if not Path(a.results).is_dir():
         raise SystemExit(f"vanishing: {a.results}: no such folder")

@@ -4,7 +4,7 @@
 
 Every CSV and JSON file must exist in both and be byte-identical, with one
 exception: the tables the manifest declares machine-dependent
-(``vanishing.pipeline.MACHINE_DEPENDENT``: wall-clock timings, which differ
+(``vanishing.machinery.pipeline.MACHINE_DEPENDENT``: wall-clock timings, which differ
 between any two runs on any machine), and what claims.json and claims.csv derive
 from them. Those tables are skipped (they must still exist in both). A claim that
 reads one of them (its ``tables`` in claims.json) is compared without its measured
@@ -25,7 +25,7 @@ from typing import Any
 # this checkout's src/, whatever an editable install elsewhere points to
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-from vanishing.pipeline import MACHINE_DEPENDENT, is_machine_dependent  # noqa: E402
+from vanishing.machinery.pipeline import MACHINE_DEPENDENT, is_machine_dependent  # noqa: E402
 
 TABLE_SUFFIXES = (".csv", ".json")
 CLAIMS_TABLE = "claims.json"

@@ -1,12 +1,12 @@
 # Helpers shared by the rule files. Rules are generated from the manifest in
-# src/vanishing/pipeline.py; every path comes from there.
+# src/vanishing/machinery/pipeline.py; every path comes from there.
 import functools
 import os
 import re
 import sys
 
-from vanishing import imports, pipeline
-from vanishing.jobs import input_key
+from vanishing.machinery import imports, pipeline
+from vanishing.machinery.jobs import input_key
 from vanishing.report.latex import latex_ready
 
 # Jobs run `python` from the environment running Snakemake (the venv), whether or
@@ -32,7 +32,7 @@ def alternatives(values):
 def code(*modules):
     """The files whose edits change these modules' behaviour: their import closure."""
     root = imports.ROOT.parent.parent  # the checkout
-    runner = ["vanishing.jobs", "vanishing.runtime"]
+    runner = ["vanishing.machinery.jobs", "vanishing.core.runtime"]
     return [str(p.relative_to(root)) for p in imports.closure([*runner, *modules])]
 
 

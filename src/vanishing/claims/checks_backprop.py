@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..labels import num
+from ..machinery.labels import num
 from .registry import ClaimResult, Results, check, result
 from .stats import exact, fmt_stat, listing, over_runs, sig, spread
 from .verdict import CI, all_of, part

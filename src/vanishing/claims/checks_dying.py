@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import interval, label, num
+from ..machinery.labels import interval, label, num
 from .registry import ClaimResult, Results, check, result
 from .stats import (
     FINITE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..labels import num
+from ..machinery.labels import num
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import exact, sig, spread
 from .verdict import all_of, part, untested

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import label, num
+from ..machinery.labels import label, num
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import FINITE, diverged_of, diverged_text, fmt_stat, over_runs, sig
 from .verdict import CI, all_of, by_form, part, untested

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import interval, num
+from ..machinery.labels import interval, num
 from .registry import ClaimResult, Results, check, result
 from .stats import FINITE, diverged_of, diverged_text, exact, over_runs, real, sig, spread
 from .verdict import CI, all_of, part, untested

@@ -23,7 +23,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..labels import num, pct
+from ..machinery.labels import num, pct
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import FINITE, diverged_of, diverged_text, fmt_stats, over_runs, real, sig
 from .verdict import CI, all_of, part, untested

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import label, num, pct
+from ..machinery.labels import label, num, pct
 from . import stats
 from .registry import ClaimResult, Results, check, result
 from .stats import exact, listing, share, sig, spread, with_interval

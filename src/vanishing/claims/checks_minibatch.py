@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from ..labels import num, pct
+from ..machinery.labels import num, pct
 from . import stats
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import condition, count_diverged, diverged_of, diverged_text, names, sig, spread

@@ -20,8 +20,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from ..labels import interval, label, num, pct
-from ..vocabulary import FAMILIES, family
+from ..core.vocabulary import FAMILIES, family
+from ..machinery.labels import interval, label, num, pct
 from .checks_meanfield import LEVEL_SLOPE
 from .registry import ClaimResult, Results, check, result
 from .stats import fmt_stat, sig

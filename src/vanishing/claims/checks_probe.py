@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import label, num, pct
+from ..machinery.labels import label, num, pct
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     FINITE,

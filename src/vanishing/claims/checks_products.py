@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..labels import interval, label, num, pct
+from ..machinery.labels import interval, label, num, pct
 from . import stats
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import exact, key_of, listing, pow10, real, share, sig, spread, with_interval

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import num
+from ..machinery.labels import num
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     condition,

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..labels import label, num
+from ..machinery.labels import label, num
 from .checks_gradients import ratios
 from .checks_probe import LEVEL_DECADES
 from .registry import ClaimResult, Results, check, not_tested, result

@@ -11,7 +11,7 @@ from typing import TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from ..labels import interval, num, pct
+from ..machinery.labels import interval, num, pct
 from .registry import ClaimResult, MissingResult, Results, check, result
 from .stats import (
     FINITE,

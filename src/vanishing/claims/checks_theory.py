@@ -9,8 +9,8 @@ from typing import Any, cast
 
 import numpy as np
 
-from .. import theory
-from ..labels import num
+from ..core import theory
+from ..machinery.labels import num
 from .registry import ClaimResult, Results, check, result
 from .stats import exact, listing, sig
 from .verdict import all_of, part

@@ -23,8 +23,8 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from ..activations import DEFAULT_LEAKY_SLOPE
-from ..labels import label, num, pct
+from ..core.activations import DEFAULT_LEAKY_SLOPE
+from ..machinery.labels import label, num, pct
 from . import stats
 from .registry import ClaimResult, MissingResult, Results, check, not_tested, result
 from .stats import (

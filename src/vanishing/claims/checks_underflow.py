@@ -8,7 +8,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from ..labels import label, pct
+from ..machinery.labels import label, pct
 from .registry import ClaimResult, Results, check, result
 from .stats import diverged_of, diverged_text, exact, key_of, sig, spread
 from .verdict import part

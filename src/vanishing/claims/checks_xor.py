@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import interval, num, pct
-from ..labels import label as act_label
+from ..machinery.labels import interval, num, pct
+from ..machinery.labels import label as act_label
 from .registry import ClaimResult, Results, check, not_tested, result
 from .stats import (
     condition,

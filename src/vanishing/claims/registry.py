@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..labels import prose
-from ..tables import MissingResult, Tables  # noqa: F401  (re-exported for the checks)
+from ..machinery.labels import prose
+from ..machinery.tables import MissingResult, Tables  # noqa: F401  (re-exported for the checks)
 from .stats import sig, spread  # noqa: F401  (re-exported for the checks)
 from .verdict import VERDICTS, Part, Statistic, Verdict, conclude
 

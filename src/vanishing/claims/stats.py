@@ -16,7 +16,7 @@ from typing import Any, Literal, SupportsFloat, cast
 import numpy as np
 import pandas as pd
 
-from ..labels import SUPERSCRIPT, bracket, label, num, pct  # noqa: F401  (pct re-exported)
+from ..machinery.labels import SUPERSCRIPT, bracket, label, num, pct  # noqa: F401  (pct re-exported)
 from .verdict import CI, EXACT, LEVEL, N_BOOT, RNG_SEED, Side, Statistic
 
 __all__ = ["CI", "LEVEL", "N_BOOT", "RNG_SEED"]

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..labels import num
+from ..machinery.labels import num
 
 Verdict = Literal["supported", "refuted", "qualified", "inconclusive", "not tested"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "refuted", "qualified", "inconclusive", "not tested")

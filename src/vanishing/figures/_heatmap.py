@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..labels import MINUS, label
+from ..machinery.labels import MINUS, label
 from .style import TEXT_WIDTH_IN, activation_order, init_order, save, setup
 
 LIMIT = 10.0  # colour scale ±10 decades; beyond it the cell is saturated

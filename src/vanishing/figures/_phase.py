@@ -19,8 +19,8 @@ from matplotlib import patheffects
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 
-from ..labels import label
-from ..vocabulary import FAMILIES, family
+from ..core.vocabulary import FAMILIES, family
+from ..machinery.labels import label
 from .style import TEXT_WIDTH_IN, save, setup
 
 LIMIT = 0.8  # colour scale ±0.8 per layer (a factor e^±0.8 ≈ 2.2 per layer); beyond: saturated

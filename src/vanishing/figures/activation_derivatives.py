@@ -19,7 +19,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, palette, relabel, save, setup
 
 PANELS = {

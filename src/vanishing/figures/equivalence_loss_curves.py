@@ -18,8 +18,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, levels, save, setup, shared_legend
 
 ORDER = ["same_lr", "lr_x_n", "lr_x_n2", "exact_eps_aside", "exact"]

@@ -15,8 +15,8 @@ from typing import Any, cast
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .equivalence_loss_curves import MARKS, mapping_styles, nontrivial_ns
 from .style import TEXT_WIDTH_IN, save, setup, shared_legend
 

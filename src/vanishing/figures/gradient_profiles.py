@@ -20,8 +20,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import (
     INIT_DASHES,
     TEXT_WIDTH_IN,

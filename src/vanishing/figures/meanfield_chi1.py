@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..labels import label, num
-from ..tables import Tables
+from ..machinery.labels import label, num
+from ..machinery.tables import Tables
 from .style import (
     INIT_MARKERS,
     TEXT_WIDTH_IN,

@@ -19,8 +19,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.ticker import NullLocator
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import INIT_MARKERS, activation_order, init_color, init_order, save, setup
 
 ROWS = {

@@ -21,8 +21,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..labels import label
-from ..vocabulary import family
+from ..core.vocabulary import family
+from ..machinery.labels import label
 from ._phase import LIMIT, Tables, _fraction
 from .style import TEXT_WIDTH_IN, activation_color, activation_order, save, setup
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, ramp, save, setup
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .style import ramp, save, setup
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from matplotlib.lines import Line2D
 
-from ..labels import label, num
-from ..tables import Tables
+from ..machinery.labels import label, num
+from ..machinery.tables import Tables
 from .style import activation_color, activation_order, panel_grid, save, setup
 
 EVENTS = {"p_vanish": ("vanish (< 10⁻⁶)", "-"), "p_explode": ("explode (> 10⁶)", "--")}

@@ -26,8 +26,8 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ..claims.checks_selu import MEAN_TOL, VAR_HI, VAR_LO
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import INIT_DASHES, TEXT_WIDTH_IN, activation_color, save, setup, symlog_ticks
 
 # (activation, init): the claim's setting, the catalogue's tanh contrast, ReLU at its

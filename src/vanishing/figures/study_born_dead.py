@@ -13,7 +13,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .study_xor import wilson
 from .style import ramp, save, setup
 

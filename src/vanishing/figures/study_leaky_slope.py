@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..claims.checks_leaky_slope import ARTICLE_EPS
 from ..claims.stats import boot
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, save, setup
 
 PANELS = [

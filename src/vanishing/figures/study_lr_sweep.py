@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import PercentFormatter
 
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, ramp_cmap, save, setup
 
 EARLY_FRACTION = 0.1  # as the check C1 (claims/checks_lr_sweep.py)

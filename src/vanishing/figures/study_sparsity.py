@@ -15,8 +15,8 @@ from typing import Any, cast
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, activation_color, activation_order, hue, save, setup
 
 

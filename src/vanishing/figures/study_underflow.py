@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib.pyplot as plt
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import INIT_MARKERS, TEXT_WIDTH_IN, init_order, levels, save, setup
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import activation_color, activation_order, labels_of, panel_grid, save, setup
 
 

@@ -40,8 +40,8 @@ import seaborn as sns  # noqa: E402
 from matplotlib import rcsetup  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
-from .. import vocabulary  # noqa: E402
-from ..labels import label  # noqa: E402
+from ..core import vocabulary  # noqa: E402
+from ..machinery.labels import label  # noqa: E402
 
 if TYPE_CHECKING:
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -15,7 +15,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .style import save, setup
 
 

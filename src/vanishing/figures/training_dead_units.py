@@ -18,8 +18,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, activation_color, save, setup
 from .training_common import hidden_mean
 

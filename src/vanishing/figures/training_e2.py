@@ -17,7 +17,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, hue, relabel, save, setup
 from .training_common import finite_loss
 

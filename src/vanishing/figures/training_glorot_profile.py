@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import seaborn as sns
 
-from ..tables import Tables
+from ..machinery.tables import Tables
 from .style import hue, labels_of, relabel, save, setup
 
 ACTS = ["tanh", "sigmoid", "relu"]

@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, activation_order, init_color, init_order, save, setup
 from .training_common import finite_loss
 

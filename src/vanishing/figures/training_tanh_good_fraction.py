@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..labels import label as label_of
-from ..tables import Tables
+from ..machinery.labels import label as label_of
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, hue, init_order, save, setup, symlog_ticks
 from .training_common import hidden_mean
 

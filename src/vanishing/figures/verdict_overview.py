@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
 from ..claims.one_line import one_line
-from ..pipeline import SECTIONS
-from ..tables import Tables
+from ..machinery.pipeline import SECTIONS
+from ..machinery.tables import Tables
 from .style import TEXT_WIDTH_IN, VERDICT_STYLES, save, setup
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..labels import label
-from ..tables import Tables
+from ..machinery.labels import label
+from ..machinery.tables import Tables
 from .style import INIT_DASHES, TEXT_WIDTH_IN, activation_color, save, setup
 
 # (activation, init): the homogeneous ReLU under a shrinking and a preserving init, tanh

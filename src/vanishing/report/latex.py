@@ -22,7 +22,7 @@ import subprocess
 import unicodedata
 from typing import Any
 
-from .. import labels as lab
+from ..machinery import labels as lab
 
 # The font of CJK runs (\cjk in report/templates/preamble.tex.j2): Debian's fonts-noto-cjk.
 CJK_FONT = "Noto Serif CJK TC"

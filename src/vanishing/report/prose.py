@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .. import labels as lab
+from ..machinery import labels as lab
 from .structure import VERDICTS, Theme, one_line
 
 Claim = dict[str, Any]

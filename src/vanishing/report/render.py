@@ -18,9 +18,9 @@ from typing import Any, Literal, Required, TypedDict
 import jinja2
 import yaml
 
-from .. import labels as lab
 from ..claims.evaluate import CATALOGUE
-from ..tables import Tables
+from ..machinery import labels as lab
+from ..machinery.tables import Tables
 from . import prose
 from .bibliography import bibtex, citations, load_references, md_reference, short_cite
 from .citation import AUTHORS, KEYWORDS, SUBJECT, TITLE, report_bibtex
@@ -76,7 +76,7 @@ def table_paths(names: list[str], config: Mapping[str, Any]) -> tuple[list[str],
     """The paths the report prints for these tables: the published ones relative to the
     results folder (results/ in a local build, data/ beside the published report), and
     the raw logs (pipeline.RAW) by their local path, since they are not published."""
-    from .. import pipeline
+    from ..machinery import pipeline
 
     results_dir = str(config.get("results_dir", "results"))
     files = dict(config.get("table_files") or {})
@@ -91,7 +91,7 @@ def table_paths(names: list[str], config: Mapping[str, Any]) -> tuple[list[str],
 def figure_tables(name: str, config: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The files a figure is drawn from (the manifest's tables for it; a glob for
     per-job tables), as table_paths prints them."""
-    from .. import pipeline
+    from ..machinery import pipeline
 
     figs = {f.name: f for f in pipeline.FIGURES + pipeline.CLAIM_FIGURES}
     return table_paths(list(figs[name].tables), config) if name in figs else ([], [])
@@ -358,7 +358,7 @@ def run_tables(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def resolved_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config with every study's parameters resolved (defaults included), for the
     scope the abstract and the limitations state."""
-    from .. import config_schema, pipeline
+    from ..machinery import config_schema, pipeline
 
     names = config_schema.study_names()
     keep = {k: v for k, v in config.items() if k not in ("user_config", "table_files")}
@@ -508,7 +508,7 @@ def build_context(
 
 class ReportParams(TypedDict, total=False):
     """The report stage's parameters (workflow/rules/common.smk's ``report_params``): the
-    merged config (vanishing.config_schema.Config's keys and ``studies``), and what the
+    merged config (vanishing.machinery.config_schema.Config's keys and ``studies``), and what the
     rule adds."""
 
     # the config

@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 import torch
 
-from ..activations import get_activation
-from ..data import digits
-from ..models import EnsembleMLP, Forward, per_model_loss, seed_generator
-from ..runtime import DTYPES
+from ..core.activations import get_activation
+from ..core.data import digits
+from ..core.models import EnsembleMLP, Forward, per_model_loss, seed_generator
+from ..core.runtime import DTYPES
 
 log = logging.getLogger("vanishing.studies")
 

@@ -31,11 +31,11 @@ import torch
 from torch import Tensor
 from torch.overrides import TorchFunctionMode
 
-from ..activations import get_activation
-from ..data import digits, probe_batch
-from ..models import EnsembleMLP, per_model_loss
-from ..params.backprop import Params
-from ..tables import Tables
+from ..core.activations import get_activation
+from ..core.data import digits, probe_batch
+from ..core.models import EnsembleMLP, per_model_loss
+from ..machinery.params.backprop import Params
+from ..machinery.tables import Tables
 from ._small import dtype, forward_all, log, write_csv, write_json
 
 # f′ expressed through the layer output h = f(s): what the source's formulas use.

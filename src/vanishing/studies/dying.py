@@ -18,12 +18,12 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..activations import get_activation
-from ..data import digits, gaussian_inputs
-from ..inits import init_weights
-from ..models import EnsembleMLP, per_model_loss
-from ..params.dying import Params
-from ..tables import Tables
+from ..core.activations import get_activation
+from ..core.data import digits, gaussian_inputs
+from ..core.inits import init_weights
+from ..core.models import EnsembleMLP, per_model_loss
+from ..machinery.params.dying import Params
+from ..machinery.tables import Tables
 from ._small import forward_all, log, write_csv
 
 

@@ -31,12 +31,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..activations import get_activation
-from ..config_check import check_params
-from ..data import digits
-from ..models import EnsembleMLP, seed_generator
-from ..params.equivalence import Params
-from ..tables import Tables
+from ..core.activations import get_activation
+from ..core.data import digits
+from ..core.models import EnsembleMLP, seed_generator
+from ..machinery.config_check import check_params
+from ..machinery.params.equivalence import Params
+from ..machinery.tables import Tables
 from ._small import digits_ensemble
 
 log = logging.getLogger("vanishing.studies.equivalence")

@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..activations import derivative, get_activation
-from ..data import digits, gaussian_inputs, probe_batch
-from ..gradients import layer_stats
-from ..models import EnsembleMLP
-from ..params.facts import Params
-from ..tables import Tables
+from ..core.activations import derivative, get_activation
+from ..core.data import digits, gaussian_inputs, probe_batch
+from ..core.gradients import layer_stats
+from ..core.models import EnsembleMLP
+from ..machinery.params.facts import Params
+from ..machinery.tables import Tables
 from ._small import forward_all, log, write_csv, write_json
 
 # tanh(x) = 2σ(2x) − 1 is checked on this float64 grid (both saturate well inside it).

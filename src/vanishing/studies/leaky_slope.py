@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..data import digits, probe_batch
-from ..gradients import layer_stats
-from ..models import EnsembleMLP
-from ..params.leaky_slope import Params, activation_name
-from ..tables import Tables
+from ..core.data import digits, probe_batch
+from ..core.gradients import layer_stats
+from ..core.models import EnsembleMLP
+from ..machinery.params.leaky_slope import Params, activation_name
+from ..machinery.tables import Tables
 from ._small import (
     digits_ensemble,
     evaluate,

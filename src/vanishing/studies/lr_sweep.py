@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..backward import logits, losses, sgd_step
-from ..data import digits
-from ..models import EnsembleMLP
-from ..params.lr_sweep import Params
-from ..tables import Tables
+from ..core.backward import logits, losses, sgd_step
+from ..core.data import digits
+from ..core.models import EnsembleMLP
+from ..machinery.params.lr_sweep import Params
+from ..machinery.tables import Tables
 from ._small import batch_orders, digits_ensemble, log, seed_rows, train_minibatch, write_csv
 
 

@@ -3,7 +3,7 @@
 E1. For every activation × init of the probe grid: σ_w² = width·Var(W) (hidden layers are
 width × width, biases are zero so σ_b² = 0), the fixed point q* of q ← σ_w² E[φ(h)²], and
 χ1 = σ_w² E[φ'(h)²] at q*, φ' being the derivative back-propagation uses (autograd: 0.1 for
-NecroReLU's x < 0, PReLU's initial slope 0.25). vanishing.mean_field computes them: its
+NecroReLU's x < 0, PReLU's initial slope 0.25). vanishing.core.mean_field computes them: its
 dense trapezoid rule in standardised units is accurate at any q, unlike Gauss-Hermite for
 saturating φ at large q, which is kept as a cross-check column. Because the first layers are
 not at q*, a second prediction follows the actual variances q_l layer by layer from the probe
@@ -30,12 +30,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..activations import Activation, derivative, get_activation
-from ..config_check import check_params
-from ..data import digits, probe_batch
-from ..gradients import layer_stats
-from ..inits import weight_variance
-from ..mean_field import (
+from ..core.activations import Activation, derivative, get_activation
+from ..core.data import digits, probe_batch
+from ..core.gradients import layer_stats
+from ..core.inits import weight_variance
+from ..core.mean_field import (
     Fn,
     Trapezoid,
     chi1,
@@ -45,9 +44,10 @@ from ..mean_field import (
     q_fixed_point,
     slope_from_profile,
 )
-from ..models import EnsembleMLP
-from ..params.meanfield import Params
-from ..tables import Tables
+from ..core.models import EnsembleMLP
+from ..machinery.config_check import check_params
+from ..machinery.params.meanfield import Params
+from ..machinery.tables import Tables
 
 log = logging.getLogger("vanishing.studies.meanfield")
 

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..activations import get_activation
-from ..config_check import check_params
-from ..data import digits
-from ..models import EnsembleMLP
-from ..params.minibatch import Params, Setting
-from ..tables import Tables
+from ..core.activations import get_activation
+from ..core.data import digits
+from ..core.models import EnsembleMLP
+from ..machinery.config_check import check_params
+from ..machinery.params.minibatch import Params, Setting
+from ..machinery.tables import Tables
 from ._small import dtype, evaluate, log, train_minibatch, write_csv
 
 

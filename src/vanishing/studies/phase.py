@@ -18,7 +18,7 @@ one with an exact zero "vanished"; their slope is left empty.
 
 Predicted (Poole et al. 2016; Schoenholz et al. 2017): the fixed point q* of the length map
 q ← σ_w² E[φ(h)²] + σ_b², h ~ N(0, q), iterated from the first layer's q¹ = σ_w²·E[x²] + σ_b²,
-and χ1 = σ_w² E[φ'(h)²] at q*; the per-layer slope is ½ ln χ1, all by vanishing.mean_field.
+and χ1 = σ_w² E[φ'(h)²] at q*; the per-layer slope is ½ ln χ1, all by vanishing.core.mean_field.
 Expectations use its dense trapezoid rule (Gauss-Hermite fails at large q for saturating φ). A
 second prediction follows q layer by layer from q¹ and fits the same slope (finite depth).
 
@@ -47,8 +47,8 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..activations import Activation, derivative, get_activation
-from ..mean_field import (
+from ..core.activations import Activation, derivative, get_activation
+from ..core.mean_field import (
     Moments,
     Trapezoid,
     chi1_fixed,
@@ -56,10 +56,10 @@ from ..mean_field import (
     half_ln_chi1_profiles,
     slope_from_profile,
 )
-from ..models import EnsembleMLP, seed_generator
-from ..params.phase import Params
-from ..tables import Tables
-from ..vocabulary import family
+from ..core.models import EnsembleMLP, seed_generator
+from ..core.vocabulary import family
+from ..machinery.params.phase import Params
+from ..machinery.tables import Tables
 from ._small import write_csv
 from .meanfield import numpy_fns
 

@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import theory
-from ..config_check import check_params
-from ..mean_field import gauss_expectation
-from ..params.products import Params
-from ..tables import Tables
+from ..core import theory
+from ..core.mean_field import gauss_expectation
+from ..machinery.config_check import check_params
+from ..machinery.params.products import Params
+from ..machinery.tables import Tables
 
 log = logging.getLogger("vanishing.studies.products")
 

@@ -37,14 +37,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..activations import get_activation
-from ..config_check import check_params
-from ..data import digits, digits_raw, split
-from ..inits import TRUNCATION, weight_variance
-from ..models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
-from ..params.source_d import Params
-from ..runtime import DTYPES
-from ..tables import Tables
+from ..core.activations import get_activation
+from ..core.data import digits, digits_raw, split
+from ..core.inits import TRUNCATION, weight_variance
+from ..core.models import EnsembleMLP, ensemble_loss, per_model_loss, seed_generator
+from ..core.runtime import DTYPES
+from ..machinery.config_check import check_params
+from ..machinery.params.source_d import Params
+from ..machinery.tables import Tables
 from .phase import critical_sigma_w2
 
 log = logging.getLogger("vanishing.studies.source_d")

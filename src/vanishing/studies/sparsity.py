@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import digits
-from ..models import EnsembleMLP
-from ..params.sparsity import Params
-from ..tables import Tables
+from ..core.data import digits
+from ..core.models import EnsembleMLP
+from ..machinery.params.sparsity import Params
+from ..machinery.tables import Tables
 from ._small import digits_ensemble, evaluate, log, seed_rows, train_minibatch, write_csv
 
 

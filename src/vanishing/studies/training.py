@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..activations import get_activation
-from ..data import digits
-from ..params.training import Params, inits_of, job_activations
-from ..runtime import DTYPES, device
-from ..tables import Tables
-from ..train import TrainLog, TrainSpec, train
+from ..core.activations import get_activation
+from ..core.data import digits
+from ..core.runtime import DTYPES, device
+from ..core.train import TrainLog, TrainSpec, train
+from ..machinery.params.training import Params, inits_of, job_activations
+from ..machinery.tables import Tables
 
 
 def _spec(

@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..activations import get_activation
-from ..data import digits, probe_batch
-from ..models import EnsembleMLP, per_model_loss
-from ..params.underflow import Params
-from ..tables import Tables
+from ..core.activations import get_activation
+from ..core.data import digits, probe_batch
+from ..core.models import EnsembleMLP, per_model_loss
+from ..machinery.params.underflow import Params
+from ..machinery.tables import Tables
 from ._small import dtype, forward_all, log, write_csv
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..activations import get_activation
-from ..config_types import XorOptimizer
-from ..data import xor
-from ..models import EnsembleMLP, per_model_loss
-from ..params.xor import Params
-from ..tables import Tables
+from ..core.activations import get_activation
+from ..core.data import xor
+from ..core.models import EnsembleMLP, per_model_loss
+from ..machinery.config_types import XorOptimizer
+from ..machinery.params.xor import Params
+from ..machinery.tables import Tables
 from ._small import dtype, log, make_optimizer, write_csv
 
 

@@ -56,7 +56,7 @@ class Stage:
     params: Callable[[Config, str], dict[str, Any]] | None = None  # default: study params
     # "module:Name" of the type run() takes, built from ``params``' dict (by
     # jobs.run_stage_module); default for a study module (vanishing.studies.<study>):
-    # its Params, "vanishing.params.<study>:Params". A reference, not the class: the
+    # its Params, "vanishing.machinery.params.<study>:Params". A reference, not the class: the
     # manifest is read while the workflow is parsed, without importing stage modules.
     params_type: str = ""
     jobs: Callable[[Config], list[str]] | None = None  # per-job stages: the job names
@@ -90,7 +90,7 @@ class Stage:
             if not self.module.startswith(STUDIES):
                 raise ValueError(f"stage {self.name}: not a study, declare its params_type")
             study = self.module.removeprefix(STUDIES)
-            object.__setattr__(self, "params_type", f"vanishing.params.{study}:Params")
+            object.__setattr__(self, "params_type", f"vanishing.machinery.params.{study}:Params")
         object.__setattr__(self, "tables", tuple(f"{group}.{k}" for k in self.outputs))
         for kind, keys in (("machine_dependent", self.machine_dependent), ("raw", self.raw)):
             unknown = set(keys) - set(self.outputs)
@@ -162,7 +162,7 @@ MACHINE_MARKER = ".machine-dependent"
 STAGES: tuple[Stage, ...] = (
     Stage(
         "theory",
-        "vanishing.theory_tables",
+        "vanishing.studies.theory_tables",
         {
             "thresholds": "theory/thresholds.csv",
             "curve": "theory/threshold_curve.csv",
@@ -170,15 +170,15 @@ STAGES: tuple[Stage, ...] = (
             "maxima": "theory/maxima.json",
         },
         params=lambda config, job: {"tanh_ns": _tanh_ns(config)},
-        params_type="vanishing.theory_tables:TheoryParams",
+        params_type="vanishing.studies.theory_tables:TheoryParams",
     ),
     Stage(
         "probe",
-        "vanishing.probe",
+        "vanishing.studies.probe",
         {"grid": "probe/activations~{job}.csv"},
         raw=("grid",),
         params=_probe_params,
-        params_type="vanishing.probe:ProbeParams",
+        params_type="vanishing.studies.probe:ProbeParams",
         jobs=_probe_jobs,
         device_bound=True,
         priority=1,
@@ -186,13 +186,13 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "summarise_probe",
-        "vanishing.summaries",
+        "vanishing.studies.summaries",
         {"summary": "probe/summary.csv", "layers": "probe/layers.csv"},
         raw=("layers",),
         group="probe",
         inputs=("probe.grid",),
         params=lambda config, job: {},
-        params_type="vanishing.summaries:SummaryParams",
+        params_type="vanishing.studies.summaries:SummaryParams",
         torch=False,
         priority=1,
     ),

@@ -1,19 +1,19 @@
 """Every check of a config, run when the Snakefile is parsed, so that a bad value
 stops the run before any job starts, with its key path named.
 
-1. YAML (for ``python -m vanishing.config_check``): the file and line of a syntax error.
+1. YAML (for ``python -m vanishing.machinery.config_check``): the file and line of a syntax error.
 2. Types, ranges, enums, unique lists, unknown keys: the JSON Schema generated from
-   the typed dataclasses (vanishing.config_schema), checked with integers strict
+   the typed dataclasses (vanishing.machinery.config_schema), checked with integers strict
    (16.0 is not a width: write 16) and every number finite (.inf, .nan refused).
 3. What a schema cannot say: activation names that parse, each study's cross-field
    rules (``Params.validate``, raising ``ValueError("<field>: <why>")``).
 4. The machine: ``device: cuda`` needs CUDA; the grid must fit in memory
-   (vanishing.resources).
+   (vanishing.machinery.resources).
 
 Every problem found is reported at once, one line each: ``<key path>: <what was
 expected>, got <value>``.
 
-Each study's ``Params`` lives in vanishing.params.<name>, apart from the study's code,
+Each study's ``Params`` lives in vanishing.machinery.params.<name>, apart from the study's code,
 and nothing imported here imports torch (only the CUDA check does, for ``device:
 cuda``): the Snakefile runs these checks while it parses the workflow.
 
@@ -275,7 +275,7 @@ def _study_errors(name: str, overrides: Mapping[str, Any] | None) -> tuple[list[
 
 
 def study_params(name: str, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Defaults of ``vanishing.params.<name>.Params`` updated by the config's
+    """Defaults of ``vanishing.machinery.params.<name>.Params`` updated by the config's
     ``studies.<name>``; any bad key or value raises ConfigError naming
     ``studies.<name>.<key>``."""
     errors, params = _study_errors(name, overrides)

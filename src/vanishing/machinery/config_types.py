@@ -2,13 +2,13 @@
 value may be (type, range, enum, unique lists, upper bounds).
 
 The study ``Params`` dataclasses and the top-level ``Config`` annotate their
-fields with these aliases; ``vanishing.config_schema`` turns the annotations
+fields with these aliases; ``vanishing.machinery.config_schema`` turns the annotations
 into the JSON Schema (workflow/schemas/config.schema.yaml) and
-``vanishing.config_check`` checks a config against it, naming the key.
+``vanishing.machinery.config_check`` checks a config against it, naming the key.
 
 Upper bounds are sanity limits against typos (a depth of 1,000,000), not
 resource limits: what a grid costs is estimated separately
-(``vanishing.resources``) from the whole grid's shapes.
+(``vanishing.machinery.resources``) from the whole grid's shapes.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
-from .vocabulary import INITS, NAME_PATTERN, activation_problem
+from ..core.vocabulary import INITS, NAME_PATTERN, activation_problem
 
-# Digits: 1,797 images, 25 % held out (vanishing.data; a test keeps these equal).
+# Digits: 1,797 images, 25 % held out (vanishing.core.data; a test keeps these equal).
 N_DIGITS = 1797
 N_TRAIN = N_DIGITS - round(0.25 * N_DIGITS)
 

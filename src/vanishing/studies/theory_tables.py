@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import theory, vocabulary
-from .activations import LECUN_A, LECUN_B, derivative, get_activation
-from .data import describe, digits
-from .mean_field import gauss_expectation
-from .tables import Tables
+from ..core import theory, vocabulary
+from ..core.activations import LECUN_A, LECUN_B, derivative, get_activation
+from ..core.data import describe, digits
+from ..core.mean_field import gauss_expectation
+from ..machinery.tables import Tables
 
-log = logging.getLogger("vanishing.theory")
+log = logging.getLogger("vanishing.core.theory")
 
 # Activations whose derivative curves the figure shows: every activation of the
 # vocabulary, with the tanh(n·x) the sources discuss.

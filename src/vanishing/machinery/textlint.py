@@ -9,7 +9,7 @@ double periods, one parenthetical repeated within a claim, zero-init networks ca
 ``lint_markdown`` a rendered report.md (code spans, URLs and paths are not prose and
 are skipped).
 
-    python -m vanishing.textlint docs/report/report.md results/claims.json
+    python -m vanishing.machinery.textlint docs/report/report.md results/claims.json
 """
 
 from __future__ import annotations

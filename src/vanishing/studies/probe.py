@@ -20,14 +20,14 @@ from typing import Literal, TypedDict
 import numpy as np
 import pandas as pd
 
-from .activations import get_activation
-from .data import digits, probe_batch
-from .gradients import layer_stats
-from .models import EnsembleMLP
-from .runtime import DTYPES, device, release_freed_memory
-from .tables import Tables
+from ..core.activations import get_activation
+from ..core.data import digits, probe_batch
+from ..core.gradients import layer_stats
+from ..core.models import EnsembleMLP
+from ..core.runtime import DTYPES, device, release_freed_memory
+from ..machinery.tables import Tables
 
-log = logging.getLogger("vanishing.probe")
+log = logging.getLogger("vanishing.studies.probe")
 
 
 def run_probe_inits(

@@ -30,7 +30,7 @@ from .gradients import silent_units, stuck_units, tanh_intervals
 from .models import EnsembleMLP, seed_generator
 from .runtime import release_freed_memory
 
-log = logging.getLogger("vanishing.train")
+log = logging.getLogger("vanishing.core.train")
 
 # Separates the minibatch-order stream from the weight stream of the same seed.
 DATA_SALT = 7919

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import numpy as np
 
+from ...core.vocabulary import activation_problem
 from ..config_types import Activations, Depths, Positive, QuadPoints, Seeds, Slope, Spec, Width
-from ..vocabulary import activation_problem
 
 DEFAULT_ACTIVATIONS = [
     "sigmoid",

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import vocabulary
+from ..core import vocabulary
 
 MINUS = "\u2212"
 
@@ -272,7 +272,7 @@ def humanise(text: Any) -> str:
 
     Numbers are not touched: every number reaches the text through ``num`` (and its
     ``pct``/``interval`` siblings) where the sentence is built, so there is one
-    formatter; the text lint (``vanishing.textlint``) finds a number that bypassed it.
+    formatter; the text lint (``vanishing.machinery.textlint``) finds a number that bypassed it.
     It leaves paths and file names (``results/…/relu.csv``) alone, and does not touch
     Python reprs: those are bugs in the string's producer and the text lint reports them.
     """

@@ -8,9 +8,9 @@ are checked against. No torch here: the Snakefile parses the config with it, and
 figure and claim jobs read it, without paying for ``import torch``.
 
 The numerics live elsewhere and are held to these rows by tests: an activation's
-function in ``vanishing.activations``, an init's draw in ``vanishing.inits``. Adding an
+function in ``vanishing.core.activations``, an init's draw in ``vanishing.core.inits``. Adding an
 activation is its function there plus one row of ``ACTIVATIONS`` here; then regenerate
-the schema (``python -m vanishing.config_schema``).
+the schema (``python -m vanishing.machinery.config_schema``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class ActivationWord:
     family: str  # a key of FAMILY_TITLES: the phase diagram and E6 group by it
     # the closed form of f' that the tests hold autograd to, as "module.function"; None:
     # autograd only (then only the forward pass is checked against a formula)
-    derivative: str | None = "vanishing.activations.analytic_derivative"
+    derivative: str | None = "vanishing.core.activations.analytic_derivative"
     # the init at which χ1 = 1 with zero biases (mean-field), where one of ours is
     critical_init: str | None = None
     source: str = ""  # who introduced it (a key of the report's references, or words)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+from ...core.vocabulary import activation_problem
 from ..config_types import (
     N_TRAIN,
     Activations,
@@ -26,7 +27,6 @@ from ..config_types import (
     TrainBatch,
     Width,
 )
-from ..vocabulary import activation_problem
 
 DEFAULT_ACTIVATIONS = [
     "sigmoid",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
+from ...core.vocabulary import activation_problem
 from ..config_types import (
     ComputeDtype,
     Depth,
@@ -20,7 +21,6 @@ from ..config_types import (
     TrainBatch,
     Width,
 )
-from ..vocabulary import activation_problem
 
 
 @dataclass

@@ -114,7 +114,7 @@ def run_job(smk: Any) -> None:
     if smk.log:
         _log_to(smk.log[0])
     spec = smk.params.job
-    from .runtime import setup
+    from ..core.runtime import setup
 
     setup(smk.threads, use_torch=spec["torch"])
     inputs = Tables({k.replace(SEP, "."): v for k, v in _named(smk.input).items() if k != "code"})

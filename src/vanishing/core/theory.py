@@ -1,4 +1,4 @@
-"""Analytic thresholds for tanh(n x), numpy only (mean-field quantities: vanishing.mean_field).
+"""Analytic thresholds for tanh(n x), numpy only (mean-field quantities: vanishing.core.mean_field).
 
 The derivative of tanh(n x) is n * sech^2(n x). Solving n * sech^2(n t) = L for the level L gives
 tanh^2(n t) = 1 - L / n, i.e. t = artanh(sqrt(1 - e)) / n with e = L / n. The named thresholds are

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 PACKAGE = "vanishing"
-ROOT = Path(__file__).resolve().parent  # src/vanishing
+ROOT = Path(__file__).resolve().parent.parent  # src/vanishing
 
 
 @cache

@@ -8,8 +8,8 @@ from typing import TypedDict
 import numpy as np
 import pandas as pd
 
-from .mean_field import backward_slope
-from .tables import Tables
+from ..core.mean_field import backward_slope
+from ..machinery.tables import Tables
 
 KEYS = ["activation", "init", "depth", "seed"]
 
