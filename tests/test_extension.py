@@ -39,7 +39,7 @@ def _insert_after(path: Path, anchor: str, text: str) -> None:
 @pytest.mark.e2e
 def test_a_new_activation_needs_its_function_one_row_and_the_schema(tmp_path: Path) -> None:
     work = copy_checkout(tmp_path)
-    src = work / "src/vanishing"
+    src = work / "src/vanishing/core"
     linear = '        Activation("linear", lambda x, _: x),\n'
     _insert_after(src / "activations.py", linear, FUNCTION)
     _insert_after(src / "vocabulary.py", "\n_ROWS = [\n", ROW)
