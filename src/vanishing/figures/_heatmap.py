@@ -11,11 +11,12 @@ import pandas as pd
 import seaborn as sns
 
 from ..machinery.labels import MINUS, label
-from .style import TEXT_WIDTH_IN, activation_order, init_order, save, setup
+from .style import MAX_HEIGHT_IN, TEXT_WIDTH_IN, activation_order, init_order, save, setup
 
 LIMIT = 10.0  # colour scale ±10 decades; beyond it the cell is saturated
 FLOOR = -LIMIT * 10  # where −∞ (an exactly-zero numerator) is put before colouring
 COLUMNS = 3  # three panels a row fit the portrait text width with 7 pt cell labels
+MAX_COLUMNS = 4  # four still fit six depths of "−12" at 7 pt
 
 
 def _cell(v: float) -> str:
@@ -34,16 +35,21 @@ def draw(summary: pd.DataFrame, column: str, label_text: str, outputs: list[Path
     df[column] = df[column].astype(float).replace(-np.inf, FLOOR)
     inits = init_order(df["init"])
     acts = activation_order(df["activation"])
-    cols = min(COLUMNS, len(inits))
-    rows = math.ceil(len(inits) / cols)
     n_depths = df["depth"].nunique()
+
+    def height(cols: int) -> float:
+        return math.ceil(len(inits) / cols) * (0.14 * len(acts) + 0.45) + 0.3
+
+    # A panel more a row when the activations make the page too short for three rows
+    # (the twenty of the default grid): narrower cells, still wide enough for "−12".
+    cols = min(COLUMNS, len(inits))
+    while cols < min(MAX_COLUMNS, len(inits)) and height(cols) > MAX_HEIGHT_IN - 0.5:
+        cols += 1
+    rows = math.ceil(len(inits) / cols)
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(
-            min(TEXT_WIDTH_IN, 1.3 + cols * (0.27 * n_depths + 0.15)),
-            rows * (0.14 * len(acts) + 0.45) + 0.3,
-        ),
+        figsize=(min(TEXT_WIDTH_IN, 1.3 + cols * (0.27 * n_depths + 0.15)), height(cols)),
         squeeze=False,
         layout="constrained",
     )
