@@ -46,6 +46,22 @@ NET = [*CONFIG, "seed"]
 STEPS, LAYERS, UNITS = "training.steps", "training.layers", "training.units"
 E2_STEPS = "training.e2_steps"
 
+
+def _grid(df: pd.DataFrame) -> pd.DataFrame:
+    """The training grid's product, activation × init, without the extra settings
+    (``extra_settings``: SELU at LeCun), which the grid's comparisons across inits and
+    activations would read as cells of a product they are not part of. The grid's inits
+    are those the most activations trained at; its activations, those trained at all of
+    them."""
+    if df.empty or "init" not in df:
+        return df
+    pairs = df[["activation", "init"]].drop_duplicates()
+    count = pairs.groupby("init")["activation"].nunique()
+    inits = set(count.index[count == count.max()])
+    per_act = pairs.groupby("activation")["init"].agg(set)
+    acts = {a for a, got in per_act.items() if inits <= got}
+    return df[df["init"].isin(inits) & df["activation"].isin(acts)]
+
 # ---- tolerances (fixed before the runs; each says why) -----------------------
 
 # A loss is "lower" only when it is at least 10 % lower: the seed-to-seed scatter of
@@ -107,7 +123,7 @@ def _status(steps: pd.DataFrame) -> pd.Series:
 def _end_state(r: Results) -> pd.DataFrame:
     """Per network: final loss (∞ when not finite), final hidden dead and stuck shares
     (1 for a diverged net), status."""
-    steps, layers = r.table(STEPS), r.table(LAYERS)
+    steps, layers = _grid(r.table(STEPS)), _grid(r.table(LAYERS))
     status = _status(steps)
     loss = _last(steps).set_index(NET)["loss"].astype(float)
     fin = _last(layers)
@@ -126,7 +142,7 @@ def _end_state(r: Results) -> pd.DataFrame:
 
 def _slopes(r: Results) -> dict[str, float]:
     """Negative slope per activation name (the column the study writes; else the name)."""
-    steps = r.table(STEPS)
+    steps = _grid(r.table(STEPS))
     if "negative_slope" in steps:
         slopes = steps.groupby("activation")["negative_slope"].first().dropna()
         return cast(dict[str, float], slopes.to_dict())
@@ -213,7 +229,7 @@ E3_HOLDS = "Depths and steps where E3 holds clearly"
 
 @check("A10")
 def check_a10(r: Results) -> ClaimResult:
-    layers = r.table(LAYERS)
+    layers = _grid(r.table(LAYERS))
     tanh = layers[layers["activation"].str.match(r"^tanh_n[\d.]+$")]
     tanh = tanh[tanh["frac_inside_t1"].notna() | (tanh["layer"] > tanh["depth"])]
     if tanh["frac_inside_t1"].notna().sum() == 0:
@@ -346,7 +362,7 @@ def _stays_dead(r: Results, status: pd.Series) -> Part:
     with its Wilson interval, against NEVER_AGAIN. A diverged net has no revivals
     (the divergence rule: it counts for a claim of failure)."""
     try:
-        units = r.table(UNITS)
+        units = _grid(r.table(UNITS))
     except MissingResult:
         return untested("a unit that went silent stays silent", "no per-unit table")
     relu = units[units["activation"] == "relu"]
@@ -382,7 +398,7 @@ def _stays_dead(r: Results, status: pd.Series) -> Part:
 
 @check("B1")
 def check_b1(r: Results) -> ClaimResult:
-    layers = r.table(LAYERS)
+    layers = _grid(r.table(LAYERS))
     end = _end_state(r)
     status = _status_of(end, ["relu"])
     if status.empty:
@@ -463,7 +479,7 @@ def check_b1(r: Results) -> ClaimResult:
 
 @check("B2")
 def check_b2(r: Results) -> ClaimResult:
-    units = r.table(UNITS)
+    units = _grid(r.table(UNITS))
     end = _end_state(r)
     status = _status_of(end, ["relu"])
     relu = units[units["activation"] == "relu"]
@@ -853,7 +869,7 @@ SIGMOID_SCOPE = ("sigmoid",)
 
 @check("C5")
 def check_c5(r: Results) -> ClaimResult:
-    layers = r.table(LAYERS)
+    layers = _grid(r.table(LAYERS))
     end = _end_state(r)
     status = end["status"]
     df = layers.assign(grad_rms=layers["grad_norm"] / np.sqrt(layers["numel"]))
@@ -948,7 +964,7 @@ def check_c5(r: Results) -> ClaimResult:
 
 def _loss_ratio(r: Results) -> pd.Series:
     """Per network: final / first logged training loss (∞ for a diverged net)."""
-    steps = r.table(STEPS)
+    steps = _grid(r.table(STEPS))
     first = steps[steps["step"] == steps.groupby(CONFIG)["step"].transform("min")]
     start = first.set_index(NET)["loss"].astype(float)
     end = _end_state(r)
@@ -1001,7 +1017,7 @@ def check_d2(r: Results) -> ClaimResult:
                 in_scope=inside,
             )
         )
-    layers = r.table(LAYERS)
+    layers = _grid(r.table(LAYERS))
     deep = layers[(layers["depth"] == dmax) & (layers["step"] > 0)]
     upd = deep.groupby([*NET, "layer"])["update_ratio"].median().unstack("layer")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1197,7 +1213,7 @@ def _weight_grad_contrast(snaps: pd.DataFrame) -> str:
 
 @check("E3")
 def check_e3(r: Results) -> ClaimResult:
-    layers = r.table(LAYERS)
+    layers = _grid(r.table(LAYERS))
     tanh = layers[
         (layers["activation"] == "tanh") & layers["init"].isin(["glorot_standard", "xavier"])
     ]
