@@ -26,8 +26,8 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ..claims.checks_selu import MEAN_TOL, VAR_HI, VAR_LO
-from ..machinery.labels import label
 from ..machinery.tables import Tables
+from ._profiles import COLUMNS, KEYS, deepest, over_seeds, setting_label
 from .style import INIT_DASHES, TEXT_WIDTH_IN, activation_color, save, setup, symlog_ticks
 
 # (activation, init): the claim's setting, the catalogue's tanh contrast, ReLU at its
@@ -44,7 +44,6 @@ QUANTITIES: tuple[tuple[str, str, str], ...] = (
     ("act_mean", "mean of the activations", "mean (symmetric log scale)"),
     ("delta", "back-propagated error ‖δ‖", "log₁₀ ‖δ_l‖ / ‖δ_output‖"),
 )
-KEYS = ["activation", "init", "seed"]
 # The shading of the self-normalising domain: light, behind the lines.
 BAND_GREY = "0.92"
 
@@ -57,15 +56,7 @@ def profiles(layers: pd.DataFrame) -> pd.DataFrame:
     log10(‖δ_l‖ / ‖δ‖ at the output layer) (every layer). Columns: activation, init,
     depth, quantity, layer, median, lo, hi. Rows of networks whose probe overflowed
     are dropped, as are non-finite values."""
-    cols = ["activation", "init", "depth", "quantity", "layer", "median", "lo", "hi"]
-    depth = int(layers["depth"].max())
-    d = layers[layers["depth"] == depth]
-    if "status" in d:
-        d = d[d["status"] == "finite"]
-    keep = pd.Series(False, index=d.index)
-    for act, init in SETTINGS:
-        keep |= (d["activation"] == act) & (d["init"] == init)
-    d = d[keep]
+    depth, d = deepest(layers, SETTINGS)
     hidden = d[d["layer"] <= depth]
     ref = d[d["layer"] == depth + 1].set_index(KEYS)["delta_norm"].rename("ref")
     v = d[[*KEYS, "layer", "delta_norm"]].join(ref, on=KEYS)
@@ -79,22 +70,9 @@ def profiles(layers: pd.DataFrame) -> pd.DataFrame:
     out = []
     for q, _, _ in QUANTITIES:
         f = frames[q]
-        if f is None:
-            continue
-        f = f[np.isfinite(f["y"])]
-        agg = (
-            f.groupby(["activation", "init", "layer"])["y"]
-            .agg(median="median", lo="min", hi="max")
-            .reset_index()
-        )
-        agg.insert(2, "quantity", q)
-        agg.insert(2, "depth", depth)
-        out.append(agg)
-    return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
-
-
-def setting_label(activation: str, init: str) -> str:
-    return f"{label(activation, 'activation')}, {label(init, 'init')}"
+        if f is not None:
+            out.append(over_seeds(f[np.isfinite(f["y"])], q, depth))
+    return pd.concat(out, ignore_index=True)[COLUMNS] if out else pd.DataFrame(columns=COLUMNS)
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..machinery.labels import label
 from ..machinery.tables import Tables
+from ._profiles import COLUMNS, KEYS, deepest, over_seeds, setting_label
 from .style import INIT_DASHES, TEXT_WIDTH_IN, activation_color, save, setup
 
 # (activation, init): the homogeneous ReLU under a shrinking and a preserving init, tanh
@@ -42,7 +42,6 @@ QUANTITIES: tuple[tuple[str, str], ...] = (
     ("grad_norm", "weight gradient ‖∂L/∂W‖"),
     ("rel_grad", "relative gradient ‖∂L/∂W‖ / ‖W‖"),
 )
-KEYS = ["activation", "init", "seed"]
 
 
 def profiles(layers: pd.DataFrame) -> pd.DataFrame:
@@ -51,14 +50,7 @@ def profiles(layers: pd.DataFrame) -> pd.DataFrame:
 
     Columns: activation, init, depth, quantity, layer, median, lo, hi. Rows of
     networks whose probe overflowed are dropped, as are non-finite ratios."""
-    depth = int(layers["depth"].max())
-    d = layers[layers["depth"] == depth]
-    if "status" in d:
-        d = d[d["status"] == "finite"]
-    keep = pd.Series(False, index=d.index)
-    for act, init in SETTINGS:
-        keep |= (d["activation"] == act) & (d["init"] == init)
-    d = d[keep]
+    depth, d = deepest(layers, SETTINGS)
     out = []
     for col, _ in QUANTITIES:
         v = d[[*KEYS, "layer", col]].copy()
@@ -66,21 +58,8 @@ def profiles(layers: pd.DataFrame) -> pd.DataFrame:
         v = v.join(ref, on=KEYS)
         with np.errstate(divide="ignore", invalid="ignore"):
             v["y"] = np.log10(v[col].astype(float) / v["ref"].astype(float))
-        v = v[np.isfinite(v["y"])]
-        agg = (
-            v.groupby(["activation", "init", "layer"])["y"]
-            .agg(median="median", lo="min", hi="max")
-            .reset_index()
-        )
-        agg.insert(2, "quantity", col)
-        agg.insert(2, "depth", depth)
-        out.append(agg)
-    cols = ["activation", "init", "depth", "quantity", "layer", "median", "lo", "hi"]
-    return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
-
-
-def setting_label(activation: str, init: str) -> str:
-    return f"{label(activation, 'activation')}, {label(init, 'init')}"
+        out.append(over_seeds(v[np.isfinite(v["y"])], col, depth))
+    return pd.concat(out, ignore_index=True)[COLUMNS] if out else pd.DataFrame(columns=COLUMNS)
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
