@@ -62,6 +62,7 @@ def _grid(df: pd.DataFrame) -> pd.DataFrame:
     acts = {a for a, got in per_act.items() if inits <= got}
     return df[df["init"].isin(inits) & df["activation"].isin(acts)]
 
+
 # ---- tolerances (fixed before the runs; each says why) -----------------------
 
 # A loss is "lower" only when it is at least 10 % lower: the seed-to-seed scatter of
