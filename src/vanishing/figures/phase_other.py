@@ -1,11 +1,11 @@
 """For ELU, SELU, softplus, |x| and linear the measured boundary between vanishing and
 exploding gradients lies on mean-field theory's critical line χ1 = 1, except where the
 theory's limit is approached only slowly; for GELU, SiLU and Mish the theory finds no
-critical point at small σ_b² (no grey band there) while the measured boundary sits near
-σ_w² ≈ 1.5–2. Heat map: the measured per-layer slope of ln‖δ‖ towards the input (median
-over seeds, deepest depth; blue vanishes, red explodes) over weight variance σ_w² and bias
-variance σ_b²; grey band: the theory's line; black dashed and dotted: the measured level
-set, slope = 0, at the deepest and shallowest depth.
+critical point at small σ_b² (no grey band there), while the measured boundary (black
+lines) is found there as for the others. Heat map: the measured per-layer slope of ln‖δ‖
+towards the input (median over seeds, deepest depth; blue vanishes, red explodes) over
+weight variance σ_w² and bias variance σ_b²; grey band: the theory's line; black dashed
+and dotted: the measured level set, slope = 0, at the deepest and shallowest depth.
 
 Networks have Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) in every
 layer, float64. |x| and linear have |φ'| = 1, so the line is σ_w² = 1. Softplus's line is
