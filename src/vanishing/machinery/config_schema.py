@@ -29,6 +29,7 @@ from . import params
 from .config_types import (
     Activations,
     Depths,
+    Grid,
     Inits,
     Seeds,
     SetByRule,
@@ -74,6 +75,9 @@ class Config:
     logs_dir: FOLDER = "logs"  # this config's job logs and benchmark files
     device: Literal["cpu", "cuda"] = "cpu"
     width: Width = 64
+    # The width axis: the studies of finite-width effects (E9's fluctuations, E6 and E1
+    # against width, E10's spectra) run at these widths; ``width`` stays the grid's own.
+    widths: Grid[Width] = field(default_factory=lambda: [16, 64, 256, 1024])
     leaky_slope: Slope = 0.01
     probe: Probe = field(default_factory=Probe)
 
