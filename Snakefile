@@ -9,7 +9,7 @@ import glob
 import os
 import sys
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -17,7 +17,7 @@ min_version("9.0")
 # whatever an editable install elsewhere points to.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from vanishing.machinery.config_check import check_config, retype_cli_values
+from vanishing.machinery.config_check import check_config, fill_defaults, retype_cli_values
 
 
 envvars:
@@ -40,8 +40,9 @@ check_config(
 USER_CONFIG = dict(config)  # as given, before the schema fills defaults (config hash)
 
 
-# the schema is generated from the same types (a test keeps them equal); this fills defaults
-validate(config, "workflow/schemas/config.schema.yaml")
+# Defaults from the schema (generated from the same types; a test keeps them equal, and
+# another that this fills them as Snakemake's validate() would), already checked above.
+fill_defaults(config)
 
 
 include: "workflow/rules/common.smk"

@@ -11,7 +11,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from vanishing.machinery.config_check import ConfigError, check_config
+from vanishing.machinery.config_check import ConfigError, check_config, fill_defaults
 
 from .conftest import ROOT
 
@@ -28,6 +28,29 @@ def test_shipped_configs_are_valid(name: str) -> None:
     validate(cfg, SCHEMA)
     check_config(cfg)
     assert cfg["probe"]["batch_size"] > 0  # defaults filled in
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        {"activations": ["relu"], "inits": ["he"], "depths": [2], "seeds": [0]},
+        {"activations": ["relu"], "inits": ["he"], "depths": [2], "seeds": [0], "probe": {}},
+        {
+            **yaml.safe_load((ROOT / "config" / "quick.yaml").read_text()),
+            "probe": {"dtype": "float32"},
+        },
+        yaml.safe_load((ROOT / "config" / "config.yaml").read_text()),
+    ],
+    ids=["bare", "empty-probe", "quick", "default"],
+)
+def test_defaults_are_filled_as_snakemake_validate_fills_them(user: dict) -> None:
+    """The Snakefile fills defaults with ``fill_defaults`` instead of Snakemake's
+    ``validate`` (checked once already by check_config): the same config comes out."""
+    ours, theirs = copy.deepcopy(user), copy.deepcopy(user)
+    fill_defaults(ours)
+    validate(theirs, SCHEMA)
+    assert ours == theirs
+    assert "widths" in ours and "batch_size" in ours["probe"]
 
 
 @pytest.mark.parametrize(

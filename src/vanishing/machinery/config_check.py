@@ -22,6 +22,7 @@ cuda``): the Snakefile runs these checks while it parses the workflow.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -347,6 +348,21 @@ def check_config(config: dict[str, Any], *, machine: bool = True, cores: int = 1
     errors = config_errors(config, machine=machine, cores=cores)
     if errors:
         raise ConfigError(_message(errors))
+
+
+def fill_defaults(config: dict[str, Any], schema: Mapping[str, Any] | None = None) -> None:
+    """Give every key the schema defaults and the config leaves out its default, in place,
+    at every level (the schema is generated from the typed dataclasses, so these are
+    their defaults). What Snakemake's ``validate(config, schema)`` does to a valid config
+    (tests/test_config.py compares the two), without validating a second time:
+    ``check_config`` has already checked the config against the same schema, and the
+    repeat cost every parse of the workflow a fifth of a second."""
+    schema = full_schema() if schema is None else schema
+    for key, sub in schema.get("properties", {}).items():
+        if key not in config and "default" in sub:
+            config[key] = copy.deepcopy(sub["default"])
+        if isinstance(config.get(key), dict) and "properties" in sub:
+            fill_defaults(config[key], sub)
 
 
 # ---- command-line values ---------------------------------------------------------------
