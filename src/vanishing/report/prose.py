@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..machinery import labels as lab
-from .structure import VERDICTS, Theme, one_line
+from .structure import THEMES, VERDICTS, Theme, one_line
 
 Claim = dict[str, Any]
 ById = dict[str, Claim]
@@ -522,8 +522,8 @@ def introduction(sources: dict[str, Any], claims: list[Claim]) -> list[str]:
         "named. Every number in it is read from the pipeline's tables, and one command "
         "rebuilds it.",
         "Section 2 states the method, the verdict rule and the notation; Section 3 lists "
-        "every claim with its verdict in one table. Sections 4 to 8 give the results by "
-        "theme, each with a summary, its claims and its figures; Section 9 states what the "
-        "evidence does not cover. The appendix holds each claim's full evidence, the run "
-        "lists, further figures and the references.",
+        f"every claim with its verdict in one table. Sections 4 to {len(THEMES) + 3} give "
+        "the results by theme, each with a summary, its claims and its figures; Section "
+        f"{len(THEMES) + 4} states what the evidence does not cover. The appendix holds "
+        "each claim's full evidence, the run lists, further figures and the references.",
     ]

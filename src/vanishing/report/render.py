@@ -101,11 +101,16 @@ def place_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[st
     """Where each figure is shown (FIGURE_RULE, stated in the method section): the
     overview in the summary, the which-gradient figure in the method, and in its theme
     the first figure of each measured claim that is a theme's key claim or whose verdict
-    is not "supported" (where the sources go wrong or the question stays open); every
-    other figure in the appendix, linked from the claims that cite it."""
+    is not "supported" (where the sources go wrong or the question stays open), and the
+    figures a theme names for itself (``Theme.figures``); every other figure in the
+    appendix, linked from the claims that cite it."""
     where = {f: part for f, part in ((OVERVIEW_FIGURE, "summary"), (WHICH_FIGURE, "method"))}
     where = {f: p for f, p in where.items() if f in available}
     by = {c["id"]: c for c in claims}
+    for theme in THEMES:
+        for f in theme.figures:
+            if f in available:
+                where.setdefault(f, theme.key)
     for theme in THEMES:
         for cid in theme.claims:
             c = by.get(cid) or {}
@@ -120,7 +125,8 @@ def place_figures(claims: list[dict[str, Any]], available: list[str]) -> dict[st
 
 FIGURE_RULE = (
     "The main text shows, in each theme, the first figure of every measured claim that "
-    "is the theme's key claim or whose verdict is not “supported”; the other figures "
+    "is the theme's key claim or whose verdict is not “supported” (and the view of the "
+    "order-to-chaos line against width in the width theme); the other figures "
     "(analytic illustrations, further views of the same runs, the figures of supported "
     "measurements) are in the appendix, and every claim links to all of its figures."
 )
@@ -522,6 +528,7 @@ class ReportParams(TypedDict, total=False):
     logs_dir: str
     device: Literal["cpu", "cuda"]
     width: int
+    widths: list[int]
     leaky_slope: float
     probe: dict[str, Any]
     studies: dict[str, Any] | None
