@@ -39,8 +39,13 @@ import numpy as np
 import pandas as pd
 
 from ..core.activations import get_activation
-from ..core.mean_field import Moments, Trapezoid, chi1_fixed, half_ln_chi1_profiles
-from ..core.mean_field import slope_from_profile
+from ..core.mean_field import (
+    Moments,
+    Trapezoid,
+    chi1_fixed,
+    half_ln_chi1_profiles,
+    slope_from_profile,
+)
 from ..core.vocabulary import family
 from ..machinery.params.phase_width import Params
 from ..machinery.tables import Tables
