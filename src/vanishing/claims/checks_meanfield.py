@@ -3,12 +3,14 @@ Gaussian init over depth (E4)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from ..machinery.labels import label, num, pct
 from . import stats
-from .phase_width import e1_table
+from .phase_width import e1_table, width_grid
 from .registry import ClaimResult, Results, check, result
 from .stats import exact, listing, share, sig, spread, with_interval
 from .verdict import CI, all_of, part
@@ -68,7 +70,9 @@ def _corr_rows(x: np.ndarray) -> np.ndarray:
     return (m * p).sum(-1) / np.sqrt((m * m).sum(-1) * (p * p).sum(-1))
 
 
-WIDTH_GRID = "phase_width.grid"
+def _records(df: pd.DataFrame) -> list[Any]:
+    """A table's rows as named tuples, typed Any (pandas types a cell as any scalar)."""
+    return list(df.itertuples())
 
 
 def e1_against_width(r: Results) -> str:
@@ -76,9 +80,9 @@ def e1_against_width(r: Results) -> str:
     Reported beside E1's verdict, not folded in: E1 is tested on the probe grid (digits
     inputs, every init) at its own width; the width grid is other networks (Gaussian inputs,
     cells near χ1 = 1), which only says how the per-layer agreement moves with width."""
-    if WIDTH_GRID not in r.names():
+    if (grid := width_grid(r)) is None:
         return ""
-    t = e1_table(r.table(WIDTH_GRID), ABS_SLOPE_TOL, REL_SLOPE_TOL)
+    t = e1_table(grid, ABS_SLOPE_TOL, REL_SLOPE_TOL)
     stats.record_table(
         {
             "title": "E1 against width",
@@ -99,13 +103,13 @@ def e1_against_width(r: Results) -> str:
                     sig(x.median_abs_trajectory, 2),
                     pct(x.within),
                 ]
-                for x in t.itertuples()
+                for x in _records(t)
             ],
         }
     )
     deep = t[t["depth"] == t["depth"].max()].sort_values("width")
     per = ", ".join(
-        f"{sig(x.median_abs_trajectory, 2)} at width {num(int(x.width))}" for x in deep.itertuples()
+        f"{sig(x.median_abs_trajectory, 2)} at width {num(int(x.width))}" for x in _records(deep)
     )
     return (
         f" Against width (the phase_width grid: Gaussian inputs, σ_w² near χ1 = 1, depth "

@@ -23,7 +23,7 @@ import pandas as pd
 from ..core.vocabulary import FAMILIES, family
 from ..machinery.labels import interval, label, num, pct
 from .checks_meanfield import LEVEL_SLOPE
-from .phase_width import CLIP, critical_rows
+from .phase_width import CLIP, critical_rows, width_grid
 from .registry import ClaimResult, Results, check, result
 from .stats import fmt_stat, record_table, sig
 from .verdict import CI, LEVEL, N_BOOT, RNG_SEED, Part, Statistic, across, outside, part
@@ -193,7 +193,7 @@ def width_readings(crit: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "activation": a,
-                "sigma_b2": float(b),
+                "sigma_b2": float(cast(float, b)),
                 "narrow": float(n["deviation"]),
                 "wide": float(w["deviation"]),
                 "wide_lo": float(w["deviation_lo"]),
@@ -271,7 +271,7 @@ def _width_record(readings: pd.DataFrame, crit: pd.DataFrame) -> None:
             interval(x.deviation, x.deviation_lo, x.deviation_hi, 2),
             sig(x.deviation_trajectory, 2),
         ]
-        for x in crit.sort_values(["activation", "sigma_b2", "depth", "width"]).itertuples()
+        for x in _records(crit.sort_values(["activation", "sigma_b2", "depth", "width"]))
     ]
     record_table(
         {
@@ -317,19 +317,19 @@ def width_sentences(readings: pd.DataFrame, crit: pd.DataFrame, changed: list[st
     if len(groups[FINITE_DEPTH]):
         parts.append(
             f"Beyond it at width {num(wide)} but smaller at the deeper depth, a finite-depth miss: "
-            + "; ".join(row(x) for x in groups[FINITE_DEPTH].itertuples())
+            + "; ".join(row(x) for x in _records(groups[FINITE_DEPTH]))
             + ". "
         )
     if len(groups[STANDS]):
         parts.append(
             f"Beyond it at width {num(wide)} and not smaller at the deeper depth: "
-            + "; ".join(row(x) for x in groups[STANDS].itertuples())
+            + "; ".join(row(x) for x in _records(groups[STANDS]))
             + ". "
         )
     if len(groups[OPEN]):
         parts.append(
             "Undecided at the widest width: "
-            + "; ".join(row(x) for x in groups[OPEN].itertuples())
+            + "; ".join(row(x) for x in _records(groups[OPEN]))
             + ". "
         )
     parts.append(
@@ -342,6 +342,11 @@ def width_sentences(readings: pd.DataFrame, crit: pd.DataFrame, changed: list[st
         )
     )
     return "".join(parts)
+
+
+def _records(df: pd.DataFrame) -> list[Any]:
+    """A table's rows as named tuples, typed Any (pandas types a cell as any scalar)."""
+    return list(df.itertuples())
 
 
 @check("E6")
@@ -373,10 +378,11 @@ def check_e6_phase(r: Results) -> ClaimResult:
     # E6 against width: reported beside the main grid's parts (an out-of-scope group), and
     # an activation's part re-read at the widest width only where its misses are
     # finite-width effects (see ``reread`` for why a finite-depth miss is not).
-    width_txt, extra, changed = "", [], []
+    width_txt, extra = "", []
+    changed: list[str] = []
     width_values: dict[str, float] = {}
-    if WIDTH_GRID in r.names():
-        wcrit, wdraws = critical_rows(r.table(WIDTH_GRID))
+    if (wgrid := width_grid(r)) is not None:
+        wcrit, wdraws = critical_rows(wgrid)
         readings = width_readings(wcrit)
         wide = width_parts(wcrit, wdraws)
         miss = {
@@ -393,8 +399,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
         widest = num(int(wcrit["width"].max()))
         extra = [outside(across(f"at width {widest} (reported)", list(wide.values())))]
         width_values = {
-            f"width_deviation_{x.activation}_sb{x.sigma_b2:g}": x.wide
-            for x in readings.itertuples()
+            f"width_deviation_{x.activation}_sb{x.sigma_b2:g}": x.wide for x in _records(readings)
         }
     fam_parts = [
         across(label.split(" (")[0], [parts[a] for a in acts if family(a) == fam])

@@ -14,12 +14,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..machinery.tables import MissingResult, Tables
 from .verdict import LEVEL, N_BOOT, RNG_SEED
 
 # A diverged (non-finite) network counts as exploding, a vanished one (an exact zero) as
 # vanishing: its slope enters the median as ±CLIP per layer, far outside any finite slope.
 CLIP = 10.0
 KEYS = ["activation", "sigma_b2", "depth", "width"]
+GRID = "phase_width.grid"
+
+
+def width_grid(r: Tables) -> pd.DataFrame | None:
+    """The width grid, or None where it is not among the tables (a run without the stage,
+    tests' synthetic results): the width evidence is then simply not reported."""
+    try:
+        return r.table(GRID)
+    except MissingResult:
+        return None
 
 
 def clipped(g: pd.DataFrame) -> pd.Series:
