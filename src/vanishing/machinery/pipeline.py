@@ -336,7 +336,7 @@ STAGES: tuple[Stage, ...] = (
         {"grid": "studies/phase/width/{job}.csv"},
         params=_phase_width_params,
         jobs=_phase_width_jobs,
-        mem_mb=1000,
+        mem_mb=1300,  # 973 MB peak at width 1024 (default grid); the others ~570 MB
     ),
 )
 
