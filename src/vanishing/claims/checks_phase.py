@@ -23,9 +23,10 @@ import pandas as pd
 from ..core.vocabulary import FAMILIES, family
 from ..machinery.labels import interval, label, num, pct
 from .checks_meanfield import LEVEL_SLOPE
+from .phase_width import CLIP, critical_rows, width_grid
 from .registry import ClaimResult, Results, check, result
-from .stats import fmt_stat, sig
-from .verdict import CI, LEVEL, N_BOOT, RNG_SEED, Statistic, across, part
+from .stats import fmt_stat, record_table, sig
+from .verdict import CI, LEVEL, N_BOOT, RNG_SEED, Part, Statistic, across, outside, part
 
 # ---- tolerances, fixed before the run ----------------------------------------
 # "Predicts where": the measured level set within 25 % in σ_w² of the line (ln 1.25 = 0.223),
@@ -35,14 +36,24 @@ RATIO = 1.25
 GAP = math.log(RATIO)
 # Points per row at which the interpolated signs are compared (resolution ≪ GAP).
 FINE = 801
-# A diverged (non-finite) network counts as exploding, a vanished one (an exact zero) as
-# vanishing: its slope enters the median as ±CLIP per layer, far outside any finite slope.
-CLIP = 10.0
+# CLIP (in phase_width, shared with the width grid): a diverged network counts as
+# exploding, a vanished one as vanishing.
 
 GRID = "phase.grid"
 THEORY = "phase.theory"
 CRIT = "phase.critical"
+WIDTH_GRID = "phase_width.grid"
 FIGURES = ["phase_sigmoidal", "phase_relu_family", "phase_other"]
+WIDTH_FIGURE = "phase_width"
+WIDTH_TABLE = "E6 against width"
+# How a σ_b² row of the width grid reads (deepest depth; see width_readings).
+WITHIN, FINITE_WIDTH, FINITE_DEPTH, STANDS, OPEN = (
+    "within at every width",
+    "finite width",
+    "finite depth",
+    "stands",
+    "undecided",
+)
 
 
 def interp_matrix(x: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -153,6 +164,191 @@ def _statistic(value: float, draws: np.ndarray, what: str, n: int) -> Statistic:
     )
 
 
+# ---- E6 against width (the phase_width grid) -----------------------------------------
+
+
+def width_readings(crit: pd.DataFrame) -> pd.DataFrame:
+    """Per (activation, σ_b²) row of the width grid, at its deepest depth: the deviation at
+    the narrowest and widest width and at the shallower depth (widest width), and what the
+    row's miss is. Within the gap (the interval inside ±GAP) at the widest width: "within at
+    every width" if the narrowest width is within too, else "finite width" (E6's line is an
+    infinite-width statement, and the miss goes as the width grows). Beyond the gap (the
+    interval outside it) at the widest width: "finite depth" if it is smaller at the deeper
+    depth than at the shallower, else "stands". Otherwise "undecided"."""
+    deep, shallow = crit["depth"].max(), crit["depth"].min()
+    wide, narrow = crit["width"].max(), crit["width"].min()
+    rows = []
+    for (a, b), g in crit.groupby(["activation", "sigma_b2"], sort=False):
+        at = g.set_index(["depth", "width"])
+        w, n, s = at.loc[(deep, wide)], at.loc[(deep, narrow)], at.loc[(shallow, wide)]
+        inside = w["deviation_lo"] >= -GAP and w["deviation_hi"] <= GAP
+        beyond = w["deviation_lo"] > GAP or w["deviation_hi"] < -GAP
+        if inside:
+            reading = WITHIN if abs(n["deviation"]) <= GAP else FINITE_WIDTH
+        elif beyond:
+            deeper_smaller = deep != shallow and abs(w["deviation"]) < abs(s["deviation"])
+            reading = FINITE_DEPTH if deeper_smaller else STANDS
+        else:
+            reading = OPEN
+        rows.append(
+            {
+                "activation": a,
+                "sigma_b2": float(cast(float, b)),
+                "narrow": float(n["deviation"]),
+                "wide": float(w["deviation"]),
+                "wide_lo": float(w["deviation_lo"]),
+                "wide_hi": float(w["deviation_hi"]),
+                "shallow_wide": float(s["deviation"]),
+                "trajectory": float(w["deviation_trajectory"]),
+                "reading": reading,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def width_parts(crit: pd.DataFrame, draws: dict[tuple[Any, ...], np.ndarray]) -> dict[str, Part]:
+    """Per activation: the E6 statistic at the widest width and deepest depth, the largest
+    |deviation| over its σ_b² rows, with the joint bootstrap (the rows share resamples)."""
+    deep, wide = crit["depth"].max(), crit["width"].max()
+    top = crit[(crit["depth"] == deep) & (crit["width"] == wide)]
+    out = {}
+    for a, g in top.groupby("activation", sort=False):
+        keys = [(a, b, deep, wide) for b in g["sigma_b2"]]
+        joint = np.max(np.abs(np.stack([draws[k] for k in keys])), axis=0)
+        value = float(np.max(np.abs(g["deviation"])))
+        n = int(g["seeds"].iloc[0])
+        what = (
+            f"largest |ln σ_w²(measured) − ln σ_w²(χ1 = 1)| over σ_b² rows, {label(str(a))}, "
+            f"width {num(int(wide))}, depth {num(int(deep))}"
+        )
+        out[str(a)] = part(
+            f"{label(str(a))}, width {num(int(wide))}", _statistic(value, joint, what, n)
+        )
+    return out
+
+
+def reread(
+    main: dict[str, Part],
+    miss_rows: dict[str, list[float]],
+    readings: pd.DataFrame,
+    wide: dict[str, Part],
+) -> tuple[dict[str, Part], list[str]]:
+    """E6's per-activation parts, with the width evidence where it changes their reading.
+
+    E6 is a mean-field statement (infinite width). An activation whose main-grid part is not
+    supported is re-read at the widest width only when every σ_b² row it misses on is in
+    the width grid and reads "finite width" there, and its part at the widest width is
+    supported: its misses are then finite-width effects, outside the claim's own scope,
+    and in that scope the claim holds for it. A miss that persists at the widest width
+    (finite depth, or standing) keeps the main grid's part: the claim's line is the
+    infinite-depth fixed point, but the depths measured are the ones a practitioner has,
+    and a finite-depth miss is still a miss of the line at those depths. Returns the parts
+    and the activations re-read."""
+    out, changed = dict(main), []
+    for a, p in main.items():
+        if p.verdict == "supported" or a not in wide or not miss_rows.get(a):
+            continue
+        r = readings[readings["activation"] == a]
+        finite_width = all(
+            np.any(np.isclose(r["sigma_b2"], b) & (r["reading"] == FINITE_WIDTH))
+            for b in miss_rows[a]
+        )
+        if finite_width and wide[a].verdict == "supported":
+            w = wide[a]
+            out[a] = Part(f"{p.name} (at {w.name.split(', ')[-1]})", w.verdict, w.statistic)
+            changed.append(a)
+    return out, changed
+
+
+def _width_record(readings: pd.DataFrame, crit: pd.DataFrame) -> None:
+    """The appendix table: every (activation, σ_b², depth, width) deviation."""
+    rows = [
+        [
+            label(str(x.activation)),
+            sig(float(x.sigma_b2), 2),
+            num(int(x.depth)),
+            num(int(x.width)),
+            interval(x.deviation, x.deviation_lo, x.deviation_hi, 2),
+            sig(x.deviation_trajectory, 2),
+        ]
+        for x in _records(crit.sort_values(["activation", "sigma_b2", "depth", "width"]))
+    ]
+    record_table(
+        {
+            "title": WIDTH_TABLE,
+            "columns": [
+                "activation",
+                "σ_b²",
+                "depth",
+                "width",
+                "ln σ_w²(measured) − ln σ_w²(χ1 = 1) [interval]",
+                "layer-by-layer prediction's",
+            ],
+            "rows": rows,
+        }
+    )
+
+
+def width_sentences(readings: pd.DataFrame, crit: pd.DataFrame, changed: list[str]) -> str:
+    """The note's sentence on the width grid, from code."""
+    wide, narrow = int(crit["width"].max()), int(crit["width"].min())
+    deep, shallow = int(crit["depth"].max()), int(crit["depth"].min())
+
+    def row(x: Any) -> str:
+        return (
+            f"{label(str(x.activation))} at σ_b² = {sig(x.sigma_b2, 2)}: "
+            f"{interval(x.wide, x.wide_lo, x.wide_hi, 2)} at width {num(wide)} "
+            f"({sig(x.narrow, 2)} at width {num(narrow)}, {sig(x.shallow_wide, 2)} at depth "
+            f"{num(shallow)}; layer-by-layer prediction {sig(x.trajectory, 2)})"
+        )
+
+    groups = {k: readings[readings["reading"] == k] for k in (FINITE_DEPTH, STANDS, OPEN)}
+    parts = [
+        f"Against width (δ of the same networks at widths {num(narrow)} to {num(wide)}, "
+        f"depth {num(deep)}, ln σ_w²(measured) − ln σ_w²(χ1 = 1)): "
+    ]
+    fine = readings[readings["reading"].isin([WITHIN, FINITE_WIDTH])]
+    if len(fine):
+        parts.append(
+            f"{len(fine)} of {len(readings)} rows are within the gap at width {num(wide)} "
+            f"(largest |deviation| {sig(float(fine['wide'].abs().max()), 2)}, at width "
+            f"{num(narrow)} {sig(float(fine['narrow'].abs().max()), 2)}). "
+        )
+    if len(groups[FINITE_DEPTH]):
+        parts.append(
+            f"Beyond it at width {num(wide)} but smaller at the deeper depth, a finite-depth miss: "
+            + "; ".join(row(x) for x in _records(groups[FINITE_DEPTH]))
+            + ". "
+        )
+    if len(groups[STANDS]):
+        parts.append(
+            f"Beyond it at width {num(wide)} and not smaller at the deeper depth: "
+            + "; ".join(row(x) for x in _records(groups[STANDS]))
+            + ". "
+        )
+    if len(groups[OPEN]):
+        parts.append(
+            "Undecided at the widest width: "
+            + "; ".join(row(x) for x in _records(groups[OPEN]))
+            + ". "
+        )
+    parts.append(
+        "The verdict keeps the main grid's parts: "
+        + (
+            f"{', '.join(label(a) for a in changed)} re-read at width {num(wide)}, where "
+            "their misses are gone (finite width)."
+            if changed
+            else "no miss is a finite-width effect, so none is re-read at the widest width."
+        )
+    )
+    return "".join(parts)
+
+
+def _records(df: pd.DataFrame) -> list[Any]:
+    """A table's rows as named tuples, typed Any (pandas types a cell as any scalar)."""
+    return list(df.itertuples())
+
+
 @check("E6")
 def check_e6_phase(r: Results) -> ClaimResult:
     grid = r.table(GRID)
@@ -178,13 +374,40 @@ def check_e6_phase(r: Results) -> ClaimResult:
             gs = grid[(grid["activation"] == a) & (grid["depth"] == shallow)]
             ts = theory[(theory["activation"] == a) & (theory["depth"] == shallow)]
             res[a]["gap_shallow"] = activation_gaps(gs, ts, c, None)["gap"]
+    parts = {a: res[a]["part"] for a in acts}
+    # E6 against width: reported beside the main grid's parts (an out-of-scope group), and
+    # an activation's part re-read at the widest width only where its misses are
+    # finite-width effects (see ``reread`` for why a finite-depth miss is not).
+    width_txt, extra = "", []
+    changed: list[str] = []
+    width_values: dict[str, float] = {}
+    if (wgrid := width_grid(r)) is not None:
+        wcrit, wdraws = critical_rows(wgrid)
+        readings = width_readings(wcrit)
+        wide = width_parts(wcrit, wdraws)
+        miss = {
+            a: [
+                float(b)
+                for b, g in zip(res[a]["sigma_b2"], res[a]["row_gaps"], strict=True)
+                if g > GAP
+            ]
+            for a in acts
+        }
+        parts, changed = reread(parts, miss, readings, wide)
+        _width_record(readings, wcrit)
+        width_txt = " " + width_sentences(readings, wcrit, changed)
+        widest = num(int(wcrit["width"].max()))
+        extra = [outside(across(f"at width {widest} (reported)", list(wide.values())))]
+        width_values = {
+            f"width_deviation_{x.activation}_sb{x.sigma_b2:g}": x.wide for x in _records(readings)
+        }
     fam_parts = [
-        across(label.split(" (")[0], [res[a]["part"] for a in acts if family(a) == fam])
+        across(label.split(" (")[0], [parts[a] for a in acts if family(a) == fam])
         for fam, label in FAMILIES.items()
         if any(family(a) == fam for a in acts)
     ]
     # Asserted for every activation: qualified when it holds for some and fails for others.
-    tree = across("activations", fam_parts)
+    tree = across("activations", fam_parts + extra)
 
     worst_a = max(acts, key=lambda a: res[a]["gap"])
     worst_draws = np.max(np.stack([res[a]["boot"] for a in acts]), axis=0)
@@ -193,14 +416,14 @@ def check_e6_phase(r: Results) -> ClaimResult:
         f"({label(worst_a)})"
     )
     headline = _statistic(res[worst_a]["gap"], worst_draws, what, n)
-    state = {a: res[a]["part"].verdict for a in acts}
+    state = {a: parts[a].verdict for a in acts}
 
     def _name(a: str) -> str:
         x = res[a]
         shallow_txt = (
             f", {sig(x['gap_shallow'], 2)} at depth {shallow}" if "gap_shallow" in x else ""
         )
-        lo, hi = x["part"].statistic.lo, x["part"].statistic.hi
+        lo, hi = x["part"].statistic.lo, x["part"].statistic.hi  # the main grid's interval
         return (
             f"{label(a)} {interval(x['gap'], lo, hi, 2)} at σ_b² = "
             f"{sig(float(x['worst_sigma_b2']), 2)}{shallow_txt}"
@@ -225,6 +448,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
         "activations_within": float(len(held)),
         "activations": float(len(acts)),
         **{f"gap_{a}": res[a]["gap"] for a in acts},
+        **width_values,
     }
     # Rows (σ_b²) where some activation misses, and how the rest fares: the condition named.
     miss_rows = sorted(
@@ -274,7 +498,7 @@ def check_e6_phase(r: Results) -> ClaimResult:
             else f"at least {pct(np.nanmin(agree))} (per activation) have the predicted sign. "
         )
         + f"Diverged or vanished networks: {diverged} of {total}, counted as exploding or "
-        "vanishing."
+        "vanishing." + width_txt
     )
     return result(
         tree,
@@ -287,8 +511,8 @@ def check_e6_phase(r: Results) -> ClaimResult:
         evidence="MLPs with Gaussian inputs, weights N(0, σ_w²/fan_in) and biases N(0, σ_b²) "
         "in every layer, on a grid of (σ_w², σ_b²) per activation; per-layer slope of ln‖δ‖ "
         "against ½ ln χ1 at the fixed point q* and the line χ1 = 1 (trapezoid rule).",
-        figures=FIGURES,
-        tables=[GRID, THEORY, CRIT],
+        figures=FIGURES + ([WIDTH_FIGURE] if width_txt else []),
+        tables=[GRID, THEORY, CRIT] + ([WIDTH_GRID] if width_txt else []),
         note=note,
         values=values,
         diverged={"runs": diverged, "of": total},

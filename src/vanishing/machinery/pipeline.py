@@ -155,6 +155,24 @@ def _phase_params(config: Config, job: str) -> dict[str, Any]:
     return {**study(config, "phase"), **grid}
 
 
+def _phase_width_jobs(config: Config) -> list[str]:
+    """One job per width of the width axis, named by it ("w1024")."""
+    return [f"w{w}" for w in config["widths"]]
+
+
+def _phase_width_params(config: Config, job: str) -> dict[str, Any]:
+    phase = study(config, "phase")
+    grid = {k: phase[k] for k in ("depths", "seeds", "batch_size", "trapezoid_points")}
+    return {
+        **study(config, "phase_width"),
+        **grid,
+        "reference_width": phase["width"],
+        "widths": config["widths"],
+        "leaky_slope": config["leaky_slope"],
+        "job": job,
+    }
+
+
 _TRAIN = "studies/training"
 # The file-name marker of a machine-dependent table (see Stage.machine_dependent):
 # "tanh_timing.machine-dependent.csv".
@@ -312,6 +330,14 @@ STAGES: tuple[Stage, ...] = (
         params=_phase_params,
         mem_mb=1000,  # 714 MB peak with the default grid (14 activations)
     ),
+    Stage(
+        "phase_width",
+        "vanishing.studies.phase_width",
+        {"grid": "studies/phase/width/{job}.csv"},
+        params=_phase_width_params,
+        jobs=_phase_width_jobs,
+        mem_mb=1300,  # 973 MB peak at width 1024 (default grid); the others ~570 MB
+    ),
 )
 
 FIGURES: tuple[Figure, ...] = (
@@ -342,6 +368,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("phase_sigmoidal", ("phase.grid", "phase.critical"), "E"),
     Figure("phase_relu_family", ("phase.grid", "phase.critical"), "E"),
     Figure("phase_other", ("phase.grid", "phase.critical"), "E"),
+    Figure("phase_width", ("phase_width.grid",), "E"),
     Figure("study_born_dead", ("dying.born_dead",), "E"),
     Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
     Figure("which_gradient", ("probe.layers",), "E"),

@@ -290,6 +290,22 @@ def study_jobs(name: str, p: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[
             s + "depths": depth,
         }
         return [Job("phase study", keys, mem, sec * len(p["activations"]) * len(p["depths"]))]
+    if name == "phase_width":
+        # the widest job: one seed's networks at a time (every σ_w² × σ_b² cell in the batch
+        # dimension), the unit draws held twice (EnsembleMLP's and the copy) besides a
+        # float32 draw; every seed, activation and depth in turn
+        width = max(cfg.get("widths", p["widths"]))
+        cells = p["points"] * len(p["sigma_b2"])
+        batch = max(1, -(-p["batch_size"] * p["reference_width"] // width))
+        mem, sec = mlp_job(1, width, max(p["depths"]), cells * batch, 8)
+        keys = {
+            "widths": width,
+            s + "points": p["points"],
+            s + "sigma_b2": len(p["sigma_b2"]),
+            s + "activations": len(p["activations"]),
+        }
+        n = len(p["seeds"]) * len(p["activations"]) * len(p["depths"])
+        return [Job("phase_width study (widest job)", keys, mem, sec * n)]
     if name == "xor":
         nets = p["n_seeds"]
         steps = max(o["steps"] for o in p["optimizers"])
