@@ -312,6 +312,11 @@ STAGES: tuple[Stage, ...] = (
         params=_phase_params,
         mem_mb=1000,  # 714 MB peak with the default grid (14 activations)
     ),
+    Stage(
+        "isometry",
+        "vanishing.studies.isometry",
+        {k: f"studies/isometry/{k}.csv" for k in ("spectra", "summary")},
+    ),
 )
 
 FIGURES: tuple[Figure, ...] = (
@@ -346,6 +351,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
     Figure("which_gradient", ("probe.layers",), "E"),
     Figure("selu_self_normalisation", ("probe.layers",), "E"),
+    Figure("isometry_spectra", ("isometry.spectra", "isometry.summary"), "E"),
 )
 
 # Tables whose bytes depend on the machine and the moment (wall-clock timings), declared
