@@ -150,7 +150,7 @@ def check_e10_isometry(r: Results) -> ClaimResult:
     gauss_parts: list[Part] = [
         by_form(
             "comparison",
-            f"{setting(TANH, GAUSS)}: spread at every depth from {num(MIN_DEPTH)} on",
+            f"spread at every depth from {num(MIN_DEPTH)} on",
             [part(setting(TANH, GAUSS, d), st[(TANH, GAUSS, d)]) for d in deep],
         ),
         part(
@@ -160,7 +160,7 @@ def check_e10_isometry(r: Results) -> ClaimResult:
     if len(deep) > 1:
         gauss_parts.insert(
             1,
-            part(f"{setting(TANH, GAUSS)}: grows with depth", growth_stat(df, deep[0], deepest)),
+            part("grows with depth", growth_stat(df, deep[0], deepest)),
         )
     gauss = all_of(PART_GAUSS, gauss_parts)
     # "with any init": both inits the paper compares (orthogonal is its best case, s1 = 0)
