@@ -153,9 +153,7 @@ def check_e10_isometry(r: Results) -> ClaimResult:
             f"spread at every depth from {num(MIN_DEPTH)} on",
             [part(setting(TANH, GAUSS, d), st[(TANH, GAUSS, d)]) for d in deep],
         ),
-        part(
-            f"{setting(TANH, GAUSS)}: exceeds orthogonal at depth {deepest}", gap_stat(df, deepest)
-        ),
+        part(f"wider than orthogonal tanh's at depth {deepest}", gap_stat(df, deepest)),
     ]
     if len(deep) > 1:
         gauss_parts.insert(
