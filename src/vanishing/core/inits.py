@@ -58,9 +58,11 @@ def _lecun(shape: tuple[int, int, int], g: torch.Generator) -> Tensor:
     return torch.randn(shape, generator=g) / math.sqrt(shape[2])
 
 
-def _orthogonal(shape: tuple[int, int, int], g: torch.Generator) -> Tensor:
-    # Saxe et al. 2014: a (semi-)orthogonal matrix per network, via QR of a
-    # Gaussian with the sign fix that makes the distribution Haar-uniform.
+def haar_orthogonal(shape: tuple[int, int, int], g: torch.Generator) -> Tensor:
+    """Saxe et al. 2014: a (semi-)orthogonal matrix per network, float64, via QR of a
+    Gaussian with the sign fix that makes the distribution Haar-uniform. The isometry
+    study (E10) keeps it in float64, where a product of 100 of them stays orthogonal to
+    round-off; the init scheme rounds it to float32 like every other scheme."""
     s, fan_out, fan_in = shape
     rows, cols = max(fan_out, fan_in), min(fan_out, fan_in)
     a = torch.randn((s, rows, cols), generator=g, dtype=torch.float64)
@@ -68,7 +70,11 @@ def _orthogonal(shape: tuple[int, int, int], g: torch.Generator) -> Tensor:
     q = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1)).unsqueeze(-2)
     if fan_out < fan_in:
         q = q.transpose(-2, -1)
-    return q.float()
+    return q
+
+
+def _orthogonal(shape: tuple[int, int, int], g: torch.Generator) -> Tensor:
+    return haar_orthogonal(shape, g).float()
 
 
 def _zeros(shape: tuple[int, int, int], g: torch.Generator) -> Tensor:

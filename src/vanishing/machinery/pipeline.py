@@ -338,6 +338,11 @@ STAGES: tuple[Stage, ...] = (
         jobs=_phase_width_jobs,
         mem_mb=1300,  # 973 MB peak at width 1024 (default grid); the others ~570 MB
     ),
+    Stage(
+        "isometry",
+        "vanishing.studies.isometry",
+        {k: f"studies/isometry/{k}.csv" for k in ("spectra", "summary")},
+    ),
 )
 
 FIGURES: tuple[Figure, ...] = (
@@ -373,6 +378,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
     Figure("which_gradient", ("probe.layers",), "E"),
     Figure("selu_self_normalisation", ("probe.layers",), "E"),
+    Figure("isometry_spectra", ("isometry.spectra", "isometry.summary"), "E"),
 )
 
 # Tables whose bytes depend on the machine and the moment (wall-clock timings), declared

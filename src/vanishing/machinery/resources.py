@@ -306,6 +306,15 @@ def study_jobs(name: str, p: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[
         }
         n = len(p["seeds"]) * len(p["activations"]) * len(p["depths"])
         return [Job("phase_width study (widest job)", keys, mem, sec * n)]
+    if name == "isometry":
+        # four settings' Jacobians (seeds, width, width) float64, one layer's two weight
+        # draws and the singular values; per layer four batched width³ products, and one
+        # SVD (about 10 width³) per setting, seed and recorded depth
+        s_, w, deepest = len(p["seeds"]), p["width"], max(p["depths"])
+        mem = BASE_BYTES + 8 * s_ * w * w * 8
+        flops = 4 * s_ * (deepest * 2 * w**3 + len(p["depths"]) * 10 * w**3)
+        keys = {s + "width": w, s + "depths": deepest, s + "seeds": s_}
+        return [Job("isometry study", keys, mem, flops / FLOPS)]
     if name == "xor":
         nets = p["n_seeds"]
         steps = max(o["steps"] for o in p["optimizers"])

@@ -34,6 +34,7 @@ from ..core.activations import Activation, derivative, get_activation
 from ..core.data import digits, probe_batch
 from ..core.gradients import layer_stats
 from ..core.inits import weight_variance
+from ..core.jacobian import eye_batch, left_multiply
 from ..core.mean_field import (
     Fn,
     Trapezoid,
@@ -151,10 +152,10 @@ def jacobian_spectrum(model: EnsembleMLP, pre: list[torch.Tensor], examples: int
     sds, conds, means = [], [], []
     for b in range(examples):
         s, w = pre[0].shape[0], pre[0].shape[-1]
-        jac = torch.eye(w, dtype=pre[0].dtype).expand(s, w, w)
+        jac = eye_batch(s, w, pre[0])
         for layer in range(model.depth - 1):
             d = derivative(model.activation, pre[layer][:, b, :])  # (S, width)
-            jac = torch.bmm(model.weights[layer + 1].detach(), d.unsqueeze(-1) * jac)
+            jac = left_multiply(jac, d, model.weights[layer + 1].detach())
         ln_sv = torch.log(torch.linalg.svdvals(jac))
         sds.append(ln_sv.std(dim=1))
         conds.append((ln_sv.max(dim=1).values - ln_sv.min(dim=1).values) / math.log(10))
