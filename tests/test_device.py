@@ -143,3 +143,16 @@ def test_training_defaults_to_the_cpu() -> None:
     params = training.Params(leaky_slope=0.01, batch_size=8, log_every=2, monitor_size=0)
     spec = training._spec(params, "relu", ["he"], 2, 8, [0], 2, 0.1)  # device not given
     assert spec.device == torch.device("cpu")
+
+
+def test_phase_width_draws_and_products_stay_on_the_device() -> None:
+    """The wide jobs of E6 against width (studies.phase_width) honour the config's device:
+    the draws are made on the CPU and moved, the products and δ norms stay on it."""
+    import numpy as np
+
+    from vanishing.studies.phase import delta_norms, draw
+
+    d = draw(get_activation("tanh"), 4, 8, SEEDS, 3, META)
+    assert {t.device for t in [*d.weights, *d.biases, d.x, d.readout]} == {META}
+    norms = delta_norms(d, np.array([0.5, 1.0, 2.0]), np.array([0.0, 0.0, 0.3]))
+    assert norms.device == META and norms.shape == (len(SEEDS), 3, 4)

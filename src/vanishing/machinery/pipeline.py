@@ -169,6 +169,7 @@ def _phase_width_params(config: Config, job: str) -> dict[str, Any]:
         "reference_width": phase["width"],
         "widths": config["widths"],
         "leaky_slope": config["leaky_slope"],
+        "device": config["device"],
         "job": job,
     }
 
@@ -336,6 +337,7 @@ STAGES: tuple[Stage, ...] = (
         {"grid": "studies/phase/width/{job}.csv"},
         params=_phase_width_params,
         jobs=_phase_width_jobs,
+        device_bound=True,
         mem_mb=1300,  # 973 MB peak at width 1024 (default grid); the others ~570 MB
     ),
     Stage(

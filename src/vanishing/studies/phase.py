@@ -166,9 +166,19 @@ class Draws:
     readout: Tensor  # (S, B, N_OUT), N(0, 1): δ at the logits
 
 
-def draw(act: Activation, depth: int, width: int, seeds: list[int], batch: int) -> Draws:
+def draw(
+    act: Activation,
+    depth: int,
+    width: int,
+    seeds: list[int],
+    batch: int,
+    device: str | torch.device = "cpu",
+) -> Draws:
+    """One seed's draws per network (see Draws), on ``device``. Every number is drawn on
+    the CPU by the seed's generators and then moved, so a device changes where the
+    products run, not what is drawn."""
     dt = torch.float64
-    model = EnsembleMLP(act, "lecun", depth, width, width, N_OUT, seeds, dt)
+    model = EnsembleMLP(act, "lecun", depth, width, width, N_OUT, seeds, dt, device)
     weights = [w.detach().clone() for w in model.weights]
     sizes = [w.shape[1] for w in weights]
     biases, xs, gs = [], [], []
@@ -184,9 +194,9 @@ def draw(act: Activation, depth: int, width: int, seeds: list[int], batch: int) 
     return Draws(
         act,
         weights,
-        [torch.cat([b[layer] for b in biases]) for layer in range(len(sizes))],
-        torch.cat(xs),
-        torch.cat(gs),
+        [torch.cat([b[layer] for b in biases]).to(device) for layer in range(len(sizes))],
+        torch.cat(xs).to(device),
+        torch.cat(gs).to(device),
     )
 
 
@@ -197,8 +207,9 @@ def delta_norms(d: Draws, sigma_w2: np.ndarray, sigma_b2: np.ndarray) -> Tensor:
     travel in the batch dimension: (S, cells·B, width) per layer, one bmm per layer."""
     s, b, _ = d.x.shape
     c = len(sigma_w2)
-    sw = torch.as_tensor(np.sqrt(sigma_w2), dtype=torch.float64).view(1, c, 1, 1)
-    sb = torch.as_tensor(np.sqrt(sigma_b2), dtype=torch.float64).view(1, c, 1, 1)
+    dev = d.x.device
+    sw = torch.as_tensor(np.sqrt(sigma_w2), dtype=torch.float64, device=dev).view(1, c, 1, 1)
+    sb = torch.as_tensor(np.sqrt(sigma_b2), dtype=torch.float64, device=dev).view(1, c, 1, 1)
     depth = len(d.weights) - 1
     h = d.x.unsqueeze(1).expand(s, c, b, -1).reshape(s, c * b, -1)
     slopes: list[Tensor] = []  # φ'(z_l), (S, cells·B, width)
@@ -208,7 +219,7 @@ def delta_norms(d: Draws, sigma_w2: np.ndarray, sigma_b2: np.ndarray) -> Tensor:
         z = (z + sb * d.biases[layer].unsqueeze(1)).view(s, c * b, -1)
         h = d.activation(z)
         slopes.append(derivative(d.activation, z))
-    norms = torch.empty((s, c, depth), dtype=torch.float64)
+    norms = torch.empty((s, c, depth), dtype=torch.float64, device=dev)
     # δ at the logits is the read-out vector, the same for every cell.
     delta = d.readout.unsqueeze(1).expand(s, c, b, -1).reshape(s, c * b, -1)
     for layer in range(depth - 1, -1, -1):
@@ -222,7 +233,7 @@ def fit_slopes(norms: Tensor) -> tuple[np.ndarray, np.ndarray]:
     """(slope, status) per network from (..., depth) norms: the least-squares slope of
     ln‖δ_l‖ against layers travelled towards the input (depth − l), as backward_slope fits it,
     but only for networks whose norms are all finite and positive."""
-    n = norms.detach().numpy()
+    n = norms.detach().cpu().numpy()
     depth = n.shape[-1]
     steps = depth - np.arange(1, depth + 1, dtype=float)
     finite = np.all(np.isfinite(n), axis=-1)

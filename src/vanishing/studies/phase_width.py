@@ -46,6 +46,7 @@ from ..core.mean_field import (
     half_ln_chi1_profiles,
     slope_from_profile,
 )
+from ..core.runtime import device
 from ..core.vocabulary import family
 from ..machinery.params.phase_width import Params
 from ..machinery.tables import Tables
@@ -123,7 +124,7 @@ def grid_table(p: Params) -> pd.DataFrame:
         for seed in p.seeds:
             # One seed at a time: at width 1024 the draws of all seeds would not fit in 2 GB.
             # The draws do not depend on φ: drawn once, used for every activation.
-            d = draw(acts[p.activations[0]], depth, width, [seed], batch)
+            d = draw(acts[p.activations[0]], depth, width, [seed], batch, device(p.device))
             for a in p.activations:
                 c = grid[a]
                 da = dataclasses.replace(d, activation=acts[a])

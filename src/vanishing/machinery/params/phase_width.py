@@ -9,7 +9,7 @@ of this grid has the slope the phase grid has at the same (σ_w², σ_b²).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ...core.vocabulary import activation_problem
 from ..config_types import Activations, Depths, Seeds, SetByRule, Slope, Spec, Width
@@ -53,6 +53,8 @@ class Params:
     batch_size: Annotated[int, SetByRule("studies.phase.batch_size")] = 8
     leaky_slope: Annotated[Slope, SetByRule("leaky_slope")] = 0.01
     trapezoid_points: Annotated[int, SetByRule("studies.phase.trapezoid_points")] = 4_001
+    # The wide jobs' products are where a GPU pays: the stage honours the config's device.
+    device: Annotated[Literal["cpu", "cuda"], SetByRule("device")] = "cpu"
 
     @property
     def width(self) -> int:
