@@ -155,6 +155,15 @@ def _phase_params(config: Config, job: str) -> dict[str, Any]:
     return {**study(config, "phase"), **grid}
 
 
+def _width_jobs(config: Config) -> list[str]:
+    """Width-study jobs: one per entry of the top-level ``widths``, named "w<n>"."""
+    return [f"w{n}" for n in config["widths"]]
+
+
+def _width_params(config: Config, job: str) -> dict[str, Any]:
+    return {**study(config, "width"), "width": int(job.removeprefix("w")), "device": config["device"]}
+
+
 _TRAIN = "studies/training"
 # The file-name marker of a machine-dependent table (see Stage.machine_dependent):
 # "tanh_timing.machine-dependent.csv".
@@ -312,6 +321,15 @@ STAGES: tuple[Stage, ...] = (
         params=_phase_params,
         mem_mb=1000,  # 714 MB peak with the default grid (14 activations)
     ),
+    Stage(
+        "width",
+        "vanishing.studies.width",
+        {"hanin": "studies/width/{job}/hanin.csv"},
+        params=_width_params,
+        jobs=_width_jobs,
+        device_bound=True,
+        mem_mb=1500,  # the width-1024 job holds a chunk of 600 MB of weights
+    ),
 )
 
 FIGURES: tuple[Figure, ...] = (
@@ -346,6 +364,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("training_e2", ("training.e2_steps", "training.e2_layers", "training.e2_units"), "E"),
     Figure("which_gradient", ("probe.layers",), "E"),
     Figure("selu_self_normalisation", ("probe.layers",), "E"),
+    Figure("width_hanin_collapse", ("width.hanin",), "E"),
 )
 
 # Tables whose bytes depend on the machine and the moment (wall-clock timings), declared

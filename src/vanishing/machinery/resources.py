@@ -290,6 +290,16 @@ def study_jobs(name: str, p: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[
             s + "depths": depth,
         }
         return [Job("phase study", keys, mem, sec * len(p["activations"]) * len(p["depths"]))]
+    if name == "width":
+        # one job per width; the widest holds a chunk of ``chunk_mb`` of weights (and its
+        # float32 copy while it is built) and draws depth·width² normals per seed
+        n, deepest, seeds = max(cfg["widths"]), max(p["depths"]), len(p["seeds"])
+        weights = ITEMSIZE[p["dtype"]] * deepest * n * n
+        chunk = max(1, int(p["chunk_mb"] * 1e6 // weights)) * weights
+        keys = {"widths": n, s + "depths": deepest, s + "seeds": seeds}
+        draws = seeds * deepest * n * n / 1.5e8  # one thread draws ~1.5e8 normals a second
+        macs = seeds * p["examples"] * n * n * (deepest + sum(p["depths"]))
+        return [Job("width study", keys, BASE_BYTES + 2 * chunk, draws + 2 * macs / FLOPS)]
     if name == "xor":
         nets = p["n_seeds"]
         steps = max(o["steps"] for o in p["optimizers"])
