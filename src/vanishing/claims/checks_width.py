@@ -28,6 +28,7 @@ verdict, not folded in.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -130,7 +131,7 @@ def fit(beta: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     return slope, intercept, r2
 
 
-def _boot(g: Grid, cols: np.ndarray, fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _boot(g: Grid, cols: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> tuple[float, float]:
     """Bootstrap over seeds of ``fn(variances of the points cols)``; fn: (N, P') → (N,)."""
     s, _, e = g.ln.shape
     sub = g.ln[:, cols, :]

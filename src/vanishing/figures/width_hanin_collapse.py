@@ -1,13 +1,15 @@
 """Finite-width fluctuations (E9): for ReLU at He init, the variance over seeds of ln‖δ₁‖²
 (δ₁ = ∂L/∂z₁, the back-propagated error at the first hidden layer for a fixed one-unit
 read-out, the variance averaged over the inputs) grows with β = depth/width, and the points of
-every depth and width fall on one line in β: a deep narrow network and a shallower wider one of
-the same β fluctuate alike, while mean-field χ1 is 1 for all of them. Left: that variance
-against β, one marker and grey per width (darker = wider), a point per depth, bars the 95 %
-bootstrap interval over seeds, the line the least-squares fit in β over every point (log axes;
-points where some network's δ₁ vanished exactly are left out). Right: Hanin (2018)'s normalised
-fourth moment of the input-output Jacobian entries Z = W₁ᵀδ₁, E[Z⁴]/E[Z²]², pooled over seeds,
-inputs and input coordinates (dashed: 3, a Gaussian's); it grows exponentially in β.
+every depth and width fall on one curve in β: a deep narrow network and a shallower wider one
+of the same β fluctuate alike, while mean-field χ1 is 1 for all of them. Left: that variance
+against β, one marker and grey per width (darker = wider), a point per depth, bars the
+bootstrap interval over seeds, the line the least-squares fit in β over every point, drawn
+down to the lowest point (log axes: the fit is dominated by the large-β points and its
+intercept bends it away at small β; points where some network's δ₁ vanished exactly are left
+out). Right: Hanin (2018)'s normalised fourth moment of the input-output Jacobian entries
+Z = W₁ᵀδ₁, E[Z⁴]/E[Z²]², pooled over seeds, inputs and input coordinates (dashed: a
+Gaussian's value); it grows with β, roughly exponentially.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         slope, intercept, _ = fit(g.betas[cols], v[cols])
         xs = np.geomspace(g.betas[cols].min(), g.betas[cols].max(), 200)
         ys = intercept + slope * xs
-        keep = ys > 0
+        keep = ys >= v[cols].min()  # on log axes the line ends at the lowest point
         ax.plot(xs[keep], ys[keep], color="0.35", lw=1.0, zorder=0, label="fit in β")
     ax.set_xscale("log")
     ax.set_yscale("log")

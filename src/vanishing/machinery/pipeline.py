@@ -161,7 +161,11 @@ def _width_jobs(config: Config) -> list[str]:
 
 
 def _width_params(config: Config, job: str) -> dict[str, Any]:
-    return {**study(config, "width"), "width": int(job.removeprefix("w")), "device": config["device"]}
+    return {
+        **study(config, "width"),
+        "width": int(job.removeprefix("w")),
+        "device": config["device"],
+    }
 
 
 _TRAIN = "studies/training"
