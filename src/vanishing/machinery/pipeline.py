@@ -20,9 +20,9 @@ there), its module ``studies/<name>.py`` with ``run(p: Params, inputs, outputs)`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from .config_check import study_params
 from .jobs import grouped, run_stage_module
@@ -156,8 +156,13 @@ def _phase_params(config: Config, job: str) -> dict[str, Any]:
 
 
 def _width_jobs(config: Config) -> list[str]:
-    """Width-study jobs: one per entry of the top-level ``widths``, named "w<n>"."""
-    return [f"w{n}" for n in config["widths"]]
+    """Width-study jobs: one per entry of the top-level ``widths`` (its schema default where
+    a config leaves it out), named "w<n>"."""
+    from .config_schema import Config as Top
+
+    factory = next(f for f in fields(Top) if f.name == "widths").default_factory
+    default = cast(Callable[[], list[int]], factory)
+    return [f"w{n}" for n in config.get("widths") or default()]
 
 
 def _width_params(config: Config, job: str) -> dict[str, Any]:

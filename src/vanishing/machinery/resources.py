@@ -18,11 +18,11 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from .config_schema import study_names
+from .config_schema import Config, study_names
 from .config_types import N_DIGITS, N_TRAIN
 from .params.training import inits_of, job_activations
 
@@ -293,7 +293,9 @@ def study_jobs(name: str, p: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[
     if name == "width":
         # one job per width; the widest holds a chunk of ``chunk_mb`` of weights (and its
         # float32 copy while it is built) and draws depth·width² normals per seed
-        n, deepest, seeds = max(cfg["widths"]), max(p["depths"]), len(p["seeds"])
+        factory = next(f for f in fields(Config) if f.name == "widths").default_factory
+        widths = cfg.get("widths") or cast(Callable[[], list[int]], factory)()
+        n, deepest, seeds = max(widths), max(p["depths"]), len(p["seeds"])
         weights = ITEMSIZE[p["dtype"]] * deepest * n * n
         chunk = max(1, int(p["chunk_mb"] * 1e6 // weights)) * weights
         keys = {"widths": n, s + "depths": deepest, s + "seeds": seeds}
