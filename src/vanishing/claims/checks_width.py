@@ -51,8 +51,12 @@ SLOPE_MIN = 0.0
 # widths); the 10 % left allows the finite-width corrections of order 1/n that Hanin & Nica's
 # Gaussian limit drops, largest at the narrowest widths.
 R2_MIN = 0.9
+# He init's gain: Var(W) = HE_GAIN / fan_in.
+HE_GAIN = 2.0
 # Mean-field χ1 of ReLU at He init: σ_w² E[φ'(h)²] = 2 · P(h > 0) = 2 · ½, at every width.
-CHI1_RELU_HE = 2.0 * 0.5
+CHI1_RELU_HE = HE_GAIN * 0.5
+# E[Z⁴]/E[Z²]² of a centred Gaussian: the value without fluctuations of the scale.
+GAUSSIAN_M4 = 3.0
 # This check's own one-layer calculation (not the papers'): ‖D W u‖² for a unit u, W ~ N(0, 2/n)
 # and D the ReLU gates is (2/n) Σ_i B_i X_i, B_i ~ Bernoulli(½), X_i ~ χ²₁, with variance
 # 4/n² · n · Var(B X) = (4 · (½ · 3 − ¼))/n = 5/n; a product over the layers then gives
@@ -268,14 +272,14 @@ def check_e9_width(r: Results) -> ClaimResult:
     note = [
         f"The measured slope, {sig(overall.value)} per unit of β, sits beside "
         f"{num(ONE_LAYER_VARIANCE)}, this check's own one-layer calculation for ReLU at He "
-        "init (‖D W u‖² = (2/n) Σ B X with fair-coin gates B and χ²₁ variables X has variance "
-        f"{num(ONE_LAYER_VARIANCE)}/n); the papers' constant was not found in the material "
-        "searched, so it is not tested.",
+        f"init (‖D W u‖² = ({num(HE_GAIN)}/n) Σ B X with fair-coin gates B and χ²₁ variables X "
+        f"has variance {num(ONE_LAYER_VARIANCE)}/n); the papers' constant was not found in "
+        "the material searched, so it is not tested.",
         f"Hanin (2018)'s normalised fourth moment of the Jacobian entries Z = W₁ᵀδ₁, "
         f"E[Z⁴]/E[Z²]² pooled over seeds, inputs and input coordinates, is "
         f"{sig(float(m4[lo_i]))} at β = {sig(float(g.betas[lo_i]))} ({_pt(g, lo_i)}) and "
         f"{sig(float(m4[hi_i]))} at β = {sig(float(g.betas[hi_i]))} ({_pt(g, hi_i)}) "
-        "(3 for a Gaussian).",
+        f"({num(GAUSSIAN_M4)} for a Gaussian).",
     ]
     if pairs:
         note.append("At equal β: " + "; ".join(pairs) + f" ({CI} bootstrap over seeds).")

@@ -20,11 +20,16 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..claims.checks_width import _boot, fit, fourth_moment, grid_of, pooled_variance
+from ..claims.checks_width import (
+    GAUSSIAN_M4,
+    _boot,
+    fit,
+    fourth_moment,
+    grid_of,
+    pooled_variance,
+)
 from ..machinery.tables import Tables
 from .style import MARKERS, TEXT_WIDTH_IN, ramp, save, setup
-
-GAUSSIAN_M4 = 3.0  # E[Z⁴]/E[Z²]² of a centred Gaussian
 
 
 def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
