@@ -18,6 +18,7 @@ import pkgutil
 import sys
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -39,6 +40,8 @@ from .config_types import (
     Width,
 )
 
+# The width axis by default (Config.widths).
+DEFAULT_WIDTHS = (16, 64, 256, 1024)
 SCHEMA_PATH = Path("workflow/schemas/config.schema.yaml")
 _MISSING = dataclasses.MISSING
 
@@ -77,9 +80,15 @@ class Config:
     width: Width = 64
     # The width axis: the studies of finite-width effects (E9's fluctuations, E6 and E1
     # against width, E10's spectra) run at these widths; ``width`` stays the grid's own.
-    widths: Grid[Width] = field(default_factory=lambda: [16, 64, 256, 1024])
+    widths: Grid[Width] = field(default_factory=lambda: list(DEFAULT_WIDTHS))
     leaky_slope: Slope = 0.01
     probe: Probe = field(default_factory=Probe)
+
+
+def widths_of(config: Mapping[str, Any]) -> list[int]:
+    """The config's width axis, or the default where the config leaves it out (the config
+    check estimates the jobs' cost before the defaults are filled in)."""
+    return list(config.get("widths") or DEFAULT_WIDTHS)
 
 
 def study_names() -> list[str]:

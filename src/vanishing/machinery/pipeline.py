@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config_check import study_params
+from .config_schema import widths_of
 from .jobs import grouped, run_stage_module
 from .params.training import job_activations
 from .tables import Tables
@@ -155,9 +156,10 @@ def _phase_params(config: Config, job: str) -> dict[str, Any]:
     return {**study(config, "phase"), **grid}
 
 
-def _phase_width_jobs(config: Config) -> list[str]:
-    """One job per width of the width axis, named by it ("w1024")."""
-    return [f"w{w}" for w in config["widths"]]
+def _width_jobs(config: Config) -> list[str]:
+    """One job per width of the width axis, named by it ("w1024"): the wide jobs are the
+    costly ones, and a job per width keeps each within its memory."""
+    return [f"w{w}" for w in widths_of(config)]
 
 
 def _phase_width_params(config: Config, job: str) -> dict[str, Any]:
@@ -167,10 +169,18 @@ def _phase_width_params(config: Config, job: str) -> dict[str, Any]:
         **study(config, "phase_width"),
         **grid,
         "reference_width": phase["width"],
-        "widths": config["widths"],
+        "widths": widths_of(config),
         "leaky_slope": config["leaky_slope"],
         "device": config["device"],
         "job": job,
+    }
+
+
+def _width_params(config: Config, job: str) -> dict[str, Any]:
+    return {
+        **study(config, "width"),
+        "width": int(job.removeprefix("w")),
+        "device": config["device"],
     }
 
 
@@ -336,7 +346,7 @@ STAGES: tuple[Stage, ...] = (
         "vanishing.studies.phase_width",
         {"grid": "studies/phase/width/{job}.csv"},
         params=_phase_width_params,
-        jobs=_phase_width_jobs,
+        jobs=_width_jobs,
         device_bound=True,
         mem_mb=1300,  # 973 MB peak at width 1024 (default grid); the others ~570 MB
     ),
@@ -344,6 +354,15 @@ STAGES: tuple[Stage, ...] = (
         "isometry",
         "vanishing.studies.isometry",
         {k: f"studies/isometry/{k}.csv" for k in ("spectra", "summary")},
+    ),
+    Stage(
+        "width",
+        "vanishing.studies.width",
+        {"hanin": "studies/width/{job}/hanin.csv"},
+        params=_width_params,
+        jobs=_width_jobs,
+        device_bound=True,
+        mem_mb=1500,  # the width-1024 job holds a chunk of 600 MB of weights
     ),
 )
 
@@ -381,6 +400,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("which_gradient", ("probe.layers",), "E"),
     Figure("selu_self_normalisation", ("probe.layers",), "E"),
     Figure("isometry_spectra", ("isometry.spectra", "isometry.summary"), "E"),
+    Figure("width_hanin_collapse", ("width.hanin",), "E"),
 )
 
 # Tables whose bytes depend on the machine and the moment (wall-clock timings), declared

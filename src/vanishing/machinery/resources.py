@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .config_schema import study_names
+from .config_schema import study_names, widths_of
 from .config_types import N_DIGITS, N_TRAIN
 from .params.training import inits_of, job_activations
 
@@ -294,7 +294,7 @@ def study_jobs(name: str, p: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[
         # the widest job: one seed's networks at a time (every σ_w² × σ_b² cell in the batch
         # dimension), the unit draws held twice (EnsembleMLP's and the copy) besides a
         # float32 draw; every seed, activation and depth in turn
-        width = max(cfg.get("widths", p["widths"]))
+        width = max(widths_of(cfg))
         cells = p["points"] * len(p["sigma_b2"])
         batch = max(1, -(-p["batch_size"] * p["reference_width"] // width))
         mem, sec = mlp_job(1, width, max(p["depths"]), cells * batch, 8)
@@ -315,6 +315,16 @@ def study_jobs(name: str, p: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[
         flops = 4 * s_ * (deepest * 2 * w**3 + len(p["depths"]) * 10 * w**3)
         keys = {s + "width": w, s + "depths": deepest, s + "seeds": s_}
         return [Job("isometry study", keys, mem, flops / FLOPS)]
+    if name == "width":
+        # one job per width; the widest holds a chunk of ``chunk_mb`` of weights (and its
+        # float32 copy while it is built) and draws depth·width² normals per seed
+        n, deepest, seeds = max(widths_of(cfg)), max(p["depths"]), len(p["seeds"])
+        weights = ITEMSIZE[p["dtype"]] * deepest * n * n
+        chunk = max(1, int(p["chunk_mb"] * 1e6 // weights)) * weights
+        keys = {"widths": n, s + "depths": deepest, s + "seeds": seeds}
+        draws = seeds * deepest * n * n / 1.5e8  # one thread draws ~1.5e8 normals a second
+        macs = seeds * p["examples"] * n * n * (deepest + sum(p["depths"]))
+        return [Job("width study", keys, BASE_BYTES + 2 * chunk, draws + 2 * macs / FLOPS)]
     if name == "xor":
         nets = p["n_seeds"]
         steps = max(o["steps"] for o in p["optimizers"])
