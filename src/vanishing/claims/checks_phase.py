@@ -401,6 +401,12 @@ def check_e6_phase(r: Results) -> ClaimResult:
         width_values = {
             f"width_deviation_{x.activation}_sb{x.sigma_b2:g}": x.wide for x in _records(readings)
         }
+        # How the rows read, for the report's limitations (count per reading).
+        width_values |= {
+            f"width_rows_{k.replace(' ', '_')}": float((readings["reading"] == k).sum())
+            for k in (WITHIN, FINITE_WIDTH, FINITE_DEPTH, STANDS, OPEN)
+        }
+        width_values["width_widest"] = float(wcrit["width"].max())
     fam_parts = [
         across(label.split(" (")[0], [parts[a] for a in acts if family(a) == fam])
         for fam, label in FAMILIES.items()

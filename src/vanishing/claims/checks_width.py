@@ -272,9 +272,9 @@ def check_e9_width(r: Results) -> ClaimResult:
     note = [
         f"The measured slope, {sig(overall.value)} per unit of β, sits beside "
         f"{num(ONE_LAYER_VARIANCE)}, this check's own one-layer calculation for ReLU at He "
-        f"init (‖D W u‖² = ({num(HE_GAIN)}/n) Σ B X with fair-coin gates B and χ²₁ variables X "
-        f"has variance {num(ONE_LAYER_VARIANCE)}/n); the papers' constant was not found in "
-        "the material searched, so it is not tested.",
+        f"init (‖D W u‖² = ({num(HE_GAIN)}/n) Σ B X with fair-coin gates B and squared "
+        f"standard normals X has variance {num(ONE_LAYER_VARIANCE)}/n); the papers' "
+        "constant was not found in the material searched, so it is not tested.",
         f"Hanin (2018)'s normalised fourth moment of the Jacobian entries Z = W₁ᵀδ₁, "
         f"E[Z⁴]/E[Z²]² pooled over seeds, inputs and input coordinates, is "
         f"{sig(float(m4[lo_i]))} at β = {sig(float(g.betas[lo_i]))} ({_pt(g, lo_i)}) and "
