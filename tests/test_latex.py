@@ -90,6 +90,12 @@ def test_a_superscript_after_a_subscript_must_be_a_superscript() -> None:
         tex_escape("σ_b₂")
 
 
+def test_a_run_of_sub_and_superscripts_gives_a_group_each() -> None:
+    """'W₁ᵀ' (the transpose of W₁) and 'χ²₁': one LaTeX group per stretch of one kind."""
+    assert tex_text("W₁ᵀ") == r"W\textsubscript{1}\textsuperscript{\ensuremath{\top}}"
+    assert tex_text("x²₁") == r"x\textsuperscript{2}\textsubscript{1}"
+
+
 # ---- Markdown markup ------------------------------------------------------------------
 
 

@@ -212,9 +212,21 @@ def _script_chars(run: str) -> tuple[str, list[str]]:
 
 
 def _script_run(m: re.Match[str]) -> str:
-    """A run of superscript (or subscript) characters in text as one LaTeX group:
-    '⁻¹¹' → '\\textsuperscript{\\ensuremath{-}11}'."""
-    kind, chars = _script_chars(m.group(0))
+    """A run of superscript (or subscript) characters in text as LaTeX groups, one per
+    stretch of one kind: '⁻¹¹' → '\\textsuperscript{\\ensuremath{-}11}'; 'W₁ᵀ' gives a
+    subscript group, then a superscript one."""
+    run = m.group(0)
+    kinds = ["sub" if unicodedata.name(ch, "").startswith("SUBSCRIPT") else "super" for ch in run]
+    stretches = [k for k in range(1, len(run)) if kinds[k] != kinds[k - 1]]
+    if stretches:
+        cut = [0, *stretches, len(run)]
+        return "".join(_script_group(run[a:b]) for a, b in zip(cut, cut[1:], strict=False))
+    return _script_group(run)
+
+
+def _script_group(run: str) -> str:
+    """One stretch of superscript (or subscript) characters as one LaTeX group."""
+    kind, chars = _script_chars(run)
     text = "".join(
         r"\ensuremath{-}" if c == "-" else r"\ensuremath{\top}" if c == r"\top" else c
         for c in chars
