@@ -7,9 +7,11 @@ against β, one marker and grey per width (darker = wider), a point per depth, b
 bootstrap interval over seeds, the line the least-squares fit in β over every point, drawn
 down to the lowest point (log axes: the fit is dominated by the large-β points and its
 intercept bends it away at small β; points where some network's δ₁ vanished exactly are left
-out). Right: Hanin (2018)'s normalised fourth moment of the input-output Jacobian entries
-Z = W₁ᵀδ₁, E[Z⁴]/E[Z²]², pooled over seeds, inputs and input coordinates (dashed: a
-Gaussian's value); it grows with β, roughly exponentially.
+out); dotted, the line through the origin whose slope is the variance of one layer's factor
+(the E9 check's own calculation, printed in its note). Right: Hanin (2018)'s normalised
+fourth moment of the input-output Jacobian entries Z = W₁ᵀδ₁, E[Z⁴]/E[Z²]², pooled over
+seeds, inputs and input coordinates (dashed: a Gaussian's value); it grows with β, roughly
+exponentially.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ import numpy as np
 
 from ..claims.checks_width import (
     GAUSSIAN_M4,
+    ONE_LAYER_VARIANCE,
     _boot,
     fit,
     fourth_moment,
     grid_of,
     pooled_variance,
 )
+from ..machinery.labels import num
 from ..machinery.tables import Tables
 from .style import MARKERS, TEXT_WIDTH_IN, ramp, save, setup
 
@@ -58,6 +62,17 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
         ys = intercept + slope * xs
         keep = ys >= v[cols].min()  # on log axes the line ends at the lowest point
         ax.plot(xs[keep], ys[keep], color="0.35", lw=1.0, zorder=0, label="fit in β")
+        # The one-layer calculation's line through the origin, ONE_LAYER_VARIANCE·β: on
+        # log axes a straight line of slope 1, which the fit's intercept hides at small β.
+        ax.plot(
+            xs,
+            ONE_LAYER_VARIANCE * xs,
+            color="0.35",
+            lw=0.9,
+            ls=":",
+            zorder=0,
+            label=f"{num(ONE_LAYER_VARIANCE)}·β",
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("β = depth / width")
