@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..claims.checks_phase import GAP
 from ..machinery import labels as lab
 from .structure import THEMES, VERDICTS, Theme, one_line
 
@@ -267,8 +268,8 @@ def _e9(c: Claim, by: ById) -> str | None:
     if len(at) >= 2:
         lo, hi = min(at), max(at)
         wider = (
-            f"; at depth {deepest} it falls from {lab.num(at[lo])} at width {lo} to "
-            f"{lab.num(at[hi])} at width {hi}, while χ1 = 1 at every width"
+            f"; at depth {deepest} it falls from {lab.num(at[lo])} at width {lo:,} to "
+            f"{lab.num(at[hi])} at width {hi:,}, while χ1 = 1 at every width"
         )
     if c["verdict"] == "supported":
         return (
@@ -309,6 +310,35 @@ def _e10(c: Claim, by: ById) -> str | None:
     return None
 
 
+def _e6_width(by: ById) -> str | None:
+    """E6 against width, for the width theme: how the order-to-chaos line's rows read."""
+    v = (by.get("E6") or {}).get("values") or {}
+    if "width_widest" not in v:
+        return None
+    count = {k: int(v.get(f"width_rows_{k}", 0)) for k in WIDTH_READINGS}
+    rows = sum(count.values())
+    widest = int(v["width_widest"])
+    misses = [
+        k.removeprefix("width_deviation_").partition("_sb")
+        for k in sorted(v)
+        if k.startswith("width_deviation_") and abs(v[k]) > GAP
+    ]
+    missed = lab.labels(sorted({a for a, _, _ in misses}))
+    within = count["within_at_every_width"] + count["finite_width"]
+    out = (
+        f"Measured at widths up to {widest:,}, E6's order-to-chaos line is within its "
+        f"tolerance on {within} of {rows} (activation, σ_b²) rows at the widest width"
+    )
+    if count["stands"] or count["undecided"]:
+        out += f"; {missed} miss beyond it at the widest width too (E6's note reads each row)"
+    elif count["finite_depth"]:
+        out += (
+            f"; the misses of {missed} stay beyond it at every width and shrink from the "
+            f"shallower depth to the deeper one: finite-depth effects, not finite-width ones"
+        )
+    return out + "."
+
+
 def _short_conditions(items: Iterable[str] | None, most: int = 8) -> list[str]:
     items = list(items or [])
     return items[:most] + ([f"{len(items) - most} more"] if len(items) > most else [])
@@ -343,6 +373,10 @@ SENTENCES: dict[str, Callable[[Claim, ById], str | None]] = {
     "E9": _e9,
     "E10": _e10,
 }
+# A theme's sentence about a claim that sits in another theme: E6 against width.
+THEME_SENTENCES: dict[str, Callable[[ById], str | None]] = {"width": _e6_width}
+# How a row of E6's width grid reads (claims/checks_phase.py, E6's values).
+WIDTH_READINGS = ("within_at_every_width", "finite_width", "finite_depth", "stands", "undecided")
 
 
 def sentence(c: Claim, by: ById) -> str:
@@ -439,6 +473,9 @@ def theme_summary(theme: Theme, by: ById) -> list[str]:
         text = own(by[i], by) if own else None
         if text:
             out.append(tagged(text, by[i]))
+    extra = THEME_SENTENCES.get(theme.key)
+    if extra and (text := extra(by)):
+        out.append(text)
     for verdict, lead in (("refuted", "Refuted"), ("qualified", "Qualified")):
         ids = [
             i for i in tally.get(verdict, []) if i not in theme.key_claims or not own_text(i, by)
@@ -477,10 +514,11 @@ def _width_limitation(s: dict[str, Any], by: ById, config: dict[str, Any]) -> st
     e6 = by.get("E6", {}).get("values") or {}
     depth_rows = int(e6.get("width_rows_finite_depth", 0)) + int(e6.get("width_rows_stands", 0))
     widest = int(e6.get("width_widest", max(axis)))
+    rows = sum(int(e6.get(f"width_rows_{k}", 0)) for k in WIDTH_READINGS)
     e6_text = (
-        f" E6's line is still missed on {depth_rows} of its rows at width {widest:,}, where "
-        f"only a deeper network (or the infinite-depth limit) would tell whether the miss "
-        f"closes."
+        f" E6's line is still missed on {depth_rows} of the {rows} (activation, σ_b²) rows "
+        f"of its width grid at width {widest:,}; whether those misses close needs deeper "
+        f"networks than the phase study's."
         if depth_rows
         else ""
     )
@@ -503,7 +541,7 @@ def _width_limitation(s: dict[str, Any], by: ById, config: dict[str, Any]) -> st
         and v < e10.get(k.replace("rel_var_", "pred_rel_var_"), -math.inf)
     ]
     e10_text = (
-        f", where at depth {deep} the spread of {', '.join(short)} falls short of the "
+        f", where at depth {deep} the spread of {lab.labels(short)} falls short of the "
         f"infinite-width prediction"
         if short
         else ""
