@@ -241,3 +241,52 @@ def test_every_claim_sits_in_one_theme_and_has_one_line() -> None:
     assert set(one_line()) == set(ids)
     assert all(set(t.key_claims) <= set(t.claims) for t in THEMES)
     assert all(len(line) <= 80 for line in one_line().values())
+
+
+# ---- the width theme's sentences ---------------------------------------------------
+
+
+def _e6_values(finite_depth: int, stands: int = 0) -> dict:
+    rows = {"within_at_every_width": 8 - finite_depth - stands, "finite_width": 0}
+    rows |= {"finite_depth": finite_depth, "stands": stands, "undecided": 0}
+    values = {f"width_rows_{k}": float(n) for k, n in rows.items()}
+    values |= {"width_widest": 1024.0, "width_deviation_tanh_sb0": 0.3}
+    values |= {"width_deviation_relu_sb0": 0.01}
+    return {"id": "E6", "verdict": "qualified", "values": values}
+
+
+def test_the_width_theme_reads_e6_rows_from_its_values() -> None:
+    from vanishing.report.prose import _e6_width
+
+    depth = _e6_values(1)
+    text = _e6_width({"E6": depth})
+    assert text is not None and "7 of 8" in text and "finite-depth" in text
+    assert "tanh" in text and "ReLU" not in text  # only rows beyond E6's gap are misses
+    standing = _e6_width({"E6": _e6_values(0, stands=1)})
+    assert standing is not None and "finite-depth" not in standing
+    assert _e6_width({"E6": {"values": {}}}) is None  # no width grid: no sentence
+
+
+def test_the_width_limitation_follows_the_results() -> None:
+    from vanishing.report.prose import _width_limitation
+
+    scope = {"width": 64, "widths": [64], "max_depth": 100, "max_steps": 10}
+    untested = {"E9": {"verdict": "not tested"}, "E10": {"verdict": "not tested"}}
+    assert "not tested" in _width_limitation(scope, untested, {"widths": [16, 64]})
+    e10 = {
+        "rel_var_tanh_orthogonal_d100": 0.17,
+        "pred_rel_var_tanh_orthogonal_d100": 0.16,
+        "rel_var_relu_gaussian_d100": 120.0,
+        "pred_rel_var_relu_gaussian_d100": 200.0,
+        "rel_var_relu_orthogonal_d100": 101.0,
+        "pred_rel_var_relu_orthogonal_d100": 100.0,
+    }
+    by = {
+        "E6": _e6_values(3),
+        "E9": {"verdict": "supported"},
+        "E10": {"verdict": "supported", "values": e10},
+    }
+    text = _width_limitation(scope, by, {"widths": [16, 64, 256, 1024]})
+    assert "16, 64, 256, 1,024" in text and "3 of the 8" in text
+    # only the setting below its prediction is named (orthogonal tanh never is)
+    assert "ReLU with Gaussian weights falls short" in text and "orthogonal" not in text
