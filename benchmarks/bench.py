@@ -68,7 +68,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # This checkout's library, whatever an editable install elsewhere points to.
 sys.path.insert(0, str(ROOT / "src"))
-STAGES = ["probe", "training", "source_d", "equivalence", "meanfield", "products", "ensemble"]
+STAGES = [
+    "probe",
+    "training",
+    "width",
+    "phase_width",
+    "isometry",
+    "source_d",
+    "equivalence",
+    "meanfield",
+    "products",
+    "ensemble",
+]
 TARGET_RATIO = {"probe": 0.40, "training": 0.40}
 TARGET_RSS_MB = 2000.0
 TARGET_SMALL_SPEEDUP = 5.0
@@ -95,6 +106,10 @@ MANIFEST = {
     "equivalence": ["equivalence"],
     "meanfield": ["meanfield"],
     "products": ["products"],
+    # the width axis: E9's fluctuations, E6 and E1 against width, E10's spectra
+    "width": ["width"],
+    "phase_width": ["phase_width"],
+    "isometry": ["isometry"],
 }
 
 
@@ -204,12 +219,15 @@ def study(job: str, tmp: Path) -> tuple[Counter, Counter]:
 
 _TIMED: list[Callable[[], object]] = []
 NOTES = {
-    "probe": "{n} jobs of several activations, each at 8 inits × 6 depths × 5 seeds",
+    "probe": "{n} jobs of several activations, each at every init × depth × seed of the grid",
     "training": f"{{n}} jobs (grid + E2) at 1/{TRAINING_SLICE} of their steps",
     "source_d": "default parameters",
     "equivalence": "default parameters",
     "meanfield": "default parameters, synthetic probe summary",
     "products": "default parameters (numpy; no matrix products)",
+    "width": "{n} jobs, one per width of the width axis (E9)",
+    "phase_width": "{n} jobs, one per width of the width axis (E6 and E1 against width)",
+    "isometry": "default parameters (E10)",
 }
 
 
