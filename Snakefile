@@ -39,6 +39,15 @@ check_config(
 )
 USER_CONFIG = dict(config)  # as given, before the schema fills defaults (config hash)
 
+# Jobs run on this machine hand themselves to a fork server that has imported torch,
+# pandas and matplotlib once (src/vanishing/machinery/forkserver.py); it lives as long
+# as this Snakemake process, whose PID this names. Cluster jobs (an executor that runs
+# them elsewhere, and the jobs' own `--mode remote` processes) start as before.
+if workflow.is_main_process and workflow.local_exec:
+    os.environ["VANISHING_LOCAL_JOBS"] = str(os.getpid())
+else:
+    os.environ.pop("VANISHING_LOCAL_JOBS", None)
+
 
 # Defaults from the schema (generated from the same types; a test keeps them equal, and
 # another that this fills them as Snakemake's validate() would), already checked above.
