@@ -249,10 +249,10 @@ def preload() -> None:
     runs here: an OpenMP thread pool started before fork() would hang children."""
     for var, value in ENV_AT_IMPORT.items():
         os.environ.setdefault(var, value)
+    import matplotlib
     import numpy  # noqa: F401
     import pandas  # noqa: F401
     import torch  # noqa: F401
-    import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
@@ -387,7 +387,8 @@ def serve(path: str, parent: int, idle_s: float = IDLE_S) -> int:
     try:
         while True:
             waiting = [c for c in jobs if c not in gone]
-            ready, _, _ = select.select([listener, *waiting, *pidfds], [], [], 0.5)
+            watched: list[Any] = [listener, *waiting, *pidfds]  # sockets and pidfds
+            ready, _, _ = select.select(watched, [], [], 0.5)
             for r in ready:
                 if r is listener:
                     conn, _ = listener.accept()
@@ -445,7 +446,12 @@ def serve(path: str, parent: int, idle_s: float = IDLE_S) -> int:
         # queued unaccepted see the connection close and start another.
         os.unlink(path)
         listener.close()
-        print(f"{time.ctime()} exiting", flush=True)
+        t = os.times()  # CPU seconds, the jobs' (its waited-for children) included
+        print(
+            f"{time.ctime()} exiting; CPU s: own {t.user + t.system:.2f}, "
+            f"jobs {t.children_user + t.children_system:.2f}",
+            flush=True,
+        )
     return 0
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import os
-import sys
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -116,4 +114,6 @@ def execute(req: dict[str, Any], redirect: bool = True) -> None:
     if spec["kind"] == "figure":
         importlib.import_module(spec["module"]).main(inputs, list(outputs.values()), {})
     else:
-        run_stage_module(req["rule"], spec["module"], spec["params_type"], req["p"], inputs, outputs)
+        run_stage_module(
+            req["rule"], spec["module"], spec["params_type"], req["p"], inputs, outputs
+        )
