@@ -18,6 +18,7 @@ min_version("9.0")
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 from vanishing.machinery.config_check import check_config, fill_defaults, retype_cli_values
+from vanishing.machinery.forkserver import LOCAL_JOBS
 
 
 envvars:
@@ -44,9 +45,9 @@ USER_CONFIG = dict(config)  # as given, before the schema fills defaults (config
 # as this Snakemake process, whose PID this names. Cluster jobs (an executor that runs
 # them elsewhere, and the jobs' own `--mode remote` processes) start as before.
 if workflow.is_main_process and workflow.local_exec:
-    os.environ["VANISHING_LOCAL_JOBS"] = str(os.getpid())
+    os.environ[LOCAL_JOBS] = str(os.getpid())
 else:
-    os.environ.pop("VANISHING_LOCAL_JOBS", None)
+    os.environ.pop(LOCAL_JOBS, None)
 
 
 # Defaults from the schema (generated from the same types; a test keeps them equal, and
