@@ -27,6 +27,7 @@ This module imports only the standard library: the client must stay light.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import pickle
 import select
@@ -217,16 +218,11 @@ def submit(req: dict[str, Any]) -> int | None:
     return None
 
 
-def run(smk: Any) -> None:
-    """The workflow script's entry point: through a server where possible, else here."""
-    req = request(smk)
-    status = submit(req) if wanted(req) else None
-    if status is None:
-        from vanishing.machinery.jobs import execute
-
-        execute(req)
-    elif status:
-        sys.exit(status)
+def served(req: dict[str, Any]) -> int | None:
+    """The exit status of the job run by a server, or None if this job is not for
+    one or no server could take it: the caller (workflow/scripts/run_job.py) then
+    runs it in its own process, with ``vanishing.machinery.jobs.execute``."""
+    return submit(req) if wanted(req) else None
 
 
 # ---- the server -----------------------------------------------------------------------
@@ -300,9 +296,10 @@ def _child(req: dict[str, Any], server: int) -> int:
         leaked = sorted(m for m in sys.modules if m == "vanishing" or m.startswith("vanishing."))
         if leaked:
             raise RuntimeError(f"the fork server had loaded {leaked}: code would be stale")
-        from vanishing.machinery.jobs import execute
-
-        execute(req, redirect=False)
+        # By name: this checkout's code, imported now, in the child (the server
+        # runs this file as __main__ and holds no vanishing module).
+        jobs = importlib.import_module("vanishing.machinery.jobs")
+        jobs.execute(req, redirect=False)
     except SystemExit as e:
         code = e.code
         if code is None or isinstance(code, int):
