@@ -40,14 +40,17 @@ check_config(
 )
 USER_CONFIG = dict(config)  # as given, before the schema fills defaults (config hash)
 
-# Jobs run on this machine hand themselves to a fork server that has imported torch,
-# pandas and matplotlib once (src/vanishing/machinery/forkserver.py); it lives as long
-# as this Snakemake process, whose PID this names. Cluster jobs (an executor that runs
-# them elsewhere, and the jobs' own `--mode remote` processes) start as before.
-if workflow.is_main_process and workflow.local_exec:
-    os.environ[LOCAL_JOBS] = str(os.getpid())
-else:
-    os.environ.pop(LOCAL_JOBS, None)
+# When Snakemake runs every job on this machine, jobs hand themselves to a fork server
+# that has imported torch, pandas and matplotlib once (src/vanishing/machinery/
+# forkserver.py); it lives as long as this Snakemake process, whose PID this names.
+# With a cluster executor every job starts as before, the localrules too. The
+# executor is known when the run starts, not while the Snakefile is parsed: onstart.
+os.environ.pop(LOCAL_JOBS, None)  # never inherited (a cluster job's own Snakemake)
+
+
+onstart:
+    if workflow.is_main_process and workflow.local_exec:
+        os.environ[LOCAL_JOBS] = str(os.getpid())
 
 
 # Defaults from the schema (generated from the same types; a test keeps them equal, and
