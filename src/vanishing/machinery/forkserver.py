@@ -209,9 +209,9 @@ def submit(req: dict[str, Any]) -> int | None:
         if req["log"]:
             with open(req["log"], "a") as log:
                 print(
-                    f"{PEAK_LINE} {reply['maxrss_kb'] / 1024:.0f} MB (the job's process, "
-                    f"forked from a server of {reply['server_mb']:.0f} MB: the pages it "
-                    "shares with it count in full)",
+                    f"{PEAK_LINE} {reply['maxrss_kb'] / 1024:.0f} MB (the job's process; "
+                    f"it shares the pages of the {reply['server_mb']:.0f} MB server it was "
+                    "forked from, which count here where it touches them)",
                     file=log,
                 )
         return int(reply["status"])
