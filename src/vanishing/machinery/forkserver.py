@@ -287,6 +287,7 @@ def _child(req: dict[str, Any], server: int) -> int:
     os.environ.clear()
     os.environ.update(req["env"])
     sys.path[:] = req["sys_path"]
+    importlib.invalidate_caches()  # the server's directory listings may be old
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
