@@ -18,6 +18,7 @@ min_version("9.0")
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 from vanishing.machinery.config_check import check_config, fill_defaults, retype_cli_values
+from vanishing.machinery.forkserver import LOCAL_JOBS
 
 
 envvars:
@@ -38,6 +39,18 @@ check_config(
     cores=workflow.resource_settings.cores or 1,
 )
 USER_CONFIG = dict(config)  # as given, before the schema fills defaults (config hash)
+
+# When Snakemake runs every job on this machine, jobs hand themselves to a fork server
+# that has imported torch, pandas and matplotlib once (src/vanishing/machinery/
+# forkserver.py); it lives as long as this Snakemake process, whose PID this names.
+# With a cluster executor every job starts as before, the localrules too. The
+# executor is known when the run starts, not while the Snakefile is parsed: onstart.
+os.environ.pop(LOCAL_JOBS, None)  # never inherited (a cluster job's own Snakemake)
+
+
+onstart:
+    if workflow.is_main_process and workflow.local_exec:
+        os.environ[LOCAL_JOBS] = str(os.getpid())
 
 
 # Defaults from the schema (generated from the same types; a test keeps them equal, and

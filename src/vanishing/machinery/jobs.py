@@ -1,5 +1,7 @@
-"""What a pipeline job runs: the workflow's `script:` hands its Snakemake
-object to ``run_job``, which calls the stage's ``run`` or the figure's ``main``.
+"""What a pipeline job runs: the workflow's `script:` turns its Snakemake object
+into plain data (``forkserver.request``) and ``execute`` calls the stage's ``run`` or
+the figure's ``main``, in a fork server's child (``forkserver``) or in the script's
+own process.
 
 Parameters arrive as Python objects (pickled by Snakemake), never through a
 shell, so no config value is ever parsed by one.
@@ -9,13 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import os
-import sys
 import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .forkserver import log_to, request
 from .tables import Tables
 
 SEP = "__"  # "probe.summary" is the rule input named probe__summary
@@ -28,24 +29,6 @@ def input_key(table: str) -> str:
 def grouped(names: list[str], per_job: int) -> list[str]:
     """Job names for items run ``per_job`` at a time: each group's names joined by "+"."""
     return ["+".join(names[i : i + per_job]) for i in range(0, len(names), per_job)]
-
-
-def _named(namedlist: Any) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in namedlist.items():
-        out[key] = [value] if isinstance(value, str) else list(value)
-    return out
-
-
-def _log_to(path: str) -> None:
-    """Send this process's stdout and stderr (C libraries' too) to the job's log."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
 
 
 class StageParamsError(TypeError):
@@ -111,19 +94,26 @@ def run_stage_module(
 
 
 def run_job(smk: Any) -> None:
-    if smk.log:
-        _log_to(smk.log[0])
-    spec = smk.params.job
+    """Run Snakemake's job in this process."""
+    execute(request(smk))
+
+
+def execute(req: dict[str, Any], redirect: bool = True) -> None:
+    """Run the job ``forkserver.request`` describes (a fork server's child has
+    redirected its output already: ``redirect=False``)."""
+    if req["log"] and redirect:
+        log_to(req["log"])
+    spec = req["job"]
     from ..core.runtime import setup
 
-    setup(smk.threads, use_torch=spec["torch"])
-    inputs = Tables({k.replace(SEP, "."): v for k, v in _named(smk.input).items() if k != "code"})
-    outputs = {k: Path(v[0]) for k, v in _named(smk.output).items()}
+    setup(req["threads"], use_torch=spec["torch"])
+    inputs = Tables({k.replace(SEP, "."): v for k, v in req["input"].items() if k != "code"})
+    outputs = {k: Path(v[0]) for k, v in req["output"].items()}
     for path in outputs.values():
         path.parent.mkdir(parents=True, exist_ok=True)
     if spec["kind"] == "figure":
         importlib.import_module(spec["module"]).main(inputs, list(outputs.values()), {})
     else:
         run_stage_module(
-            smk.rule, spec["module"], spec["params_type"], smk.params.p, inputs, outputs
+            req["rule"], spec["module"], spec["params_type"], req["p"], inputs, outputs
         )

@@ -8,6 +8,11 @@ passes. The constants were fitted to measured peak RSS (tests/test_resources.py
 checks the model against a real job); the estimates are meant to be right
 within a factor of about two, enough to refuse a grid that cannot fit.
 
+The stages' ``mem_mb`` (pipeline.py) are peaks measured by ``make bench``
+(benchmarks/bench.py runs each job in a process of its own). A local build's
+``benchmark:`` files measure only the job's client when the fork server
+(forkserver.py) runs it; the job's peak is the last line of its log.
+
 ``check_resources`` compares the largest jobs with the memory available:
 /proc/meminfo's MemAvailable, or ``VANISHING_MEMORY_MB`` when set (a cluster
 node's memory, or a deliberate override).
