@@ -58,7 +58,7 @@ def test_a_new_activation_needs_its_function_one_row_and_the_schema(tmp_path: Pa
     # The Markdown report needs every table and figure; the PDF (typeset from the same
     # report, and tested on the shipped activations by test_e2e) is left out: ~12 s alone.
     snakemake(
-        work, "--cores", "2", "--configfile", "config/extended.yaml", "report/quick/report.md"
+        work, "report/quick/report.md", "--cores", "2", "--configfile", "config/extended.yaml"
     )
 
     results = work / "results/quick"

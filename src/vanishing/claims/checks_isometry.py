@@ -6,7 +6,7 @@ in deep learning through dynamical isometry: theory and practice", NeurIPS).
 The paper's abstract: "ReLU networks are incapable of dynamical isometry. On the other
 hand, sigmoidal networks can achieve isometry, but only with orthogonal weight
 initialization." Its free-probability result at χ1 = 1: the eigenvalues λ = σ² of JJᵀ
-(J = ∂x^L/∂x^0, σ its singular values) have mean 1 and variance L·(μ2/μ1² − 1 − s1),
+(J = ∂x_L/∂x_0, σ its singular values) have mean 1 and variance L·(μ2/μ1² − 1 − s1),
 μ_k = E[φ'(h)^{2k}] at the fixed point q*, s1 = 0 for orthogonal and −1 for Gaussian
 weights (see vanishing.studies.isometry).
 
@@ -234,8 +234,8 @@ def check_e10_isometry(r: Results) -> ClaimResult:
         f"{sig(values['sigma_w2'], 6)}, σ_b² = {sig(values['sigma_b2'])} (χ1 = "
         f"{sig(values['chi1'], 6)}) with orthogonal and Gaussian N(0, σ_w²/N) weights, "
         "ReLU at He (σ_w² = 2, σ_b² = 0) with orthogonal and Gaussian weights; the input "
-        "x⁰ = φ(h⁰), h⁰ ~ N(0, q* I), so every layer's pre-activations are at q*; the "
-        "Jacobian J = ∂x^L/∂x⁰ = D^L W^L ⋯ D¹ W¹ built by propagating the identity, its "
+        "x_0 = φ(h_0), h_0 ~ N(0, q* I), so every layer's pre-activations are at q*; the "
+        "Jacobian J = ∂x_L/∂x_0 = D_L W_L ⋯ D_1 W_1 built by propagating the identity, its "
         "singular values by torch.linalg.svdvals after each depth "
         + ", ".join(str(d) for d in depths)
         + ". The singular values of J are the factors by which the back-propagated error δ "

@@ -2,7 +2,7 @@
 a deep tanh net's input-output Jacobian bunched around 1, while Gaussian weights at the
 same critical point and ReLU at He with either init spread them over many decades, and
 their spread grows in proportion to depth. Left: the distribution of the singular values
-σ of J = ∂x^L/∂x⁰ in the deepest networks (every seed pooled, log x); singular values that
+σ of J = ∂x_L/∂x_0 in the deepest networks (every seed pooled, log x); singular values that
 are zero to round-off (directions through a ReLU unit dead at some layer, and Gaussian
 tanh's smallest) are left out, and the legend gives their share. Right: the spread of the
 eigenvalues λ = σ² of JJᵀ, Var(λ)/mean(λ)², against depth (log–log), the median over
