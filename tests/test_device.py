@@ -156,3 +156,17 @@ def test_phase_width_draws_and_products_stay_on_the_device() -> None:
     assert {t.device for t in [*d.weights, *d.biases, d.x, d.readout]} == {META}
     norms = delta_norms(d, np.array([0.5, 1.0, 2.0]), np.array([0.0, 0.0, 0.3]))
     assert norms.device == META and norms.shape == (len(SEEDS), 3, 4)
+
+
+def test_width_study_draws_and_gradients_stay_on_the_device() -> None:
+    """E9's wide jobs (studies.width) honour the config's device: the He draws are made on
+    the CPU and moved, the forward and backward products and the statistics stay on it."""
+    from vanishing.studies.width import draw, measure
+
+    ws, r = draw(SEEDS, 8, 4, 64, torch.float32, META)
+    assert {w.device for w in [*ws, r]} == {META}
+    x = torch.empty(5, 64, dtype=torch.float32, device=META)
+    out = measure(ws, r, x, [2, 4])
+    for stats in out.values():
+        for t in stats.values():
+            assert t.device == META and t.shape == (len(SEEDS), 5)
