@@ -325,7 +325,9 @@ def study_jobs(name: str, p: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[
         # float32 copy while it is built) and draws depth·width² normals per seed
         n, deepest, seeds = max(widths_of(cfg)), max(p["depths"]), len(p["seeds"])
         weights = ITEMSIZE[p["dtype"]] * deepest * n * n
-        chunk = max(1, int(p["chunk_mb"] * 1e6 // weights)) * weights
+        # a chunk holds as many seeds' weights as fit in chunk_mb, and never more seeds
+        # than there are (the quick config's few narrow nets are far below chunk_mb)
+        chunk = min(seeds, max(1, int(p["chunk_mb"] * 1e6 // weights))) * weights
         keys = {"widths": n, s + "depths": deepest, s + "seeds": seeds}
         draws = seeds * deepest * n * n / 1.5e8  # one thread draws ~1.5e8 normals a second
         macs = seeds * p["examples"] * n * n * (deepest + sum(p["depths"]))
