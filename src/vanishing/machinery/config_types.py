@@ -13,7 +13,7 @@ resource limits: what a grid costs is estimated separately
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
@@ -69,6 +69,17 @@ TrainBatch = Annotated[int, Spec(ge=1, le=N_TRAIN, doc="a number of digits train
 Slope = Annotated[float, Spec(ge=0, le=1, doc="a leaky-ReLU negative slope")]
 Positive = Annotated[float, Spec(gt=0, le=1e6)]
 QuadPoints = Annotated[int, Spec(ge=1001, le=10_000_001, doc="trapezoid points (>= 1001)")]
+
+
+def check_activations(names: Sequence[str], *, at_least_one: bool = True) -> None:
+    """A study's ``validate``: ValueError naming the first activation the vocabulary does
+    not know (``activations[i]: why``), or an empty list where one is needed."""
+    for i, name in enumerate(names):
+        if (problem := activation_problem(name)) is not None:
+            raise ValueError(f"activations[{i}]: {problem}")
+    if at_least_one and not names:
+        raise ValueError("activations: need at least one")
+
 
 ActivationName = Annotated[
     str,

@@ -9,8 +9,17 @@ from typing import Annotated
 
 import numpy as np
 
-from ...core.vocabulary import activation_problem
-from ..config_types import Activations, Depths, Positive, QuadPoints, Seeds, Slope, Spec, Width
+from ..config_types import (
+    Activations,
+    Depths,
+    Positive,
+    QuadPoints,
+    Seeds,
+    Slope,
+    Spec,
+    Width,
+    check_activations,
+)
 
 DEFAULT_ACTIVATIONS = [
     "sigmoid",
@@ -62,11 +71,7 @@ class Params:
     line_points: Annotated[int, Spec(ge=2, le=10_000)] = 26
 
     def validate(self) -> None:
-        for name in self.activations:
-            if (problem := activation_problem(name)) is not None:
-                raise ValueError(f"activations: {problem}")
-        if not self.activations:
-            raise ValueError("activations: need at least one")
+        check_activations(self.activations)
         w = np.asarray(self.sigma_w2, dtype=float)
         if len(w) < 3 or np.any(w <= 0) or np.any(np.diff(w) <= 0):
             raise ValueError("sigma_w2: need >= 3 positive values in increasing order")

@@ -11,8 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from ...core.vocabulary import activation_problem
-from ..config_types import Activations, Depths, Seeds, SetByRule, Slope, Spec, Width
+from ..config_types import (
+    Activations,
+    Depths,
+    Seeds,
+    SetByRule,
+    Slope,
+    Spec,
+    Width,
+    check_activations,
+)
 
 # tanh: the σ_b² = 0 miss E6 reports (q* → 0 as a power law); softsign: the largest such
 # miss among the odd sigmoidal activations; ELU: the same q* → 0 miss for an activation that
@@ -69,11 +77,7 @@ class Params:
         return max(1, -(-self.batch_size * self.reference_width // width))
 
     def validate(self) -> None:
-        for name in self.activations:
-            if (problem := activation_problem(name)) is not None:
-                raise ValueError(f"activations: {problem}")
-        if not self.activations:
-            raise ValueError("activations: need at least one")
+        check_activations(self.activations)
         if sorted(set(self.sigma_b2)) != list(self.sigma_b2) or min(self.sigma_b2) < 0:
             raise ValueError("sigma_b2: need values >= 0, in increasing order")
         if not self.offset_min < 0 < self.offset_max:

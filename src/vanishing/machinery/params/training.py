@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from ...core.vocabulary import activation_problem
 from ..config_types import (
     N_TRAIN,
     Activations,
@@ -26,6 +25,7 @@ from ..config_types import (
     Steps,
     TrainBatch,
     Width,
+    check_activations,
 )
 
 DEFAULT_ACTIVATIONS = [
@@ -95,9 +95,7 @@ class Params:
     device: Annotated[Literal["cpu", "cuda"], SetByRule("device")] = "cpu"
 
     def validate(self) -> None:
-        for i, name in enumerate(self.activations):
-            if (problem := activation_problem(name)) is not None:
-                raise ValueError(f"activations[{i}]: {problem}")
+        check_activations(self.activations, at_least_one=False)
 
 
 def _get(p: Params | Mapping[str, Any], key: str) -> Any:
