@@ -18,18 +18,11 @@ from vanishing.claims.verdict import Part, Statistic
 from vanishing.machinery import pipeline
 from vanishing.machinery.pipeline import results_at, run_stage
 
+from .test_phase import TINY
+
 ROOT = Path(__file__).resolve().parents[1]
-PHASE = {
-    "activations": ["tanh", "relu"],
-    "sigma_w2": [0.5, 1.0, 2.0, 4.0],
-    "sigma_b2": [0.0, 0.3],
-    "depths": [4, 8],
-    "seeds": [0, 1, 2],
-    "width": 8,
-    "batch_size": 3,
-    "trapezoid_points": 2001,
-    "line_points": 5,
-}
+# test_phase's tiny grid, at the two activations the width stage is compared on
+PHASE = {**TINY, "activations": ["tanh", "relu"]}
 
 
 def test_width_stage_slopes_equal_the_phase_grid_at_its_width(tmp_path: Path) -> None:
