@@ -1,13 +1,17 @@
 """Shared test set-up: deterministic, single-threaded torch, like the pipeline,
-and one end-to-end build of the quick config that several test files inspect."""
+and one end-to-end build of the quick config that several test files inspect (made
+once per run, in the background, shared by pytest-xdist's workers)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import IO
 
 import pytest
 import torch
@@ -16,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 # What a checkout needs to run the workflow (the copy runs its own src/).
 COPY = ["Snakefile", "environment.yml", "profiles", "workflow", "config", "report/templates", "src"]
+QUICK_CONFIG = "config/quick.yaml"
 QUICK = "results/quick"  # config/quick.yaml's results_dir
 
 
@@ -43,9 +48,81 @@ def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.Complete
     return proc
 
 
+class QuickBuild:
+    """The one build of the quick config in a test run (about a minute), started in a
+    thread when the first test of a run that inspects it begins, so that it overlaps
+    the unit tests; `quick_run` waits for it.
+
+    Under pytest-xdist (`make test`) the build is shared by the workers through the
+    run's common temporary folder: the worker that takes the lock first builds (and
+    holds the lock until done), the others wait on the lock, then copy the result."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        base = factory.getbasetemp()
+        shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+        self.dir = shared / "quick-build"
+        self.done = shared / "quick-build.done"  # the build's return code, then its log
+        self._lock = shared / "quick-build.lock"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Build in a thread, unless another worker builds or has built already."""
+        lock = open(self._lock, "a")  # the thread closes it, which releases the lock
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            return
+        if self.done.exists():
+            lock.close()
+            return
+        self._thread = threading.Thread(target=self._build, args=(lock,), daemon=True)
+        self._thread.start()
+
+    def _build(self, lock: IO[str] | None) -> None:
+        try:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            copy_checkout(self.dir)
+            proc = snakemake(self.dir, "--cores", "2", "--configfile", QUICK_CONFIG, check=False)
+            log = proc.stdout[-3000:] + proc.stderr[-3000:]
+            self.done.write_text(f"{proc.returncode}\n{log}")
+        except Exception as e:  # reported by wait(), in the test that needs the build
+            self.done.write_text(f"1\n{e!r}")
+        finally:
+            if lock is not None:
+                lock.close()
+
+    def wait(self) -> Path:
+        """The built checkout; builds here if no one started it."""
+        if self._thread is not None:
+            self._thread.join()
+        with open(self._lock, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker's build ends
+            if not self.done.exists():
+                self._build(None)
+        code, _, log = self.done.read_text().partition("\n")
+        assert code == "0", f"the quick build failed:\n{log}"
+        return self.dir
+
+
+def _uses_quick_run(item: pytest.Item) -> bool:
+    return "quick_run" in getattr(item, "fixturenames", ())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_build(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> QuickBuild:
+    build = QuickBuild(tmp_path_factory)
+    if any(_uses_quick_run(item) for item in request.session.items):
+        build.start()
+    return build
+
+
 @pytest.fixture(scope="session")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A temporary checkout with the quick config built (about a minute)."""
-    work = copy_checkout(tmp_path_factory.mktemp("quick"))
-    snakemake(work, "--cores", "2", "--configfile", "config/quick.yaml")
+def quick_run(_quick_build: QuickBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary checkout with the quick config built, this worker's own copy (15 MB,
+    with its times, so that Snakemake sees it complete): tests may change it."""
+    work = tmp_path_factory.mktemp("quick")
+    shutil.copytree(_quick_build.wait(), work, dirs_exist_ok=True, symlinks=True)
     return work

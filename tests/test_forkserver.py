@@ -113,7 +113,8 @@ def test_a_job_through_the_server_gives_the_same_bytes(work: Path) -> None:
     for key in outputs:
         assert filecmp.cmp(outputs[key][0], served[key][0], shallow=False), key
     log = Path(req["log"]).read_text()
-    assert forkserver.PEAK_LINE in log.splitlines()[-1]
+    last = log.splitlines()[-1]
+    assert forkserver.PEAK_LINE in last and re.search(r"CPU time \d+\.\d\d s", last), last
 
 
 def test_a_failing_job_fails_with_its_traceback_in_the_log(work: Path) -> None:

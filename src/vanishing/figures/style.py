@@ -361,8 +361,10 @@ def save(fig: plt.Figure, outputs: list[Path] | list[str]) -> None:
 
     Lays the figure out and measures it once: ``bbox_inches="tight"`` would draw it
     twice more per file, each time re-running the constrained layout, which made
-    saving most of a figure job's time."""
-    fig.canvas.draw()
+    saving most of a figure job's time. The layout pass draws nothing (the files are
+    drawn by savefig): the same positions and bytes as a full draw, without
+    rasterising the figure once more."""
+    fig.draw_without_rendering()
     bbox = fig.get_tightbbox(cast("FigureCanvasAgg", fig.canvas).get_renderer())
     _check_size(fig, bbox)
     fig.set_layout_engine("none")  # keep the positions just computed

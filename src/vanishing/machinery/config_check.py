@@ -180,7 +180,7 @@ def _format(e: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
     return [f"{key_path(path)}: {_expected(e)}"]
 
 
-def _internal_keys(path: tuple[Any, ...]) -> dict[str, str]:
+def _internal_keys(path: tuple[Any, ...]) -> Mapping[str, str]:
     if len(path) == 2 and path[0] == "studies" and path[1] in cs.study_names():
         return cs.set_by_rule(cs.params_class(path[1]))
     return {}
@@ -279,10 +279,19 @@ def study_params(name: str, overrides: Mapping[str, Any] | None) -> dict[str, An
     """Defaults of ``vanishing.machinery.params.<name>.Params`` updated by the config's
     ``studies.<name>``; any bad key or value raises ConfigError naming
     ``studies.<name>.<key>``."""
-    errors, params = _study_errors(name, overrides)
-    if errors:
-        raise ConfigError(_message(errors))
-    return dataclasses.asdict(params)
+    # The workflow asks for the same study's parameters once per job and per input
+    # function while it builds the DAG: checked once per distinct value (by repr, which
+    # tells 1 from 1.0 and a list from a tuple), a fresh copy each time.
+    key = (name, repr(overrides))
+    if key not in _CHECKED:
+        errors, params = _study_errors(name, overrides)
+        if errors:
+            raise ConfigError(_message(errors))
+        _CHECKED[key] = dataclasses.asdict(params)
+    return copy.deepcopy(_CHECKED[key])
+
+
+_CHECKED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def check_params(params: Any) -> None:

@@ -209,7 +209,8 @@ def submit(req: dict[str, Any]) -> int | None:
         if req["log"]:
             with open(req["log"], "a") as log:
                 print(
-                    f"{PEAK_LINE} {reply['maxrss_kb'] / 1024:.0f} MB (the job's process; "
+                    f"{PEAK_LINE} {reply['maxrss_kb'] / 1024:.0f} MB and CPU time "
+                    f"{reply['cpu_s']:.2f} s (the job's process; "
                     f"it shares the pages of the {reply['server_mb']:.0f} MB server it was "
                     "forked from, which count here where it touches them)",
                     file=log,
@@ -421,6 +422,7 @@ def serve(path: str, parent: int, idle_s: float = IDLE_S) -> int:
                     reply = {
                         "status": os.waitstatus_to_exitcode(status),
                         "maxrss_kb": usage.ru_maxrss,
+                        "cpu_s": usage.ru_utime + usage.ru_stime,
                         "server_mb": server_mb,
                     }
                     if reply["status"] < 0:  # killed by a signal

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class MissingResult(Exception):
@@ -44,6 +45,10 @@ class Tables:
         return p
 
     def table(self, name: str) -> pd.DataFrame:
+        # pandas is imported here, not at the top: the workflow imports this module
+        # while parsing, and pandas costs a quarter of a second of every `snakemake -n`
+        import pandas as pd
+
         if name not in self._cache:
             frames = [pd.read_csv(p) for p in self.paths(name)]
             one = len(frames) == 1
