@@ -4,18 +4,18 @@ refused before any job starts, with the offending key path named.
 Every case runs in-process through vanishing.machinery.config_check (milliseconds each). A
 representative subset (``snake=True``: one of each way a config went wrong in
 issue 8) also runs as ``snakemake -n --configfile config/quick.yaml bad.yaml``
-(about 4 s each, two at a time), two of them as real runs (no -n) that must leave
-no results/ and no logs/ behind. VANISHING_FULL_BATTERY=1 sends every case through
-Snakemake (all pass; about 2.5 min on 2 idle cores).
+(all in one process, through Snakemake's command-line entry: tests/snakemake_worker.py),
+two of them as real runs (no -n) that must leave no results/ and no logs/ behind.
+VANISHING_FULL_BATTERY=1 sends every case through Snakemake.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -302,43 +302,50 @@ def test_yaml_syntax_error_in_process(tmp_path: Path) -> None:
 
 # ---- through Snakemake ----------------------------------------------------------------
 
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+WORKER = Path(__file__).with_name("snakemake_worker.py")
 SNAKE_CASES = [c for c in CASES if c.snake or FULL]
 YAML_ERROR = "yaml-syntax-error"
 CONTROL = "control"
 
 
-def _run(work: Path, case: Case | None) -> subprocess.CompletedProcess:
-    env = {**os.environ, **(case.env if case else {})}
-    if case is None:
-        args = ["-n", "--configfile", "config/quick.yaml"]
-    elif case.id == "missing-required":
+def _command(work: Path, case: Case) -> dict:
+    """The Snakemake command of ``case``, its overlay written into ``work``."""
+    if case.id == "missing-required":
         (work / f"{case.id}.yaml").write_text(_quick_without("seeds"))
         args = ["-n", "--replace-workflow-config", "--configfile", f"{case.id}.yaml"]
     else:
         (work / f"{case.id}.yaml").write_text(case.overlay + "\n")
         run = ["--cores", "1"] if case.real else ["-n"]
         args = [*run, "--configfile", "config/quick.yaml", f"{case.id}.yaml"]
-    return subprocess.run([*SNAKEMAKE, *args], cwd=work, capture_output=True, text=True, env=env)
+    return {"id": case.id, "args": args, "env": case.env}
 
 
 @pytest.fixture(scope="module")
-def snakemake_runs(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> dict[str, subprocess.CompletedProcess]:
-    """Every Snakemake case, two at a time, in one copy of the workflow."""
+def snakemake_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Every Snakemake case, the quick config as a control and a YAML syntax error, in
+    one copy of the workflow and one process (tests/snakemake_worker.py): {id:
+    {"returncode", "output"}}, and "_written", what they left in results/ and logs/."""
     work = copy_checkout(tmp_path_factory.mktemp("battery"))
     (work / f"{YAML_ERROR}.yaml").write_text("studies:\n  training:\n    steps: [10\n  xor: {}\n")
-    jobs = {c.id: c for c in SNAKE_CASES}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {cid: pool.submit(_run, work, c) for cid, c in jobs.items()}
-        futures[CONTROL] = pool.submit(_run, work, None)
-        yaml_args = ["-n", "--configfile", "config/quick.yaml", f"{YAML_ERROR}.yaml"]
-        futures[YAML_ERROR] = pool.submit(
-            subprocess.run, [*SNAKEMAKE, *yaml_args], cwd=work, capture_output=True, text=True
-        )
-        out = {cid: f.result() for cid, f in futures.items()}
-    out["_written"] = [p.name for p in (work / "results", work / "logs") if p.exists()]  # type: ignore[assignment]
+    quick = ["-n", "--configfile", "config/quick.yaml"]
+    commands = [
+        *(_command(work, c) for c in SNAKE_CASES),
+        {"id": CONTROL, "args": quick},
+        {"id": YAML_ERROR, "args": [*quick, f"{YAML_ERROR}.yaml"]},
+    ]
+    (work / "commands.json").write_text(json.dumps(commands))
+    proc = subprocess.run(
+        [sys.executable, str(WORKER), "commands", "commands.json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    out: dict = {r["id"]: r for r in rows}
+    assert sorted(out) == sorted(c["id"] for c in commands), proc.stderr[-3000:]
+    out["_written"] = [p.name for p in (work / "results", work / "logs") if p.exists()]
     return out
 
 
@@ -346,9 +353,9 @@ def snakemake_runs(
 @pytest.mark.parametrize("case", SNAKE_CASES, ids=[c.id for c in SNAKE_CASES])
 def test_refused_by_snakemake_before_any_job(case: Case, snakemake_runs: dict) -> None:
     _skip_if_cuda(case)
-    proc = snakemake_runs[case.id]
-    text = proc.stdout + proc.stderr
-    assert proc.returncode != 0, text[-2000:]
+    run = snakemake_runs[case.id]
+    text = run["output"]
+    assert run["returncode"] != 0, text[-2000:]
     assert _names_key(text, case.key), text[-2000:]
     assert "invalid config, nothing was run" in text
     assert "Job stats" not in text and "Building DAG" not in text  # stopped at parse time
@@ -361,14 +368,14 @@ def test_no_job_wrote_anything(snakemake_runs: dict) -> None:
 
 @pytest.mark.e2e
 def test_quick_config_passes_snakemake(snakemake_runs: dict) -> None:
-    proc = snakemake_runs[CONTROL]
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run = snakemake_runs[CONTROL]
+    assert run["returncode"] == 0, run["output"][-2000:]
 
 
 @pytest.mark.e2e
 def test_yaml_syntax_error_stops_snakemake(snakemake_runs: dict) -> None:
     """Snakemake loads --configfile before the Snakefile runs, and its message has no
     line (`--verbose` shows the parser's); `python -m vanishing.machinery.config_check` has it."""
-    proc = snakemake_runs[YAML_ERROR]
-    assert proc.returncode != 0
-    assert "not valid JSON or YAML" in proc.stdout + proc.stderr
+    run = snakemake_runs[YAML_ERROR]
+    assert run["returncode"] != 0
+    assert "not valid JSON or YAML" in run["output"]

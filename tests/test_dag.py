@@ -100,11 +100,11 @@ def scheduled_jobs(work: Path) -> set[str]:
 
 def scheduled_after_edits(work: Path, files: list[str]) -> dict[str, set[str]]:
     """{file: jobs a dry run schedules once that file is edited}, one file at a time, in
-    one process (tests/dryrun_worker.py)."""
-    worker = Path(__file__).with_name("dryrun_worker.py")
+    one process (tests/snakemake_worker.py)."""
+    worker = Path(__file__).with_name("snakemake_worker.py")
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     proc = subprocess.run(
-        [sys.executable, str(worker), "config/quick.yaml", *files],
+        [sys.executable, str(worker), "edits", "config/quick.yaml", *files],
         cwd=work,
         capture_output=True,
         text=True,
