@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -64,6 +65,12 @@ class QuickBuild:
         self.done = shared / "quick-build.done"  # the build's return code, then its log
         self._lock = shared / "quick-build.lock"
         self._thread: threading.Thread | None = None
+        self._proc: subprocess.Popen[str] | None = None
+
+    def stop(self) -> None:
+        """End a build still running when the session ends (a failed run, ^C)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
 
     def start(self) -> None:
         """Build in a thread, unless another worker builds or has built already."""
@@ -83,9 +90,17 @@ class QuickBuild:
         try:
             shutil.rmtree(self.dir, ignore_errors=True)
             copy_checkout(self.dir)
-            proc = snakemake(self.dir, "--cores", "2", "--configfile", QUICK_CONFIG, check=False)
-            log = proc.stdout[-3000:] + proc.stderr[-3000:]
-            self.done.write_text(f"{proc.returncode}\n{log}")
+            args = ["--cores", "2", "--configfile", QUICK_CONFIG]
+            self._proc = subprocess.Popen(
+                [*SNAKEMAKE, *args],
+                cwd=self.dir,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env={**os.environ, "PYTHONHASHSEED": "0"},
+            )
+            log, _ = self._proc.communicate()
+            self.done.write_text(f"{self._proc.returncode}\n{log[-6000:]}")
         except Exception as e:  # reported by wait(), in the test that needs the build
             self.done.write_text(f"1\n{e!r}")
         finally:
@@ -112,11 +127,12 @@ def _uses_quick_run(item: pytest.Item) -> bool:
 @pytest.fixture(autouse=True, scope="session")
 def _quick_build(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> QuickBuild:
+) -> Iterator[QuickBuild]:
     build = QuickBuild(tmp_path_factory)
     if any(_uses_quick_run(item) for item in request.session.items):
         build.start()
-    return build
+    yield build
+    build.stop()
 
 
 @pytest.fixture(scope="session")
