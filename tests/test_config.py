@@ -227,6 +227,22 @@ def test_study_params_fills_defaults_and_names_bad_keys() -> None:
         study_params("nope", {})
 
 
+def test_study_params_checked_once_are_still_each_callers_own() -> None:
+    """study_params remembers what it checked: a caller's change to its copy never
+    reaches the next caller, a bad value is refused every time, and values that only
+    compare equal (5 and 5.0) are checked apart."""
+    from vanishing.machinery.config_check import study_params
+
+    first = study_params("training", {"steps": 7})
+    first["steps"], first["lr"] = 99, -1.0
+    first["activations"].append("made_up")
+    again = study_params("training", {"steps": 7})
+    assert again["steps"] == 7 and again["lr"] == 0.05 and "made_up" not in again["activations"]
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"studies\.training\.steps: expected an integer"):
+            study_params("training", {"steps": 7.0})
+
+
 def test_cli_list_values_are_read_as_yaml() -> None:
     """`--config depths=[2,4,8]` reaches the Snakefile as ['2', '4', '8']."""
     from vanishing.machinery.config_check import config_errors, retype_cli_values
