@@ -139,6 +139,13 @@ def _quick_build(
 def quick_run(_quick_build: QuickBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A temporary checkout with the quick config built, this worker's own copy (15 MB,
     with its times, so that Snakemake sees it complete): tests may change it."""
-    work = tmp_path_factory.mktemp("quick")
-    shutil.copytree(_quick_build.wait(), work, dirs_exist_ok=True, symlinks=True)
-    return work
+    return copy_built(_quick_build.wait(), tmp_path_factory.mktemp("quick"))
+
+
+def copy_built(src: Path, dst: Path) -> Path:
+    """Copy a built checkout with its times. The fork server of the build's last
+    Snakemake run may still be winding down: its socket cannot be copied, and its lock
+    and log belong to that run, so they stay behind."""
+    skip = shutil.ignore_patterns("forkserver-*")
+    shutil.copytree(src, dst, dirs_exist_ok=True, symlinks=True, ignore=skip)
+    return dst

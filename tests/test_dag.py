@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import yaml
 from vanishing.machinery import imports, pipeline
 from vanishing.machinery.config_check import merge
 
-from .conftest import QUICK, ROOT, copy_checkout, snakemake
+from .conftest import QUICK, ROOT, copy_built, copy_checkout, snakemake
 
 RUNNER = ["vanishing.machinery.jobs", "vanishing.core.runtime"]
 # Modules no job imports: the command line (cli, __main__, and publish, which
@@ -137,7 +136,7 @@ def test_editing_any_module_reruns_exactly_its_importers(
     modules = imports.all_modules()
     # two checkouts, two worker processes, each importing Snakemake once
     other = tmp_path_factory.mktemp("quick2")
-    shutil.copytree(quick_run, other, dirs_exist_ok=True, symlinks=True)
+    copy_built(quick_run, other)
     assert scheduled_jobs(other) == set()
 
     root = imports.ROOT.parent.parent

@@ -18,7 +18,7 @@ from vanishing.claims.evaluate import load_catalogue
 from vanishing.machinery import pipeline
 from vanishing.report.latex import latex_ready
 
-from .conftest import QUICK, SNAKEMAKE, copy_checkout, snakemake
+from .conftest import QUICK, SNAKEMAKE, copy_built, copy_checkout, snakemake
 
 
 @pytest.mark.e2e
@@ -303,7 +303,7 @@ def test_editing_a_figure_module_rebuilds_that_figure_and_the_report(
     latexmk exists) the PDF are rebuilt, nothing else, and the rebuild succeeds even
     though every rebuilt file comes out byte-identical."""
     work = tmp_path / "work"
-    shutil.copytree(quick_run, work, symlinks=True)
+    copy_built(quick_run, work)
     fig = work / "src/vanishing/figures/thresholds.py"
     fig.write_text(fig.read_text() + "\n# edited\n")
     out = snakemake(work, "--cores", "2", "--configfile", "config/quick.yaml")
