@@ -43,6 +43,33 @@ def test_save_refuses_text_below_7pt_and_figures_wider_than_the_page(tmp_path: P
     assert (tmp_path / "c.png").stat().st_size > 0
 
 
+def test_save_lays_out_once_and_draws_each_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A constrained figure is laid out once, then each file is drawn once: savefig
+    draws a figure that still has a layout engine twice, and a figure job's time is
+    mostly drawing. The files still show the laid-out positions."""
+    style.setup()
+    fig, axes = plt.subplots(1, 2, figsize=(6, 3), layout="constrained")
+    for ax in axes:
+        ax.set_ylabel("a long label that needs room")
+    draws = 0
+    draw = matplotlib.figure.Figure.draw
+
+    def counted(self: plt.Figure, renderer: object) -> None:
+        nonlocal draws
+        draws += 1
+        draw(self, renderer)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "draw", counted)
+    style.save(fig, [tmp_path / "f.png", tmp_path / "f.pdf"])
+    assert draws == 3  # the layout pass, the PNG, the PDF
+    assert fig.get_layout_engine() is None
+    # the layout moved the right axes clear of the left one's label
+    left, right = (ax.get_position() for ax in axes)
+    assert right.x0 - left.x1 > 0.05
+
+
 VERDICTS = ["supported", "qualified", "refuted", "inconclusive", "not tested"]
 
 
