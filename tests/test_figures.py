@@ -43,6 +43,23 @@ def test_save_refuses_text_below_7pt_and_figures_wider_than_the_page(tmp_path: P
     assert (tmp_path / "c.png").stat().st_size > 0
 
 
+def test_save_refuses_a_figure_whose_layout_collapsed(tmp_path: Path) -> None:
+    # An empty line drawn outside the clip (how study_lr_sweep drew "no × to mark" in the
+    # quick config) reaches the figure's corner, and the constrained layout gives up.
+    style.setup()
+    for points, name in (([], "a.png"), ([1], "b.png")):
+        fig = plt.figure(figsize=(6, 3), layout="constrained")
+        left, right = fig.subfigures(1, 2)
+        left.subplots().plot([1, 2])
+        right.subplots().plot(points, points, "x", clip_on=False)
+        if not points:
+            with pytest.raises(ValueError, match="collapsed"):
+                style.save(fig, [tmp_path / name])
+        else:
+            style.save(fig, [tmp_path / name])
+            assert (tmp_path / name).exists()
+
+
 def test_save_lays_out_once_and_draws_each_file_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

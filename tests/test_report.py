@@ -111,6 +111,22 @@ def _render(tmp: Path, config: dict, claims: Path | None = None) -> tuple[str, s
     return md.read_text(), tex.read_text()
 
 
+def test_each_evidence_item_is_a_line_of_its_own(tmp_path: Path) -> None:
+    """A claim with tables and a run list: "- *Tables*" and "- *Run list*" are two items
+    (trim_blocks once ate the newline after the tables' loop and joined them)."""
+    p = _claims(tmp_path)
+    data = json.loads(p.read_text())
+    runs = {"title": "Runs that diverged", "columns": ["seed"], "rows": [[1]]}
+    data["claims"][0]["run_tables"] = [runs]
+    p.write_text(json.dumps(data))
+    md, tex = _render(tmp_path, CONFIG, p)
+    block = md.split(f"Evidence for {data['claims'][0]['id']}:")[1].split("</details>")[0]
+    items = [line for line in block.splitlines() if line.strip()][1:]
+    assert [line.split("*")[1] for line in items][-2:] == ["Tables", "Run list"], items
+    assert all(line.startswith("- *") for line in items), items
+    assert md.count("- *Run list*: [Table R1, Runs that diverged](#runs-1)") == 1
+
+
 def test_title_block_names_the_config_and_flags_a_non_reference_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -78,6 +78,10 @@ def main(inputs: Tables, outputs: list[Path], params: dict[str, Any]) -> None:
     ):
         ok = np.isfinite(values)
         bx.plot(lrs[ok], values[ok], ms=3.5, lw=1, label=name, **style)
+        if ok.all():
+            # an empty unclipped line counts the figure's corner (0, 0) in the axes' extent,
+            # and the constrained layout collapses
+            continue
         bx.plot(
             lrs[~ok],
             np.full((~ok).sum(), top),

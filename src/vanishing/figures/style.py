@@ -25,6 +25,7 @@ its text prints at the size set here. ``save`` refuses a figure wider than
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -364,7 +365,15 @@ def save(fig: plt.Figure, outputs: list[Path] | list[str]) -> None:
     saving most of a figure job's time. The layout pass draws nothing (the files are
     drawn by savefig): the same positions and bytes as a full draw, without
     rasterising the figure once more. Each file is then drawn once."""
-    fig.draw_without_rendering()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.draw_without_rendering()
+    for w in caught:
+        if "collapsed" in str(w.message):
+            # Matplotlib only warns, and saves the figure with panels and labels on top of
+            # each other (an artist reaching far outside its axes does this)
+            raise ValueError(f"figure not readable: {w.message}")
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     bbox = fig.get_tightbbox(cast("FigureCanvasAgg", fig.canvas).get_renderer())
     _check_size(fig, bbox)
     # Keep the positions just computed, with no layout engine at all: "none" leaves a
