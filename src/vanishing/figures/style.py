@@ -362,12 +362,14 @@ def save(fig: plt.Figure, outputs: list[Path] | list[str]) -> None:
 
     Lays the figure out and measures it once: ``bbox_inches="tight"`` would draw it
     twice more per file, each time re-running the constrained layout, which made
-    saving most of a figure job's time. The layout pass draws nothing (the files are
-    drawn by savefig): the same positions and bytes as a full draw, without
-    rasterising the figure once more. Each file is then drawn once."""
+    saving most of a figure job's time. The layout pass only runs the layout engine,
+    where a draw (even one that renders nothing) would also walk every artist: the same
+    positions and bytes as a full draw. Each file is then drawn once."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fig.draw_without_rendering()
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            engine.execute(fig)
     for w in caught:
         if "collapsed" in str(w.message):
             # Matplotlib only warns, and saves the figure with panels and labels on top of
