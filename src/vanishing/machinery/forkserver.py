@@ -267,6 +267,25 @@ def preload() -> None:
     import jinja2  # noqa: F401
     import yaml  # noqa: F401
 
+    _warm_matplotlib()
+
+
+def _warm_matplotlib() -> None:
+    """Draw a small figure to PNG and PDF once, so that each figure job's child starts
+    with what it would otherwise build for itself: the mathtext parser, the font
+    objects and their glyph caches (about 0.1 s of CPU a figure job). Caches only: a
+    figure's bytes are the same with and without (tests/test_forkserver.py)."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2))
+    ax = fig.add_subplot()
+    ax.plot([1, 10], [1, 100])
+    ax.set(xscale="log", yscale="log", title="$\\mathdefault{10^{-2}}$ α ∞ %")
+    for fmt in ("png", "pdf"):
+        fig.savefig(io.BytesIO(), format=fmt)
+
 
 def _die_with_parent() -> None:
     """Linux: get SIGKILL when the server exits, however it exits."""
