@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SLURM_STAMP := $(VENV)/.installed-slurm-$(shell sha1sum pyproject.toml | cut -c1-12)
 CORES ?= all
 
-.PHONY: report quick latex test test-slurm lint bench clean publish
+.PHONY: report quick latex test test-slurm lint lint-quick bench clean publish
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -50,16 +50,25 @@ latex:
 
 # Two or more workers (pytest-xdist, one per core): the end-to-end builds run beside
 # the unit tests; tests/conftest.py shares one quick build between the workers.
-test: lint
-	$(VENV)/bin/pytest -n auto
+# mypy runs beside pytest too (alone, it left a core idle for half a minute); its
+# report follows pytest's, and either failing fails the target.
+test: lint-quick
+	@echo "pytest -n auto, and mypy beside it"
+	@$(VENV)/bin/mypy > $(VENV)/mypy.log 2>&1 & typing=$$!; \
+	$(VENV)/bin/pytest -n auto; tests=$$?; \
+	wait $$typing; typed=$$?; echo "mypy:"; cat $(VENV)/mypy.log; \
+	exit $$(( tests || typed ))
 
 test-slurm: $(SLURM_STAMP)
 	PYTHON=$(CURDIR)/$(VENV)/bin/python tests/slurm/run_slurm_test.sh
 
-lint: $(STAMP)
+lint: lint-quick
+	$(VENV)/bin/mypy
+
+# Everything in lint but the type check (a few seconds).
+lint-quick: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
-	$(VENV)/bin/mypy
 	$(VENV)/bin/snakefmt --check Snakefile workflow
 	$(VENV)/bin/snakemake --lint
 
