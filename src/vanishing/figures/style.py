@@ -379,8 +379,8 @@ def save(fig: plt.Figure, outputs: list[Path] | list[str]) -> None:
     bbox = fig.get_tightbbox(cast("FigureCanvasAgg", fig.canvas).get_renderer())
     _check_size(fig, bbox)
     # Keep the positions just computed, with no layout engine at all: "none" leaves a
-    # placeholder engine, and savefig lays out (draws) a figure that has any engine
-    # once more before drawing each file, two draws in five.
+    # placeholder engine, and savefig lays out a figure that has any engine once more
+    # (a draw that renders nothing) before drawing each file.
     with plt.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)
     crop = bbox.padded(plt.rcParams["savefig.pad_inches"])

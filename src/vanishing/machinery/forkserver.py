@@ -273,7 +273,7 @@ def preload() -> None:
 def _warm_matplotlib() -> None:
     """Draw a small figure to PNG and PDF once, so that each figure job's child starts
     with what it would otherwise build for itself: the mathtext parser, the font
-    objects and their glyph caches (about 0.1 s of CPU a figure job). Caches only: a
+    objects and their glyph caches (about 0.5 s of CPU a figure job). Caches only: a
     figure's bytes are the same with and without (tests/test_forkserver.py)."""
     import io
 
